@@ -1,0 +1,439 @@
+"""The ``hashpivot`` command line: thin commands that parse, call the library and render.
+
+Every command has ``--help`` and ``--json`` (one JSON object on stdout, nothing else).
+Bad input prints a message naming the field, the value and the rule, and exits 2.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hashpivot import __version__, bitcoin
+from hashpivot.errors import HashpivotError
+from hashpivot.hardware import asic_catalog, gpu_catalog
+from hashpivot.projection import Projection, ProjectionResult
+from hashpivot.spec import Scenario, default_scenario, default_scenario_text, load_scenario
+
+app = typer.Typer(
+    name="hashpivot",
+    help="Model, plan and value a Bitcoin miner's pivot to AI/HPC compute.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+catalog_app = typer.Typer(help="Show the packaged hardware catalogues.", no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
+
+console = Console()
+err_console = Console(stderr=True)
+
+DEFAULT_HEIGHT = 840_000
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print one JSON object on stdout, nothing else.")
+]
+ScenarioArg = Annotated[
+    Path | None,
+    typer.Argument(
+        help="Scenario YAML file; default: the packaged default scenario.", show_default=False
+    ),
+]
+
+
+class Freq(StrEnum):
+    """Table period."""
+
+    monthly = "monthly"
+    yearly = "yearly"
+
+
+class Level(StrEnum):
+    """Aggregation level."""
+
+    company = "company"
+    site = "site"
+    fleet = "fleet"
+
+
+@contextmanager
+def _errors_exit_2() -> Iterator[None]:
+    """Print a :class:`HashpivotError` without a traceback and exit with code 2."""
+    try:
+        yield
+    except HashpivotError as exc:
+        err_console.print(
+            f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True
+        )
+        raise typer.Exit(code=2) from None
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return str(value.date())
+    return value
+
+
+def _emit_json(payload: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(_jsonable(payload), default=str) + "\n")
+
+
+def _load(path: Path | None) -> Scenario:
+    return default_scenario() if path is None else load_scenario(path)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float | np.floating):
+        x = float(value)
+        if math.isnan(x):
+            return "—"
+        return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.4g}"
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m")
+    return str(value)
+
+
+def _table(frame: pd.DataFrame, title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    for col in frame.columns:
+        numeric = pd.api.types.is_numeric_dtype(frame[col])
+        table.add_column(str(col), justify="right" if numeric else "left", no_wrap=not numeric)
+    for row in frame.itertuples(index=False):
+        table.add_row(*[_fmt(v) for v in row])
+    return table
+
+
+# --------------------------------------------------------------------------- hashprice
+
+
+def _hashprice_payload(
+    price_usd: float | None,
+    difficulty: float | None,
+    fees_btc_per_block: float,
+    height: int,
+    efficiency_j_per_th: float | None,
+    power_usd_per_mwh: float | None,
+    hashprice_usd_per_ph_day: float | None,
+) -> dict[str, Any]:
+    subsidy = float(bitcoin.subsidy_btc(height))
+    out: dict[str, Any] = {
+        "height": height,
+        "subsidy_btc": subsidy,
+        "fees_btc_per_block": fees_btc_per_block,
+    }
+    if hashprice_usd_per_ph_day is None:
+        if price_usd is None or difficulty is None:
+            msg = "give --price-usd and --difficulty, or --hashprice-usd-per-ph-day"
+            raise HashpivotError(msg)
+        hp_btc = float(bitcoin.hashprice_btc_per_ph_day(difficulty, subsidy, fees_btc_per_block))
+        hp_usd = hp_btc * price_usd
+    else:
+        hp_usd = hashprice_usd_per_ph_day
+        hp_btc = hp_usd / price_usd if price_usd else math.nan
+    out |= {
+        "hashprice_usd_per_ph_day": hp_usd,
+        "hashprice_btc_per_ph_day": hp_btc,
+        "hashprice_usd_per_th_day": hp_usd / 1000.0,
+        "hashprice_btc_per_th_day": hp_btc / 1000.0,
+    }
+    if difficulty is not None:
+        out["implied_network_hashrate_eh_s"] = (
+            float(bitcoin.hashrate_h_s_for_difficulty(difficulty)) / 1e18
+        )
+    if efficiency_j_per_th is not None:
+        out["breakeven_power_usd_per_mwh"] = float(
+            bitcoin.breakeven_power_usd_per_mwh(hp_usd, efficiency_j_per_th)
+        )
+        if power_usd_per_mwh is not None:
+            cost = float(bitcoin.hashcost_usd_per_ph_day(efficiency_j_per_th, power_usd_per_mwh))
+            out["hashcost_usd_per_ph_day"] = cost
+            out["margin_usd_per_ph_day"] = hp_usd - cost
+    return out
+
+
+@app.command()
+def hashprice(
+    price_usd: Annotated[float | None, typer.Option(min=1e-9, help="BTC price. [USD/BTC]")] = None,
+    difficulty: Annotated[
+        float | None, typer.Option(min=1.0, help="Network difficulty. [-]")
+    ] = None,
+    fees_btc_per_block: Annotated[
+        float, typer.Option(min=0.0, max=100.0, help="Mean transaction fees per block. [BTC]")
+    ] = 0.0,
+    height: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=10_000_000,
+            help="Block height that sets the subsidy; default 840000, the first block of the "
+            "2024-2028 epoch (subsidy 3.125 BTC).",
+        ),
+    ] = DEFAULT_HEIGHT,
+    efficiency_j_per_th: Annotated[
+        float | None, typer.Option(min=1e-6, max=1e7, help="Miner efficiency. [J/TH]")
+    ] = None,
+    power_usd_per_mwh: Annotated[
+        float | None, typer.Option(min=-1000.0, max=10_000.0, help="Power price. [USD/MWh]")
+    ] = None,
+    hashprice_usd_per_ph_day: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0, help="Known hashprice, in place of price and difficulty. [USD/PH/day]"
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Hashprice from price, difficulty, subsidy and fees; breakeven power and margin.
+
+    Hashprice = 8.64e19/(D·2^32)·(subsidy + fees)·price [USD/PH/day]; breakeven power =
+    hashprice/(24·J/TH·1e-3) [USD/MWh]; hashcost = 24·J/TH·USD/kWh [USD/PH/day].
+    """
+    with _errors_exit_2():
+        out = _hashprice_payload(
+            price_usd, difficulty, fees_btc_per_block, height,
+            efficiency_j_per_th, power_usd_per_mwh, hashprice_usd_per_ph_day,
+        )  # fmt: skip
+        if as_json:
+            _emit_json(out)
+            return
+        table = Table(title="Hashprice", title_justify="left", show_header=False)
+        for key, value in out.items():
+            table.add_row(key, _fmt(value) if not isinstance(value, int) else f"{value:,}")
+        console.print(table)
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file, so nothing is half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the scenario YAML.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write the default scenario to PATH as commented YAML, for you to edit."""
+    with _errors_exit_2():
+        if path.exists() and not force:
+            msg = f"{path} exists; pass --force to overwrite it"
+            raise HashpivotError(msg)
+        _write_atomic(path, default_scenario_text())
+        if as_json:
+            _emit_json({"written": str(path)})
+        else:
+            console.print(f"wrote {path}; check it with: hashpivot validate {path}")
+
+
+def _scenario_facts(sc: Scenario) -> dict[str, Any]:
+    fleets = [f for s in sc.sites for f in s.fleets]
+    th_s = sum(f.unit()[0] * f.count for f in fleets)
+    return {
+        "name": sc.name,
+        "sites": len(sc.sites),
+        "power_capacity_mw": sum(s.power_capacity_mw for s in sc.sites),
+        "fleets": len(fleets),
+        "fleet_hashrate_eh_s": th_s / 1e6,
+        "horizon_months": sc.horizon_months,
+        "start_date": str(sc.start_date),
+    }
+
+
+@app.command()
+def validate(
+    path: Annotated[Path, typer.Argument(help="Scenario YAML file to check.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Check a scenario: exit 0 with a one-line summary, or exit 2 with every error."""
+    with _errors_exit_2():
+        facts = _scenario_facts(load_scenario(path))
+        if as_json:
+            _emit_json({"valid": True, **facts})
+            return
+        console.print(
+            f"ok: {facts['name']}: {facts['sites']} sites, {facts['power_capacity_mw']:g} MW, "
+            f"{facts['fleets']} fleets, {facts['fleet_hashrate_eh_s']:.2f} EH/s nameplate, "
+            f"{facts['horizon_months']} months from {facts['start_date']}",
+            highlight=False,
+        )
+
+
+# --------------------------------------------------------------------------- projections
+
+
+_TABLE_COLS = {
+    "btc_mined": "BTC mined",
+    "revenue_usd": "revenue USD",
+    "power_cost_usd": "power USD",
+    "other_opex_usd": "other opex USD",
+    "gross_margin_usd": "margin USD",
+    "energy_mwh": "energy MWh",
+    "cash_cost_per_btc_usd": "cash cost USD/BTC",
+    "all_in_cost_per_btc_usd": "all-in USD/BTC",
+}
+
+
+def _flows_table(result: ProjectionResult, level: Level, freq: Freq) -> pd.DataFrame:
+    frame = result.aggregate(level.value, "Y" if freq is Freq.yearly else "M")
+    frame = frame.drop(columns=["potential_energy_mwh", "depreciation_usd"])
+    return frame.rename(columns=_TABLE_COLS)
+
+
+@app.command()
+def mine(
+    path: ScenarioArg = None,
+    months: Annotated[
+        int | None,
+        typer.Option(min=1, max=600, help="Months to project; default: the scenario's horizon."),
+    ] = None,
+    freq: Annotated[Freq, typer.Option(help="Table period.")] = Freq.yearly,
+    level: Annotated[
+        Level, typer.Option(help="Sum over the company, or show each site or fleet.")
+    ] = Level.company,
+    as_json: JsonOpt = False,
+) -> None:
+    """Deterministic fleet projection: BTC mined, revenue, power, margin, cost per BTC."""
+    with _errors_exit_2():
+        result = Projection(_load(path)).run(months)
+        frame = result.aggregate(level.value, "Y" if freq is Freq.yearly else "M")
+        if as_json:
+            rows = frame.assign(period=frame["period"].astype(str)).to_dict(orient="records")
+            _emit_json(
+                {
+                    "summary": result.summary(),
+                    "rows": rows,
+                    "payback": result.payback().to_dict(orient="records"),
+                }
+            )
+            return
+        console.print(
+            _table(
+                _flows_table(result, level, freq),
+                f"{result.scenario.name}: {level.value}, {freq.value}",
+            )
+        )
+        console.print(_table(result.payback(), "ASIC capex payback"))
+
+
+_RUN_KEYS = (
+    "fleet_hashrate_eh_s",
+    "hashprice_usd_per_ph_day_first_month",
+    "btc_mined",
+    "revenue_usd",
+    "power_cost_usd",
+    "other_opex_usd",
+    "gross_margin_usd",
+    "cash_cost_per_btc_usd",
+    "all_in_cost_per_btc_usd",
+)
+
+
+def _print_run(result: ProjectionResult) -> None:
+    s = result.summary()
+    head = Table(
+        title=f"{s['scenario']}: {s['months']} months from {s['start_month']}",
+        show_header=False,
+        title_justify="left",
+    )
+    for key in _RUN_KEYS:
+        head.add_row(key, _fmt(s[key]))
+    for h in s["halvings"]:
+        head.add_row(f"halving at block {h['height']:,}", h["date"])
+    console.print(head)
+    console.print(_table(_flows_table(result, Level.company, Freq.yearly), "Company by year"))
+    console.print(_table(result.site_breakeven(), "Breakeven power price by site, first month"))
+    console.print(_table(result.payback(), "ASIC capex payback"))
+
+
+@app.command()
+def run(path: ScenarioArg = None, as_json: JsonOpt = False) -> None:
+    """The main job: project the scenario and print a summary (default scenario if no PATH)."""
+    with _errors_exit_2():
+        result = Projection(_load(path)).run()
+        if as_json:
+            _emit_json(result.to_dict())
+            return
+        _print_run(result)
+
+
+# --------------------------------------------------------------------------- catalogues
+
+
+def _catalog(frame: pd.DataFrame, title: str, cols: list[str], as_json: bool) -> None:
+    if as_json:
+        _emit_json({"rows": frame.to_dict(orient="records")})
+        return
+    console.print(_table(frame[cols], title))
+    console.print("Sources: `--json` gives source_url, as_of and notes for every row.")
+
+
+@catalog_app.command("asics")
+def catalog_asics(as_json: JsonOpt = False) -> None:
+    """ASIC miners: TH/s, W, J/TH, release date, price USD/TH where known, with sources."""
+    cols = [
+        "model",
+        "hashrate_th_s",
+        "power_w",
+        "efficiency_j_per_th",
+        "cooling",
+        "release_date",
+        "price_usd_per_th",
+    ]
+    _catalog(asic_catalog(), "ASIC catalogue", cols, as_json)
+
+
+@catalog_app.command("gpus")
+def catalog_gpus(as_json: JsonOpt = False) -> None:
+    """GPUs: TDP W, dense BF16 and FP8 TFLOPS, memory GB, price estimate, with sources."""
+    cols = ["model", "tdp_w", "bf16_dense_tflops", "fp8_dense_tflops", "memory_gb", "price_usd"]
+    _catalog(gpu_catalog(), "GPU catalogue", cols, as_json)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        console.print(f"hashpivot {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help="Show the version."
+        ),
+    ] = False,
+) -> None:
+    """Model, plan and value a Bitcoin miner's pivot to AI/HPC compute."""

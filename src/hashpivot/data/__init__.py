@@ -1,0 +1,1 @@
+"""Packaged data: hardware catalogues and the default scenario."""

@@ -1,0 +1,149 @@
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hashpivot.cli import app
+
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args), env={"COLUMNS": "160", "NO_COLOR": "1"})
+
+
+def as_json(*args: str) -> dict:
+    res = invoke(*args, "--json")
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout)
+
+
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        [],
+        ["hashprice"],
+        ["init"],
+        ["validate"],
+        ["mine"],
+        ["run"],
+        ["catalog"],
+        ["catalog", "asics"],
+        ["catalog", "gpus"],
+    ],
+)
+def test_help_everywhere(cmd: list[str]) -> None:
+    res = invoke(*cmd, "--help")
+    assert res.exit_code == 0
+    assert "Usage" in res.stdout
+
+
+def test_hashprice_json_keys() -> None:
+    out = as_json(
+        "hashprice",
+        "--price-usd",
+        "90000",
+        "--difficulty",
+        "1e14",
+        "--fees-btc-per-block",
+        "0.05",
+        "--efficiency-j-per-th",
+        "15",
+        "--power-usd-per-mwh",
+        "40",
+    )
+    for key in (
+        "hashprice_usd_per_ph_day",
+        "hashprice_btc_per_ph_day",
+        "subsidy_btc",
+        "breakeven_power_usd_per_mwh",
+        "hashcost_usd_per_ph_day",
+        "margin_usd_per_ph_day",
+    ):
+        assert key in out
+    assert out["subsidy_btc"] == 3.125
+    expected = 8.64e19 / (1e14 * 2**32) * 3.175 * 90000
+    assert out["hashprice_usd_per_ph_day"] == pytest.approx(expected)
+    assert out["hashcost_usd_per_ph_day"] == pytest.approx(24 * 15 * 0.04)
+
+
+def test_hashprice_from_known_hashprice() -> None:
+    out = as_json("hashprice", "--hashprice-usd-per-ph-day", "50", "--efficiency-j-per-th", "20")
+    assert out["breakeven_power_usd_per_mwh"] == pytest.approx(104.1667, rel=1e-4)
+    assert out["hashprice_btc_per_ph_day"] is None
+
+
+def test_hashprice_height_sets_subsidy() -> None:
+    out = as_json("hashprice", "--price-usd", "1", "--difficulty", "1e14", "--height", "1050000")
+    assert out["subsidy_btc"] == 1.5625
+
+
+def test_hashprice_needs_inputs_exit_2() -> None:
+    res = invoke("hashprice")
+    assert res.exit_code == 2
+    assert "--price-usd" in res.output
+
+
+def test_hashprice_bad_range_exit_2() -> None:
+    res = invoke("hashprice", "--price-usd", "-5", "--difficulty", "1e14")
+    assert res.exit_code == 2
+
+
+def test_init_validate_and_negative_mw(tmp_path: Path) -> None:
+    path = tmp_path / "x.yaml"
+    assert invoke("init", str(path)).exit_code == 0
+    res = invoke("validate", str(path))
+    assert res.exit_code == 0, res.output
+    assert res.stdout.startswith("ok:")
+    assert invoke("init", str(path)).exit_code == 2  # no silent overwrite
+    text = path.read_text().replace("power_capacity_mw: 150", "power_capacity_mw: -150")
+    path.write_text(text)
+    res = invoke("validate", str(path))
+    assert res.exit_code == 2
+    assert "sites[0].power_capacity_mw" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_validate_json(tmp_path: Path) -> None:
+    path = tmp_path / "x.yaml"
+    invoke("init", str(path))
+    out = as_json("validate", str(path))
+    assert out["valid"] is True
+    assert out["sites"] == 3
+
+
+def test_run_default_prints_summary() -> None:
+    res = invoke("run")
+    assert res.exit_code == 0, res.output
+    assert "halving at block 1,050,000" in res.stdout
+    out = as_json("run")
+    assert out["summary"]["months"] == 60
+    assert len(out["company"]) == 5
+
+
+def test_mine_monthly_json() -> None:
+    out = as_json("mine", "--months", "60", "--freq", "monthly", "--level", "site")
+    assert len(out["rows"]) == 60 * 3
+    assert {"period", "site", "btc_mined", "cash_cost_per_btc_usd"} <= set(out["rows"][0])
+
+
+def test_mine_table() -> None:
+    res = invoke("mine", "--level", "fleet")
+    assert res.exit_code == 0
+    assert "Antminer S21 XP" in res.stdout
+
+
+def test_catalogs() -> None:
+    asics = as_json("catalog", "asics")["rows"]
+    assert any(r["model"] == "Antminer S21 XP" for r in asics)
+    assert all(r["source_url"] for r in asics)
+    gpus = as_json("catalog", "gpus")["rows"]
+    assert {r["model"] for r in gpus} >= {"H100 SXM", "B200", "GB200", "B300"}
+    assert invoke("catalog", "gpus").exit_code == 0
+
+
+def test_bad_scenario_path_exit_2(tmp_path: Path) -> None:
+    res = invoke("run", str(tmp_path / "missing.yaml"))
+    assert res.exit_code == 2
+    assert "file not found" in res.output

@@ -1,0 +1,146 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from hashpivot.errors import SpecError
+from hashpivot.spec import (
+    default_scenario,
+    default_scenario_text,
+    load_scenario,
+    parse_scenario,
+    scenario_to_yaml,
+)
+
+
+def _edited(edit) -> str:
+    data = yaml.safe_load(default_scenario_text())
+    edit(data)
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def _problems(text: str) -> str:
+    with pytest.raises(SpecError) as info:
+        parse_scenario(text, "x.yaml")
+    return str(info.value)
+
+
+def test_default_scenario_is_realistic() -> None:
+    sc = default_scenario()
+    assert len(sc.sites) == 3
+    assert sum(s.power_capacity_mw for s in sc.sites) == pytest.approx(300)
+    assert any("ERCOT West" in s.region for s in sc.sites)
+
+
+def test_round_trip_yaml() -> None:
+    sc = default_scenario()
+    assert parse_scenario(scenario_to_yaml(sc)) == sc
+
+
+def test_negative_mw_names_field_and_line() -> None:
+    msg = _problems(
+        default_scenario_text().replace("power_capacity_mw: 100", "power_capacity_mw: -5")
+    )
+    assert "sites[1].power_capacity_mw" in msg
+    assert "-5" in msg
+    assert "greater than 0" in msg
+    assert "(line " in msg
+
+
+def test_zero_mw() -> None:
+    msg = _problems(_edited(lambda d: d["sites"][0].update(power_capacity_mw=0)))
+    assert "sites[0].power_capacity_mw" in msg
+
+
+def test_zero_j_per_th() -> None:
+    msg = _problems(_edited(lambda d: d["sites"][0]["fleets"][0].update(efficiency_j_per_th=0)))
+    assert "sites[0].fleets[0].efficiency_j_per_th" in msg
+    assert "greater than 0" in msg
+
+
+def test_unknown_asic_lists_closest() -> None:
+    msg = _problems(
+        _edited(lambda d: d["sites"][0]["fleets"][0].update(asic_model="Antminer S21 XPX"))
+    )
+    assert "sites[0].fleets[0].asic_model" in msg
+    assert "closest" in msg
+    assert "Antminer S21 XP" in msg
+
+
+def test_uptime_above_one() -> None:
+    msg = _problems(_edited(lambda d: d["sites"][0]["fleets"][0].update(uptime_frac=1.2)))
+    assert "sites[0].fleets[0].uptime_frac" in msg
+    assert "less than or equal to 1" in msg
+
+
+def test_pool_fee_two_meant_as_percent() -> None:
+    msg = _problems(_edited(lambda d: d["sites"][2].update(pool_fee_frac=2)))
+    assert "sites[2].pool_fee_frac" in msg
+    assert "0.02 means 2 %" in msg
+
+
+def test_missing_required_field() -> None:
+    msg = _problems(_edited(lambda d: d["market"].pop("btc_price_usd")))
+    assert "market.btc_price_usd" in msg
+    assert "required" in msg
+
+
+def test_misspelt_field_refused_with_suggestion() -> None:
+    def edit(d):
+        d["sites"][0]["power_capacity_mv"] = d["sites"][0].pop("power_capacity_mw")
+
+    msg = _problems(_edited(edit))
+    assert "sites[0].power_capacity_mv" in msg
+    assert "did you mean 'power_capacity_mw'" in msg
+
+
+def test_yaml_that_does_not_parse() -> None:
+    msg = _problems("name: x\nsites: [\n  - a: 1\n")
+    assert "YAML does not parse" in msg
+    assert "line" in msg
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    p = tmp_path / "empty.yaml"
+    p.write_text("")
+    with pytest.raises(SpecError, match="empty"):
+        load_scenario(p)
+
+
+def test_top_level_not_a_mapping() -> None:
+    assert "must be a mapping" in _problems("- 1\n- 2\n")
+
+
+def test_fleet_larger_than_interconnect() -> None:
+    msg = _problems(_edited(lambda d: d["sites"][2].update(power_capacity_mw=10)))
+    assert "sites[2]" in msg
+    assert "more than power_capacity_mw" in msg
+
+
+def test_duplicate_site_names() -> None:
+    msg = _problems(_edited(lambda d: d["sites"][1].update(name=d["sites"][0]["name"])))
+    assert "unique" in msg
+
+
+def test_start_date_first_of_month() -> None:
+    msg = _problems(_edited(lambda d: d.update(start_date="2025-01-15")))
+    assert "start_date" in msg
+
+
+def test_many_problems_reported_at_once() -> None:
+    def edit(d):
+        d["sites"][0]["power_capacity_mw"] = -1
+        d["market"]["btc_price_usd"] = -1
+
+    msg = _problems(_edited(edit))
+    assert "2 problems" in msg
+
+
+def test_unsafe_yaml_tags_refused() -> None:
+    msg = _problems("!!python/object/apply:os.system ['echo hi']\n")
+    assert "YAML does not parse" in msg
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match="file not found"):
+        load_scenario(tmp_path / "nope.yaml")
