@@ -1,25 +1,30 @@
+import importlib
+import pkgutil
 from pathlib import Path
 
-from pydantic import BaseModel
-
-from hashpivot import spec
+import hashpivot
+from hashpivot.spec import Spec
 
 GLOSSARY = Path(__file__).resolve().parents[1] / "docs" / "nomenclature.md"
 
 
-def _spec_classes() -> list[type[BaseModel]]:
-    return [
-        obj
-        for obj in vars(spec).values()
-        if isinstance(obj, type) and issubclass(obj, spec.Spec) and obj is not spec.Spec
-    ]
+def _all_specs() -> list[type[Spec]]:
+    for mod in pkgutil.walk_packages(hashpivot.__path__, "hashpivot."):
+        importlib.import_module(mod.name)
+    found: list[type[Spec]] = []
+    todo = list(Spec.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return found
 
 
 def test_every_spec_field_is_in_the_glossary() -> None:
     text = GLOSSARY.read_text(encoding="utf-8")
     missing = sorted(
-        f"{cls.__name__}.{name}"
-        for cls in _spec_classes()
+        f"{cls.__module__}.{cls.__name__}.{name}"
+        for cls in _all_specs()
         for name in cls.model_fields
         if f"`{name}`" not in text
     )

@@ -6,24 +6,25 @@ Bad input prints a message naming the field, the value and the rule, and exits 2
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import sys
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import pandas as pd
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from hashpivot import __version__, bitcoin
+from hashpivot.cli_common import (
+    JsonOpt,
+    console,
+    emit_json,
+    errors_exit_2,
+    fmt,
+    table,
+    write_atomic,
+)
 from hashpivot.errors import HashpivotError
 from hashpivot.hardware import asic_catalog, gpu_catalog
 from hashpivot.projection import Projection, ProjectionResult
@@ -39,13 +40,7 @@ app = typer.Typer(
 catalog_app = typer.Typer(help="Show the packaged hardware catalogues.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 
-console = Console()
-err_console = Console(stderr=True)
-
 DEFAULT_HEIGHT = 840_000
-JsonOpt = Annotated[
-    bool, typer.Option("--json", help="Print one JSON object on stdout, nothing else.")
-]
 ScenarioArg = Annotated[
     Path | None,
     typer.Argument(
@@ -69,59 +64,8 @@ class Level(StrEnum):
     fleet = "fleet"
 
 
-@contextmanager
-def _errors_exit_2() -> Iterator[None]:
-    """Print a :class:`HashpivotError` without a traceback and exit with code 2."""
-    try:
-        yield
-    except HashpivotError as exc:
-        err_console.print(
-            f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True
-        )
-        raise typer.Exit(code=2) from None
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return str(value.date())
-    return value
-
-
-def _emit_json(payload: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(_jsonable(payload), default=str) + "\n")
-
-
 def _load(path: Path | None) -> Scenario:
     return default_scenario() if path is None else load_scenario(path)
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, float | np.floating):
-        x = float(value)
-        if math.isnan(x):
-            return "—"
-        return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.4g}"
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m")
-    return str(value)
-
-
-def _table(frame: pd.DataFrame, title: str) -> Table:
-    table = Table(title=title, title_justify="left")
-    for col in frame.columns:
-        numeric = pd.api.types.is_numeric_dtype(frame[col])
-        table.add_column(str(col), justify="right" if numeric else "left", no_wrap=not numeric)
-    for row in frame.itertuples(index=False):
-        table.add_row(*[_fmt(v) for v in row])
-    return table
 
 
 # --------------------------------------------------------------------------- hashprice
@@ -209,34 +153,21 @@ def hashprice(
     Hashprice = 8.64e19/(D·2^32)·(subsidy + fees)·price [USD/PH/day]; breakeven power =
     hashprice/(24·J/TH·1e-3) [USD/MWh]; hashcost = 24·J/TH·USD/kWh [USD/PH/day].
     """
-    with _errors_exit_2():
+    with errors_exit_2():
         out = _hashprice_payload(
             price_usd, difficulty, fees_btc_per_block, height,
             efficiency_j_per_th, power_usd_per_mwh, hashprice_usd_per_ph_day,
         )  # fmt: skip
         if as_json:
-            _emit_json(out)
+            emit_json(out)
             return
         table = Table(title="Hashprice", title_justify="left", show_header=False)
         for key, value in out.items():
-            table.add_row(key, _fmt(value) if not isinstance(value, int) else f"{value:,}")
+            table.add_row(key, fmt(value) if not isinstance(value, int) else f"{value:,}")
         console.print(table)
 
 
 # --------------------------------------------------------------------------- scenarios
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so nothing is half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @app.command()
@@ -246,13 +177,13 @@ def init(
     as_json: JsonOpt = False,
 ) -> None:
     """Write the default scenario to PATH as commented YAML, for you to edit."""
-    with _errors_exit_2():
+    with errors_exit_2():
         if path.exists() and not force:
             msg = f"{path} exists; pass --force to overwrite it"
             raise HashpivotError(msg)
-        _write_atomic(path, default_scenario_text())
+        write_atomic(path, default_scenario_text())
         if as_json:
-            _emit_json({"written": str(path)})
+            emit_json({"written": str(path)})
         else:
             console.print(f"wrote {path}; check it with: hashpivot validate {path}")
 
@@ -277,10 +208,10 @@ def validate(
     as_json: JsonOpt = False,
 ) -> None:
     """Check a scenario: exit 0 with a one-line summary, or exit 2 with every error."""
-    with _errors_exit_2():
+    with errors_exit_2():
         facts = _scenario_facts(load_scenario(path))
         if as_json:
-            _emit_json({"valid": True, **facts})
+            emit_json({"valid": True, **facts})
             return
         console.print(
             f"ok: {facts['name']}: {facts['sites']} sites, {facts['power_capacity_mw']:g} MW, "
@@ -305,7 +236,7 @@ _TABLE_COLS = {
 }
 
 
-def _flows_table(result: ProjectionResult, level: Level, freq: Freq) -> pd.DataFrame:
+def _flowstable(result: ProjectionResult, level: Level, freq: Freq) -> pd.DataFrame:
     frame = result.aggregate(level.value, "Y" if freq is Freq.yearly else "M")
     frame = frame.drop(columns=["potential_energy_mwh", "depreciation_usd"])
     return frame.rename(columns=_TABLE_COLS)
@@ -325,12 +256,12 @@ def mine(
     as_json: JsonOpt = False,
 ) -> None:
     """Deterministic fleet projection: BTC mined, revenue, power, margin, cost per BTC."""
-    with _errors_exit_2():
+    with errors_exit_2():
         result = Projection(_load(path)).run(months)
         frame = result.aggregate(level.value, "Y" if freq is Freq.yearly else "M")
         if as_json:
             rows = frame.assign(period=frame["period"].astype(str)).to_dict(orient="records")
-            _emit_json(
+            emit_json(
                 {
                     "summary": result.summary(),
                     "rows": rows,
@@ -339,12 +270,12 @@ def mine(
             )
             return
         console.print(
-            _table(
-                _flows_table(result, level, freq),
+            table(
+                _flowstable(result, level, freq),
                 f"{result.scenario.name}: {level.value}, {freq.value}",
             )
         )
-        console.print(_table(result.payback(), "ASIC capex payback"))
+        console.print(table(result.payback(), "ASIC capex payback"))
 
 
 _RUN_KEYS = (
@@ -368,22 +299,22 @@ def _print_run(result: ProjectionResult) -> None:
         title_justify="left",
     )
     for key in _RUN_KEYS:
-        head.add_row(key, _fmt(s[key]))
+        head.add_row(key, fmt(s[key]))
     for h in s["halvings"]:
         head.add_row(f"halving at block {h['height']:,}", h["date"])
     console.print(head)
-    console.print(_table(_flows_table(result, Level.company, Freq.yearly), "Company by year"))
-    console.print(_table(result.site_breakeven(), "Breakeven power price by site, first month"))
-    console.print(_table(result.payback(), "ASIC capex payback"))
+    console.print(table(_flowstable(result, Level.company, Freq.yearly), "Company by year"))
+    console.print(table(result.site_breakeven(), "Breakeven power price by site, first month"))
+    console.print(table(result.payback(), "ASIC capex payback"))
 
 
 @app.command()
 def run(path: ScenarioArg = None, as_json: JsonOpt = False) -> None:
     """The main job: project the scenario and print a summary (default scenario if no PATH)."""
-    with _errors_exit_2():
+    with errors_exit_2():
         result = Projection(_load(path)).run()
         if as_json:
-            _emit_json(result.to_dict())
+            emit_json(result.to_dict())
             return
         _print_run(result)
 
@@ -393,9 +324,9 @@ def run(path: ScenarioArg = None, as_json: JsonOpt = False) -> None:
 
 def _catalog(frame: pd.DataFrame, title: str, cols: list[str], as_json: bool) -> None:
     if as_json:
-        _emit_json({"rows": frame.to_dict(orient="records")})
+        emit_json({"rows": frame.to_dict(orient="records")})
         return
-    console.print(_table(frame[cols], title))
+    console.print(table(frame[cols], title))
     console.print("Sources: `--json` gives source_url, as_of and notes for every row.")
 
 
@@ -437,3 +368,13 @@ def main(
     ] = False,
 ) -> None:
     """Model, plan and value a Bitcoin miner's pivot to AI/HPC compute."""
+
+
+def _register_commands() -> None:
+    """Add the commands defined in the topic modules (``cli_*.py``)."""
+    from hashpivot import cli_topics
+
+    cli_topics.register(app, catalog_app)
+
+
+_register_commands()
