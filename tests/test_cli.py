@@ -119,7 +119,8 @@ def test_run_default_prints_summary() -> None:
     assert "halving at block 1,050,000" in res.stdout
     out = as_json("run")
     assert out["summary"]["months"] == 60
-    assert len(out["company"]) == 5
+    assert len(out["company_by_year"]) == 5
+    assert out["summary"]["mining"]["halvings"][0]["height"] == 1_050_000
 
 
 def test_mine_monthly_json() -> None:
@@ -147,3 +148,55 @@ def test_bad_scenario_path_exit_2(tmp_path: Path) -> None:
     res = invoke("run", str(tmp_path / "missing.yaml"))
     assert res.exit_code == 2
     assert "file not found" in res.output
+
+
+def test_lease_reproduces_corz_deal() -> None:
+    # Core Scientific–CoreWeave: ~500 MW, 12 yr, ~121 USD/kW-month -> ~8.7B USD (SEC 8-K,
+    # https://www.sec.gov/Archives/edgar/data/1839341/000162828024043341/corescientifichpcoption3re.htm)
+    out = as_json("lease", "--it-mw", "500", "--usd-per-kw-month", "121", "--term-years", "12")
+    assert out["total_contract_value_usd"] == pytest.approx(8.7e9, rel=0.01)
+    assert out["annual_revenue_usd_first_year"] == pytest.approx(500 * 1000 * 121 * 12)
+
+
+def test_lease_solves_rate_with_escalator() -> None:
+    out = as_json(
+        "lease",
+        "--it-mw",
+        "245",
+        "--total-value-usd",
+        "7e9",
+        "--term-years",
+        "15",
+        "--escalator-frac",
+        "0.03",
+    )
+    assert out["total_contract_value_usd"] == pytest.approx(7e9)
+    assert 120 < out["starting_usd_per_kw_month"] < 135
+
+
+def test_lease_needs_one_of_rate_or_value() -> None:
+    res = invoke("lease", "--it-mw", "10", "--term-years", "5")
+    assert res.exit_code == 2
+    assert "exactly one" in res.output
+
+
+def test_unit_economics_json() -> None:
+    out = as_json("unit-economics")
+    rows = {r["option"]: r for r in out["rows"]}
+    assert set(rows) == {"mining", "colocation", "gpu_cloud"}
+    for row in rows.values():
+        for key in (
+            "revenue_usd_per_mw_year",
+            "ebitda_usd_per_mw_year",
+            "capex_usd_per_mw",
+            "payback_years",
+            "npv_usd_per_mw",
+            "irr",
+        ):
+            assert key in row
+
+
+def test_run_shows_hybrid_company() -> None:
+    res = invoke("run")
+    assert res.exit_code == 0, res.output
+    assert "colocation" in res.stdout

@@ -144,3 +144,69 @@ def test_unsafe_yaml_tags_refused() -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="file not found"):
         load_scenario(tmp_path / "nope.yaml")
+
+
+def _conv(d):
+    return d["sites"][0]["conversions"][0]
+
+
+def test_lease_energised_before_signing() -> None:
+    def edit(d):
+        _conv(d)["lease"]["signing_date"] = "2026-03-01"
+
+    msg = _problems(_edited(edit))
+    assert "sites[0].conversions[0].lease" in msg
+    assert "before signing_date" in msg
+
+
+def test_lease_energised_before_build_ends() -> None:
+    def edit(d):
+        _conv(d)["lead_time_months"] = 30
+
+    msg = _problems(_edited(edit))
+    assert "sites[0].conversions[0]" in msg
+    assert "before the build ends" in msg
+
+
+def test_conversion_needs_exactly_one_use() -> None:
+    def edit(d):
+        _conv(d).pop("lease")
+
+    assert "exactly one of lease or gpu_cloud" in _problems(_edited(edit))
+
+
+def test_lease_larger_than_converted_it_mw() -> None:
+    def edit(d):
+        _conv(d)["lease"]["it_mw"] = 80
+
+    assert "exceeds gross_mw / ai_pue" in _problems(_edited(edit))
+
+
+def test_conversions_larger_than_site() -> None:
+    def edit(d):
+        _conv(d)["gross_mw"] = 400
+
+    assert "more than power_capacity_mw" in _problems(_edited(edit))
+
+
+def test_gpu_without_price_needs_capex() -> None:
+    def edit(d):
+        conv = _conv(d)
+        conv.pop("lease")
+        conv["gpu_cloud"] = {
+            "gpu_model": "B300",
+            "gpu_count": 1000,
+            "start_date": "2026-06-01",
+            "price_usd_per_gpu_hour": 5.0,
+        }
+
+    msg = _problems(_edited(edit))
+    assert "capex_usd_per_gpu is required" in msg
+    assert "B300" in msg
+
+
+def test_probability_outside_unit_interval() -> None:
+    def edit(d):
+        _conv(d)["lease"]["tenant_default_prob_per_year"] = 1.5
+
+    assert "tenant_default_prob_per_year" in _problems(_edited(edit))

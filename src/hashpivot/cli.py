@@ -25,6 +25,7 @@ from hashpivot.cli_common import (
     table,
     write_atomic,
 )
+from hashpivot.company import CompanyModel, CompanyResult
 from hashpivot.errors import HashpivotError
 from hashpivot.hardware import asic_catalog, gpu_catalog
 from hashpivot.projection import Projection, ProjectionResult
@@ -37,7 +38,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-catalog_app = typer.Typer(help="Show the packaged hardware catalogues.", no_args_is_help=True)
+catalog_app = typer.Typer(
+    help="Show the packaged catalogues: ASICs, GPUs, listed companies.", no_args_is_help=True
+)
 app.add_typer(catalog_app, name="catalog")
 
 DEFAULT_HEIGHT = 840_000
@@ -308,15 +311,40 @@ def _print_run(result: ProjectionResult) -> None:
     console.print(table(result.payback(), "ASIC capex payback"))
 
 
+def _print_company(result: CompanyResult) -> None:
+    s = result.summary()
+    title = (
+        f"{s['company']} ({s['scenario']}): {s['months']} months from {result.scenario.start_date}"
+    )
+    head = Table(title=title, show_header=False, title_justify="left")
+    for key in ("revenue_usd", "ebitda_usd", "capex_usd", "free_cash_flow_usd", "btc_held_end",
+                "debt_balance_end_usd"):  # fmt: skip
+        head.add_row(key, fmt(s[key]))
+    for seg, share in s["revenue_share_by_segment"].items():
+        head.add_row(f"revenue share: {seg}", f"{share:.1%}")
+    console.print(head)
+    yearly = result.by_year()[
+        ["period", "revenue_usd", "ebitda_usd", "capex_usd", "free_cash_flow_usd",
+         "cash_flow_to_equity_usd", "debt_balance_usd", "btc_held"]
+    ]  # fmt: skip
+    console.print(table(yearly, "Company by year"))
+    seg = result.by_segment("Y")[["period", "segment", "revenue_usd", "ebitda_usd", "capex_usd"]]
+    console.print(table(seg, "Segments by year"))
+
+
 @app.command()
 def run(path: ScenarioArg = None, as_json: JsonOpt = False) -> None:
-    """The main job: project the scenario and print a summary (default scenario if no PATH)."""
+    """Run the main job: company cash flows by segment, then the mining detail.
+
+    The default scenario (no PATH) is a ~300 MW miner with one conversion under way.
+    """
     with errors_exit_2():
-        result = Projection(_load(path)).run()
+        result = CompanyModel(_load(path)).run()
         if as_json:
             emit_json(result.to_dict())
             return
-        _print_run(result)
+        _print_company(result)
+        _print_run(result.mining)
 
 
 # --------------------------------------------------------------------------- catalogues
@@ -372,9 +400,10 @@ def main(
 
 def _register_commands() -> None:
     """Add the commands defined in the topic modules (``cli_*.py``)."""
-    from hashpivot import cli_topics
+    from hashpivot import cli_ai, cli_topics
 
     cli_topics.register(app, catalog_app)
+    cli_ai.register(app)
 
 
 _register_commands()

@@ -67,7 +67,7 @@ def emit_json(payload: dict[str, Any]) -> None:
 def fmt(value: Any) -> str:
     """Format a cell for a table: thousands separators, NaN as a dash."""
     if isinstance(value, float | np.floating):
-        x = float(value)
+        x = float(value) + 0.0  # no "-0"
         if math.isnan(x):
             return "—"
         return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.4g}"

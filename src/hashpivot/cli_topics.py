@@ -10,4 +10,6 @@ import typer
 
 def register(app: typer.Typer, catalog_app: typer.Typer) -> None:
     """Register every topic module's commands on the main app and the catalogue group."""
-    del catalog_app  # used by topic modules that add catalogue sub-commands
+    from hashpivot import cli_companies
+
+    cli_companies.register(app, catalog_app)

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from hashpivot import mining, network
+from hashpivot import conversion, mining, network
 from hashpivot.hardware import get_asic
 from hashpivot.spec import Scenario
 
@@ -36,7 +36,7 @@ FLOW_COLUMNS = (
 
 
 @dataclass(frozen=True)
-class _FleetArrays:
+class FleetArrays:
     """Per-fleet constants stacked along axis 0."""
 
     site: list[str]
@@ -56,7 +56,7 @@ class _FleetArrays:
     useful_life_months: FloatArray
 
 
-def _stack_fleets(scenario: Scenario) -> _FleetArrays:
+def stack_fleets(scenario: Scenario) -> FleetArrays:
     rows: list[dict[str, Any]] = []
     for site in scenario.sites:
         seen: list[str] = []
@@ -85,60 +85,89 @@ def _stack_fleets(scenario: Scenario) -> _FleetArrays:
                     "useful_life_months": fleet.useful_life_months,
                 }
             )
-    cols = {k: [r[k] for r in rows] for k in _FleetArrays.__dataclass_fields__}
+    cols = {k: [r[k] for r in rows] for k in FleetArrays.__dataclass_fields__}
     arrays = {
         k: np.asarray(v, dtype=np.float64) for k, v in cols.items() if k not in ("site", "fleet")
     }
-    return _FleetArrays(site=cols["site"], fleet=cols["fleet"], **arrays)
+    return FleetArrays(site=cols["site"], fleet=cols["fleet"], **arrays)
 
 
-def _fleet_month_frame(
-    f: _FleetArrays, net: network.NetworkPath, price_usd: FloatArray
-) -> pd.DataFrame:
-    """Economics of every fleet (rows) in every month (columns), as a long frame."""
-    cal = net.calendar
-    months = np.arange(cal.n_months)
-    col = (slice(None), None)
+def fleet_month_arrays(
+    f: FleetArrays,
+    active_frac: FloatArray,
+    hashprice_btc_per_ph_day: FloatArray,
+    price_usd: FloatArray,
+    days_in_month: npt.NDArray[np.int64],
+    power_price_factor: FloatArray | None = None,
+) -> dict[str, FloatArray]:
+    """Economics of every fleet in every month and path, as arrays ``(fleets, ..., months)``.
+
+    Market inputs are shaped ``(..., months)`` (one path, or ``(paths, months)``);
+    ``active_frac`` (fleets × months) is the share of each fleet still installed (below 1
+    once conversions displace machines); ``power_price_factor`` multiplies each fleet's
+    contract price, shaped ``(fleets, ..., months)`` or broadcastable to it.
+    """
+    lead = np.ndim(hashprice_btc_per_ph_day) - 1
+    n_m = len(days_in_month)
+
+    def fc(a: FloatArray) -> FloatArray:
+        return np.reshape(a, (-1,) + (1,) * (lead + 1))
+
+    act = np.reshape(active_frac, (-1,) + (1,) * lead + (n_m,))
+    months = np.arange(n_m)
     power_price = mining.escalated_price_usd_per_mwh(
-        f.power_usd_per_mwh[col], f.escalator_frac_per_year[col], months
+        fc(f.power_usd_per_mwh), fc(f.escalator_frac_per_year), months
     )
-    hashprice_usd = net.hashprice_btc_per_ph_day * price_usd
+    if power_price_factor is not None:
+        power_price = power_price * power_price_factor
+    hashprice_usd = hashprice_btc_per_ph_day * price_usd
     breakeven = mining.breakeven_power_fleet_usd_per_mwh(
-        hashprice_usd, f.efficiency_j_per_th[col], f.pool_fee_frac[col], f.pue[col]
+        hashprice_usd, fc(f.efficiency_j_per_th), fc(f.pool_fee_frac), fc(f.pue)
     )
+    hours = days_in_month * mining.HOURS_PER_DAY
+    # cash breakeven: a fleet runs while revenue per MWh covers power plus variable opex
+    opex_usd_per_mwh = fc(f.opex_usd_per_mw_month) / (hours * fc(f.uptime_frac))
     running = np.where(
-        f.shutdown_when_unprofitable[col] > 0, (breakeven >= power_price).astype(float), 1.0
+        fc(f.shutdown_when_unprofitable) > 0, breakeven >= power_price + opex_usd_per_mwh, True
     )
-    hashrate_ph_s = mining.fleet_hashrate_ph_s(f.count, f.unit_th_s, f.uptime_frac)[col] * running
-    potential_mw = mining.fleet_power_mw(f.count, f.unit_w, f.uptime_frac, f.pue)[col]
-    draw_mw = potential_mw * running
-    capacity_mw = mining.fleet_power_mw(f.count, f.unit_w, 1.0, f.pue)[col]
+    installed = fc(f.count) * act
+    hashrate_ph_s = mining.fleet_hashrate_ph_s(installed, fc(f.unit_th_s), fc(f.uptime_frac))
+    potential_mw = mining.fleet_power_mw(installed, fc(f.unit_w), fc(f.uptime_frac), fc(f.pue))
+    capacity_mw = mining.fleet_power_mw(installed, fc(f.unit_w), 1.0, fc(f.pue))
     btc = mining.btc_mined(
-        net.hashprice_btc_per_ph_day, hashrate_ph_s, cal.days_in_month, f.pool_fee_frac[col]
+        hashprice_btc_per_ph_day, hashrate_ph_s * running, days_in_month, fc(f.pool_fee_frac)
     )
-    hours = cal.days_in_month * mining.HOURS_PER_DAY
-    energy = mining.energy_mwh(draw_mw, hours)
-    capex = np.nan_to_num(f.count * f.unit_th_s * f.capex_usd_per_th)[col]
-    values = {
-        "running": running,
-        "hashrate_ph_s": hashrate_ph_s,
+    energy = mining.energy_mwh(potential_mw * running, hours)
+    capex = fc(np.nan_to_num(f.count * f.unit_th_s * f.capex_usd_per_th))
+    life = fc(f.useful_life_months)
+    out = {
+        "running": running.astype(np.float64),
+        "hashrate_ph_s": hashrate_ph_s * running,
         "btc_mined": btc,
         "revenue_usd": btc * price_usd,
         "energy_mwh": energy,
         "potential_energy_mwh": mining.energy_mwh(potential_mw, hours),
-        "depreciation_usd": np.where(
-            months < f.useful_life_months[col], capex / f.useful_life_months[col], 0.0
-        ),
-        "power_price_usd_per_mwh": power_price,
+        "installed_frac": np.broadcast_to(act, btc.shape),
+        "depreciation_usd": np.where(months < life, capex / life, 0.0) * act,
+        "power_price_usd_per_mwh": np.broadcast_to(power_price, btc.shape),
         "power_cost_usd": energy * power_price,
-        "other_opex_usd": np.broadcast_to(capacity_mw * f.opex_usd_per_mw_month[col], btc.shape),
+        "other_opex_usd": capacity_mw * running * fc(f.opex_usd_per_mw_month),
         "breakeven_power_usd_per_mwh": breakeven,
     }
-    values["gross_margin_usd"] = (
-        values["revenue_usd"] - values["power_cost_usd"] - values["other_opex_usd"]
+    out["gross_margin_usd"] = out["revenue_usd"] - out["power_cost_usd"] - out["other_opex_usd"]
+    return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
+
+
+def _fleet_month_frame(
+    f: FleetArrays, net: network.NetworkPath, price_usd: FloatArray, active_frac: FloatArray
+) -> pd.DataFrame:
+    """Economics of every fleet (rows) in every month (columns), as a long frame."""
+    cal = net.calendar
+    values = fleet_month_arrays(
+        f, active_frac, net.hashprice_btc_per_ph_day, price_usd, cal.days_in_month
     )
     n_f = len(f.site)
-    frame = pd.DataFrame({k: np.asarray(v).ravel() for k, v in values.items()})
+    frame = pd.DataFrame({k: v.ravel() for k, v in values.items()})
     frame.insert(0, "month", np.tile(cal.month_start, n_f))
     frame.insert(1, "site", np.repeat(f.site, cal.n_months))
     frame.insert(2, "fleet", np.repeat(f.fleet, cal.n_months))
@@ -276,6 +305,56 @@ class ProjectionResult:
         }
 
 
+def deterministic_market(scenario: Scenario, months: int) -> tuple[network.NetworkPath, FloatArray]:
+    """Network path and monthly BTC price [USD/BTC] under the scenario's constant growth."""
+    m = scenario.market
+    net = network.fixed_growth_network(
+        scenario.start_date,
+        months,
+        m.network_hashrate_eh_s,
+        m.network_hashrate_growth_frac_per_month,
+        m.block_height,
+        m.difficulty,
+        m.fees_btc_per_block,
+    )
+    growth = (1.0 + m.btc_price_growth_frac_per_month) ** np.arange(months, dtype=np.float64)
+    return net, np.asarray(m.btc_price_usd * growth, dtype=np.float64)
+
+
+def month_index(start_date: dt.date, date: dt.date) -> int:
+    """Calendar months from ``start_date``'s month to ``date``'s month (negative before)."""
+    return (date.year - start_date.year) * 12 + (date.month - start_date.month)
+
+
+def fleet_installed_frac(scenario: Scenario, f: FleetArrays, months: int) -> FloatArray:
+    """Share of each fleet still installed in each month, after conversions (fleets × months).
+
+    Each conversion frees its gross MW on its decision date: unused interconnect first,
+    then the least efficient fleets of its site (:func:`conversion.displaced_frac_by_fleet`).
+    """
+    out = np.ones((len(f.site), months))
+    site_of = np.asarray(f.site)
+    draw_mw = mining.fleet_power_mw(f.count, f.unit_w, 1.0, f.pue)
+    t = np.arange(months)
+    for site in scenario.sites:
+        idx = np.flatnonzero(site_of == site.name)
+        remaining = draw_mw[idx].copy()
+        free_mw = site.power_capacity_mw - float(remaining.sum())
+        for conv in sorted(site.conversions, key=lambda c: c.decision_date):
+            frac = conversion.displaced_frac_by_fleet(
+                remaining, f.efficiency_j_per_th[idx], conv.gross_mw, free_mw
+            )
+            removed_mw = remaining * frac
+            free_mw = max(free_mw - conv.gross_mw, 0.0)
+            start = month_index(scenario.start_date, conv.decision_date)
+            share_of_original = np.divide(
+                removed_mw, draw_mw[idx], out=np.zeros_like(removed_mw), where=draw_mw[idx] > 0
+            )
+            out[idx] -= share_of_original[:, None] * (t >= start)[None, :]
+            remaining = remaining - removed_mw
+    return np.clip(out, 0.0, 1.0)
+
+
 class Projection:
     """Deterministic mining projection of a scenario.
 
@@ -293,26 +372,16 @@ class Projection:
         """Project ``months`` months (default: the scenario's horizon)."""
         sc = self.scenario
         n = sc.horizon_months if months is None else months
-        m = sc.market
-        net = network.fixed_growth_network(
-            sc.start_date,
-            n,
-            m.network_hashrate_eh_s,
-            m.network_hashrate_growth_frac_per_month,
-            m.block_height,
-            m.difficulty,
-            m.fees_btc_per_block,
-        )
-        growth = (1.0 + m.btc_price_growth_frac_per_month) ** np.arange(n, dtype=np.float64)
-        price_usd = np.asarray(m.btc_price_usd * growth, dtype=np.float64)
-        fleets = _stack_fleets(sc)
+        net, price_usd = deterministic_market(sc, n)
+        fleets = stack_fleets(sc)
+        active = fleet_installed_frac(sc, fleets, n)
         capex = pd.Series(
             fleets.count * fleets.unit_th_s * fleets.capex_usd_per_th,
             index=pd.MultiIndex.from_arrays([fleets.site, fleets.fleet], names=["site", "fleet"]),
         )
         return ProjectionResult(
             scenario=sc,
-            fleets=_fleet_month_frame(fleets, net, price_usd),
+            fleets=_fleet_month_frame(fleets, net, price_usd, active),
             network=_network_frame(net, price_usd),
             halvings=network.halving_dates(net, sc.start_date),
             capex_usd=capex,

@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from hashpivot.conversion import CAPEX_USD_PER_IT_MW
 from hashpivot.errors import SpecError, UnknownNameError
-from hashpivot.hardware import get_asic
+from hashpivot.hardware import get_asic, get_gpu
 
 
 class Spec(BaseModel):
@@ -38,7 +41,7 @@ class FleetSpec(Spec):
     count: int = Field(gt=0, le=5_000_000, description="Machines installed. [units]")
     uptime_frac: float = Field(
         default=0.95,
-        ge=0.0,
+        gt=0.0,
         le=1.0,
         description="Share of hours the fleet hashes (assumption: 0.95, typical of public "
         "miners' reported fleet uptime). [-]",
@@ -102,6 +105,276 @@ class PowerContractSpec(Spec):
     )
 
 
+class EnergisationPhaseSpec(Spec):
+    """A phase of critical IT MW that starts earning rent on a date."""
+
+    date: dt.date = Field(description="Rent commencement of the phase.")
+    it_mw: float = Field(gt=0.0, le=10_000.0, description="Critical IT MW of the phase. [MW]")
+
+
+class ColocationLeaseSpec(Spec):
+    """A colocation lease of critical IT capacity to an AI/HPC tenant."""
+
+    tenant: str = Field(default="", max_length=120, description="Tenant name.")
+    it_mw: float = Field(gt=0.0, le=10_000.0, description="Critical IT MW leased. [MW]")
+    rate_usd_per_kw_month: float = Field(
+        gt=0.0,
+        le=2000.0,
+        description="Starting rent per kW of critical IT per month; announced miner deals "
+        "imply about 100-160 (fact sheet, section D). [USD/kW/month]",
+    )
+    escalator_frac_per_year: float = Field(
+        default=0.03,
+        ge=-0.2,
+        le=0.3,
+        description="Annual rent escalator; 0.03 as in Hut 8-Fluidstack (https://dcpulse.com/"
+        "news/hut-fluidstack-ai-data-center-deal-river-bend). [1/yr]",
+    )
+    term_years: float = Field(gt=0.0, le=40.0, description="Initial term. [years]")
+    renewal_options: int = Field(default=0, ge=0, le=10, description="Renewal options. [count]")
+    renewal_term_years: float = Field(
+        default=5.0, gt=0.0, le=20.0, description="Length of each renewal option. [years]"
+    )
+    signing_date: dt.date = Field(description="Date the lease was signed.")
+    energisation: tuple[EnergisationPhaseSpec, ...] = Field(
+        min_length=1, description="Phases of IT MW with their rent commencement dates."
+    )
+    tenant_capex_share_frac: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="Share of conversion capex the tenant funds. [-]"
+    )
+    power_pass_through: bool = Field(
+        default=True, description="Tenant pays the power (NNN); otherwise the rent includes it."
+    )
+    take_or_pay: bool = Field(
+        default=True, description="Rent is due on energised MW whether the tenant uses them."
+    )
+    tenant_default_prob_per_year: float = Field(
+        default=0.02,
+        ge=0.0,
+        le=1.0,
+        description="Annual probability the tenant defaults (assumption: 0.02, a "
+        "sub-investment-grade tenant). [1/yr]",
+    )
+    recovery_frac: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="Share of rent still collected after a default, via a guarantee or "
+        "re-letting (assumption: 0.5). [-]",
+    )
+    opex_usd_per_kw_month: float = Field(
+        default=25.0,
+        ge=0.0,
+        le=500.0,
+        description="Landlord operating cost; 25 gives the 80-85 % NOI margins Cipher and "
+        "TeraWulf guide to at 150 USD/kW-month (derived). [USD/kW/month]",
+    )
+    it_load_frac: float = Field(
+        default=0.8,
+        ge=0.0,
+        le=1.0,
+        description="Average IT load / leased IT MW, for power when the rent includes it "
+        "(assumption: 0.8). [-]",
+    )
+
+    @model_validator(mode="after")
+    def _phases_valid(self) -> ColocationLeaseSpec:
+        early = [p.date for p in self.energisation if p.date < self.signing_date]
+        if early:
+            msg = f"energisation date {early[0]} is before signing_date {self.signing_date}"
+            raise ValueError(msg)
+        total = sum(p.it_mw for p in self.energisation)
+        if total > self.it_mw * (1 + 1e-9):
+            msg = f"energisation phases sum to {total:g} MW, more than it_mw {self.it_mw:g}"
+            raise ValueError(msg)
+        return self
+
+
+class GpuCloudSpec(Spec):
+    """A GPU cloud the company owns and sells by the GPU-hour."""
+
+    gpu_model: str = Field(description="GPU model from the catalogue (`hashpivot catalog gpus`).")
+    gpu_count: int = Field(gt=0, le=10_000_000, description="GPUs installed. [units]")
+    start_date: dt.date = Field(description="First month the GPUs earn.")
+    server_overhead_frac: float = Field(
+        default=0.4,
+        ge=0.0,
+        le=3.0,
+        description="Server power beyond GPU TDP; a GB200 NVL72 rack draws about 120 kW for "
+        "72 x 1200 W GPUs (0.39, derived from https://introl.com/blog/"
+        "why-nvidia-gb300-nvl72-blackwell-ultra-matters). [-]",
+    )
+    pue: float = Field(
+        default=1.2,
+        ge=1.0,
+        le=2.5,
+        description="AI facility PUE: Applied Digital design 1.18, Bitfarms target 1.2-1.3 "
+        "(fact sheet, section E). [-]",
+    )
+    price_usd_per_gpu_hour: float = Field(
+        gt=0.0,
+        le=200.0,
+        description="On-demand rental price at the start; H100 about 2.35 on 1-year terms "
+        "(Mar-2026, https://compux.net/docs/guides/gpu-pricing-trends-2026). [USD/GPU-h]",
+    )
+    price_trend_frac_per_year: float = Field(
+        default=-0.2,
+        ge=-0.9,
+        le=1.0,
+        description="Rental price trend; -0.15 to -0.30 per methods.md section 4b "
+        "(assumption: -0.20). [1/yr]",
+    )
+    utilisation_frac: float = Field(
+        default=0.7,
+        ge=0.0,
+        le=1.0,
+        description="Share of on-demand GPU-hours sold; about 0.7 is common "
+        "(https://www.computetape.com/learn/how-fast-does-an-h100-depreciate/). [-]",
+    )
+    contract_share_frac: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="Share of GPUs on reserved contracts (assumption: 0.5). [-]",
+    )
+    contract_usd_per_gpu_hour: float | None = Field(
+        default=None,
+        gt=0.0,
+        le=200.0,
+        description="Reserved price; default the starting on-demand price. [USD/GPU-h]",
+    )
+    contract_term_years: float = Field(
+        default=3.0,
+        gt=0.0,
+        le=10.0,
+        description="Reserved term, after which contracts re-price at the on-demand path; "
+        "CoreWeave contracts run 3-5 years (methods.md section 4b). [years]",
+    )
+    capex_usd_per_gpu: float | None = Field(
+        default=None,
+        gt=0.0,
+        le=2_000_000.0,
+        description="All-in capex per GPU (server, network, storage); default the catalogue "
+        "price x 50/30, from H100 systems at about 50k USD per GPU all-in against 30k street "
+        "(fact sheet C2, uncertain). [USD]",
+    )
+    useful_life_years: float = Field(
+        default=5.0,
+        gt=0.0,
+        le=15.0,
+        description="Depreciation life; hyperscalers use 6, expected to compress to about 5 "
+        "(methods.md section 4b). [years]",
+    )
+    residual_value_frac: float = Field(
+        default=0.1, ge=0.0, le=1.0, description="Value left at end of life (assumption). [-]"
+    )
+    opex_usd_per_gpu_month: float = Field(
+        default=100.0,
+        ge=0.0,
+        le=10_000.0,
+        description="Non-power opex per GPU: staff, support, software (assumption). [USD/month]",
+    )
+
+    @field_validator("gpu_model")
+    @classmethod
+    def _known_gpu(cls, value: str) -> str:
+        try:
+            return get_gpu(value).model
+        except UnknownNameError as exc:
+            raise ValueError(str(exc)) from None
+
+    @model_validator(mode="after")
+    def _capex_known(self) -> GpuCloudSpec:
+        if self.capex_usd_per_gpu is None and math.isnan(get_gpu(self.gpu_model).price_usd):
+            msg = f"capex_usd_per_gpu is required: the catalogue has no price for {self.gpu_model}"
+            raise ValueError(msg)
+        return self
+
+    def capex_per_gpu_usd(self) -> float:
+        """All-in capex per GPU: the given value or the catalogue-derived default [USD]."""
+        if self.capex_usd_per_gpu is not None:
+            return self.capex_usd_per_gpu
+        return float(get_gpu(self.gpu_model).price_usd) * 50.0 / 30.0
+
+
+class ConversionSpec(Spec):
+    """Converting gross site MW from mining to an AI lease or a GPU cloud."""
+
+    name: str = Field(min_length=1, max_length=120, description="Conversion project name.")
+    gross_mw: float = Field(gt=0.0, le=10_000.0, description="Gross site MW converted. [MW]")
+    decision_date: dt.date = Field(description="Date the converted MW stop mining.")
+    lead_time_months: int = Field(
+        default=12,
+        ge=0,
+        le=60,
+        description="Build time during which the MW neither mine nor earn; 9-24 months "
+        "observed (fact sheet, section E). [months]",
+    )
+    ai_pue: float = Field(
+        default=1.3,
+        ge=1.0,
+        le=2.5,
+        description="Gross MW / critical IT MW after conversion; TeraWulf 1.25, Hut 8 1.35, "
+        "Cipher 1.45 (derived, fact sheet section E). [-]",
+    )
+    build: Literal["ai_ready", "powered_shell"] = Field(
+        default="ai_ready", description="AI-ready liquid-cooled build, or a powered shell."
+    )
+    capex_usd_per_it_mw: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=50e6,
+        description="Capex per critical IT MW; default 9M (ai_ready: TeraWulf 8-10M, Cipher "
+        "9-11M) or 2M (powered_shell: Hut 8). [USD/MW]",
+    )
+    asic_resale_usd_per_th: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=500.0,
+        description="Price received for displaced ASICs (assumption: 0, no resale unless "
+        "given). [USD/TH]",
+    )
+    lease: ColocationLeaseSpec | None = Field(default=None, description="The AI lease.")
+    gpu_cloud: GpuCloudSpec | None = Field(default=None, description="The GPU cloud.")
+
+    @model_validator(mode="after")
+    def _one_use_and_timing(self) -> ConversionSpec:
+        if (self.lease is None) == (self.gpu_cloud is None):
+            msg = "give exactly one of lease or gpu_cloud"
+            raise ValueError(msg)
+        ready = add_months(self.decision_date, self.lead_time_months)
+        it_mw = self.gross_mw / self.ai_pue
+        if self.lease is not None:
+            first = min(p.date for p in self.lease.energisation)
+            if first < ready:
+                msg = (
+                    f"lease energisation {first} is before the build ends {ready} "
+                    f"(decision_date + lead_time_months)"
+                )
+                raise ValueError(msg)
+            if self.lease.it_mw > it_mw * (1 + 1e-9):
+                msg = f"lease it_mw {self.lease.it_mw:g} exceeds gross_mw / ai_pue = {it_mw:.1f} MW"
+                raise ValueError(msg)
+        if self.gpu_cloud is not None and self.gpu_cloud.start_date < ready:
+            msg = (
+                f"gpu_cloud start_date {self.gpu_cloud.start_date} is before the build ends {ready}"
+            )
+            raise ValueError(msg)
+        return self
+
+    def capex_per_it_mw_usd(self) -> float:
+        """Capex per IT MW: the given value or the default for the build type [USD/MW]."""
+        if self.capex_usd_per_it_mw is not None:
+            return self.capex_usd_per_it_mw
+        return CAPEX_USD_PER_IT_MW[self.build]
+
+
+def add_months(date: dt.date, months: int) -> dt.date:
+    """The date ``months`` calendar months after ``date`` (day clamped to the month's end)."""
+    out: dt.date = (pd.Timestamp(date) + pd.DateOffset(months=months)).date()
+    return out
+
+
 class SiteSpec(Spec):
     """A site: grid interconnect, power contract, cooling overhead and ASIC fleets."""
 
@@ -131,16 +404,19 @@ class SiteSpec(Spec):
         default=0.0,
         ge=0.0,
         le=1_000_000.0,
-        description="Non-power operating cost per MW of fleet draw (staff, repairs, "
-        "hosting). [USD/MW/month]",
+        description="Non-power operating cost per MW of fleet draw in months the fleet runs "
+        "(staff, repairs, hosting); switched-off fleets cost nothing. [USD/MW/month]",
     )
     shutdown_when_unprofitable: bool = Field(
         default=True,
-        description="Switch a fleet off in months when its breakeven power price is below "
-        "the contract price (revenue would not pay its power).",
+        description="Switch a fleet off in months when its revenue would not pay its power "
+        "and variable opex (breakeven power price below contract price + opex per MWh).",
     )
     power: PowerContractSpec = Field(description="Power contract.")
     fleets: tuple[FleetSpec, ...] = Field(default=(), description="ASIC fleet tiers.")
+    conversions: tuple[ConversionSpec, ...] = Field(
+        default=(), description="Conversions of site MW to AI leases or GPU clouds."
+    )
 
     @model_validator(mode="after")
     def _fleets_fit_interconnect(self) -> SiteSpec:
@@ -150,6 +426,13 @@ class SiteSpec(Spec):
             msg = (
                 f"fleets draw {draw_mw:.1f} MW with cooling (ASIC W × count × mining_pue), "
                 f"more than power_capacity_mw {self.power_capacity_mw:g}"
+            )
+            raise ValueError(msg)
+        converted = sum(c.gross_mw for c in self.conversions)
+        if converted > self.power_capacity_mw * (1 + 1e-9):
+            msg = (
+                f"conversions take {converted:g} gross MW, more than power_capacity_mw "
+                f"{self.power_capacity_mw:g}"
             )
             raise ValueError(msg)
         return self
@@ -183,6 +466,70 @@ class MarketSpec(Spec):
     )
 
 
+class CompanySpec(Spec):
+    """Corporate layer: overhead, debt, taxes, BTC treasury, shares, valuation inputs."""
+
+    name: str = Field(default="company", min_length=1, max_length=120, description="Company name.")
+    ga_usd_per_month: float = Field(
+        default=0.0, ge=0.0, le=1e9, description="Corporate overhead (G&A). [USD/month]"
+    )
+    debt_usd: float = Field(default=0.0, ge=0.0, le=1e12, description="Debt at the start. [USD]")
+    debt_rate_frac_per_year: float = Field(
+        default=0.08, ge=0.0, le=1.0, description="Interest rate on the debt. [1/yr]"
+    )
+    debt_amortisation: Literal["annuity", "straight", "bullet"] = Field(
+        default="straight", description="How the debt is repaid over its term."
+    )
+    debt_term_years: float = Field(
+        default=5.0, gt=0.0, le=40.0, description="Years until the debt is repaid. [years]"
+    )
+    tax_rate_frac: float = Field(
+        default=0.21,
+        ge=0.0,
+        le=0.6,
+        description="Tax on positive monthly pre-tax profit, no loss carry-forward (simple); "
+        "0.21 is the US federal rate, 26 U.S.C. section 11(b). [-]",
+    )
+    btc_retain_frac: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="Share of mined BTC kept in treasury. [-]"
+    )
+    btc_held: float = Field(default=0.0, ge=0.0, le=1e7, description="BTC held at the start. [BTC]")
+    cash_usd: float = Field(default=0.0, ge=0.0, le=1e12, description="Cash at the start. [USD]")
+    shares_outstanding: float | None = Field(
+        default=None,
+        gt=0.0,
+        le=1e12,
+        description="Shares outstanding; required for value per share, never assumed. [shares]",
+    )
+    wacc_frac_per_year: float = Field(
+        default=0.12,
+        gt=0.0,
+        le=1.0,
+        description="Discount rate for the DCF (assumption: 0.12; crypto DCFs often use "
+        "more than 0.2, methods.md section 7). [1/yr]",
+    )
+    terminal_growth_frac_per_year: float = Field(
+        default=0.0,
+        ge=-0.5,
+        le=0.2,
+        description="Growth of free cash flow after the horizon (assumption: 0). [1/yr]",
+    )
+    cap_rate_frac: float = Field(
+        default=0.065,
+        gt=0.0,
+        le=0.5,
+        description="Cap rate for contracted AI NOI; 0.055-0.08 by tenant credit "
+        "(methods.md section 7). [-]",
+    )
+    powered_land_usd_per_mw: float = Field(
+        default=3.0e6,
+        ge=0.0,
+        le=1e8,
+        description="Value of uncontracted powered MW; Bernstein about 3M USD per authorized MW "
+        "(https://www.bitgetapp.com/amp/news/detail/12560605039346). [USD/MW]",
+    )
+
+
 class Scenario(Spec):
     """Everything one run needs."""
 
@@ -193,6 +540,9 @@ class Scenario(Spec):
     horizon_months: int = Field(default=60, ge=1, le=600, description="Months projected. [months]")
     market: MarketSpec = Field(description="Market assumptions.")
     sites: tuple[SiteSpec, ...] = Field(min_length=1, description="Sites of the company.")
+    company: CompanySpec = Field(
+        default_factory=CompanySpec, description="Corporate layer of the company."
+    )
 
     @field_validator("start_date")
     @classmethod

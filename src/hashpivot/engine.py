@@ -1,0 +1,372 @@
+"""Company cash flows as arrays over paths: the kernel of the deterministic and Monte Carlo runs.
+
+One function, :func:`project_flows`, turns market arrays shaped ``(paths, months)`` into
+monthly flows per project (each site's mining, each conversion's lease or GPU cloud, the
+corporate overhead), and :func:`consolidate` adds debt, taxes and the BTC treasury. The
+deterministic company model calls them with one path; the Monte Carlo calls them per
+chunk of paths. No loop over paths: the loops run over fleets and projects only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from hashpivot import ai, conversion, finance, mining
+from hashpivot.hardware import get_gpu
+from hashpivot.projection import FleetArrays, fleet_installed_frac, fleet_month_arrays, stack_fleets
+from hashpivot.spec import ColocationLeaseSpec, ConversionSpec, GpuCloudSpec, Scenario, SiteSpec
+
+FloatArray = npt.NDArray[np.float64]
+
+FLOWS = (
+    "revenue_usd",
+    "power_cost_usd",
+    "opex_usd",
+    "capex_usd",
+    "depreciation_usd",
+    "asic_sale_usd",
+    "btc_mined",
+)
+"""Flows every project reports, each shaped ``(paths, months)``."""
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Month grid shared by every project."""
+
+    start_date: dt.date
+    month_start: pd.DatetimeIndex
+    days_in_month: npt.NDArray[np.int64]
+
+    @classmethod
+    def from_start(cls, start_date: dt.date, months: int) -> Timeline:
+        """Calendar months from ``start_date`` (a first of month)."""
+        idx = pd.date_range(pd.Timestamp(start_date), periods=months, freq="MS")
+        return cls(start_date, idx, np.asarray(idx.days_in_month, dtype=np.int64))
+
+    @property
+    def n(self) -> int:
+        """Months on the grid."""
+        return len(self.month_start)
+
+    @property
+    def hours(self) -> FloatArray:
+        """Hours in each month [h]."""
+        return np.asarray(self.days_in_month * mining.HOURS_PER_DAY, dtype=np.float64)
+
+    def index_of(self, date: dt.date) -> int:
+        """Month index of a date (negative before the start)."""
+        return (date.year - self.start_date.year) * 12 + (date.month - self.start_date.month)
+
+
+@dataclass(frozen=True)
+class MarketArrays:
+    """Market inputs of one batch of paths, each ``(paths, months)``.
+
+    Attributes
+    ----------
+    btc_price_usd
+        BTC price. [USD/BTC]
+    hashprice_btc_per_ph_day
+        BTC earned per PH/s per day (network model). [BTC/PH/day]
+    gpu_price_index
+        Rental price relative to the start (1 at month 0); None keeps each GPU cloud's
+        own deterministic trend. [-]
+    power_price_factor
+        Multiplier on each site's contract price, ``(paths, months, sites)``; None is 1. [-]
+    default_uniform
+        One uniform draw per path and lease, ``(paths, leases)``, that sets the month the
+        tenant defaults; None uses the expected rent share instead. [-]
+
+    """
+
+    btc_price_usd: FloatArray
+    hashprice_btc_per_ph_day: FloatArray
+    gpu_price_index: FloatArray | None = None
+    power_price_factor: FloatArray | None = None
+    default_uniform: FloatArray | None = None
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(paths, months)``."""
+        p, m = np.shape(self.btc_price_usd)
+        return int(p), int(m)
+
+
+@dataclass
+class ProjectFlows:
+    """Monthly flows of one project, each ``(paths, months)`` [USD, BTC]."""
+
+    site: str
+    segment: str
+    project: str
+    flows: dict[str, FloatArray] = field(default_factory=dict)
+
+    @property
+    def ebitda_usd(self) -> FloatArray:
+        """Revenue − power − opex [USD]."""
+        f = self.flows
+        return f["revenue_usd"] - f["power_cost_usd"] - f["opex_usd"]
+
+
+def _site_power_price(site: SiteSpec, tl: Timeline, factor: FloatArray | None) -> FloatArray:
+    base = mining.escalated_price_usd_per_mwh(
+        site.power.price_usd_per_mwh, site.power.escalator_frac_per_year, np.arange(tl.n)
+    )
+    return base if factor is None else base * factor
+
+
+def _site_factor(market: MarketArrays, site_index: int) -> FloatArray | None:
+    """Power price multiplier of one site ``(paths, months)``, or None."""
+    if market.power_price_factor is None:
+        return None
+    return np.asarray(market.power_price_factor[..., site_index])
+
+
+def _full(shape: tuple[int, int], **flows: FloatArray) -> dict[str, FloatArray]:
+    return {
+        k: np.broadcast_to(np.asarray(flows.get(k, 0.0), dtype=np.float64), shape) for k in FLOWS
+    }
+
+
+def _conversion_capex(conv: ConversionSpec, tl: Timeline, tenant_share: float) -> FloatArray:
+    it_mw = float(conversion.it_mw_from_gross_mw(conv.gross_mw, conv.ai_pue))
+    total = float(conversion.company_capex_usd(it_mw, conv.capex_per_it_mw_usd(), tenant_share))
+    start = tl.index_of(conv.decision_date)
+    return conversion.capex_schedule_usd(total, start, conv.lead_time_months, tl.n)
+
+
+def _rent_share(
+    lease: ColocationLeaseSpec, since: FloatArray, uniform: FloatArray | None
+) -> FloatArray:
+    """Share of contracted rent collected: expected, or 1 before a sampled default month."""
+    if uniform is None:
+        return ai.expected_rent_frac(lease.tenant_default_prob_per_year, lease.recovery_frac, since)
+    p = lease.tenant_default_prob_per_year
+    if p <= 0.0:
+        return np.ones_like(since)
+    # survival (1-p)^(m/12) falls below U at m = 12·ln U / ln(1-p) (inverse transform)
+    with np.errstate(divide="ignore"):
+        default_month = 12.0 * np.log(uniform) / np.log1p(-p) if p < 1 else np.zeros_like(uniform)
+    alive = since[None, :] < default_month[:, None]
+    return np.where(alive, 1.0, lease.recovery_frac)
+
+
+def lease_project(
+    lease: ColocationLeaseSpec,
+    conv: ConversionSpec,
+    site: SiteSpec,
+    tl: Timeline,
+    market: MarketArrays,
+    uniform: FloatArray | None,
+    site_index: int,
+) -> dict[str, FloatArray]:
+    """Monthly rent, power, opex and capex of one lease [USD/month]."""
+    months = np.arange(tl.n)
+    phase_m = [tl.index_of(p.date) for p in lease.energisation]
+    since = months - min(phase_m)
+    energised = ai.energised_it_mw(phase_m, [p.it_mw for p in lease.energisation], months)
+    energised = energised * ((since >= 0) & (since < round(lease.term_years * 12)))
+    rate = ai.escalated_rate_usd_per_kw_month(
+        lease.rate_usd_per_kw_month, lease.escalator_frac_per_year, since
+    )
+    share = _rent_share(lease, since.astype(np.float64), uniform)
+    if not lease.take_or_pay:
+        share = share * lease.it_load_frac
+    power = np.zeros(tl.n)
+    if not lease.power_pass_through:
+        factor = (
+            None
+            if market.power_price_factor is None
+            else market.power_price_factor[..., site_index]
+        )
+        draw = ai.ai_power_mw(energised, lease.it_load_frac, conv.ai_pue)
+        power = draw * tl.hours * _site_power_price(site, tl, factor)
+    return _full(
+        market.shape,
+        revenue_usd=ai.lease_rent_usd(energised, rate, share),
+        power_cost_usd=power,
+        opex_usd=energised * ai.KW_PER_MW * lease.opex_usd_per_kw_month,
+        capex_usd=_conversion_capex(conv, tl, lease.tenant_capex_share_frac),
+    )
+
+
+def gpu_project(
+    cloud: GpuCloudSpec,
+    conv: ConversionSpec,
+    site: SiteSpec,
+    tl: Timeline,
+    market: MarketArrays,
+    site_index: int,
+) -> dict[str, FloatArray]:
+    """Monthly revenue, power, opex, capex and depreciation of one GPU cloud [USD/month]."""
+    since = np.arange(tl.n) - tl.index_of(cloud.start_date)
+    live = (since >= 0).astype(np.float64)
+    if market.gpu_price_index is None:
+        spot = ai.gpu_price_path_usd_per_gpu_hour(
+            cloud.price_usd_per_gpu_hour, cloud.price_trend_frac_per_year, np.maximum(since, 0)
+        )
+    else:
+        spot = cloud.price_usd_per_gpu_hour * market.gpu_price_index
+    contract_price = cloud.contract_usd_per_gpu_hour or cloud.price_usd_per_gpu_hour
+    contract = np.where(since < round(cloud.contract_term_years * 12), contract_price, spot)
+    revenue = ai.gpu_cloud_revenue_usd(
+        cloud.gpu_count * live, tl.hours, cloud.contract_share_frac, contract, spot,
+        cloud.utilisation_frac,
+    )  # fmt: skip
+    load = cloud.contract_share_frac + (1 - cloud.contract_share_frac) * cloud.utilisation_frac
+    tdp = get_gpu(cloud.gpu_model).tdp_w
+    draw = ai.gpu_cloud_power_mw(
+        cloud.gpu_count * live, tdp, cloud.server_overhead_frac, cloud.pue, load
+    )
+    factor = (
+        None if market.power_price_factor is None else market.power_price_factor[..., site_index]
+    )
+    gpu_capex = cloud.gpu_count * cloud.capex_per_gpu_usd()
+    capex = _conversion_capex(conv, tl, 0.0)
+    if 0 <= -since[0] < tl.n:
+        capex[-since[0]] += gpu_capex
+    dep = ai.gpu_depreciation_usd_per_month(
+        gpu_capex, cloud.useful_life_years, cloud.residual_value_frac
+    )
+    in_life = live * (since < round(cloud.useful_life_years * 12))
+    return _full(
+        market.shape,
+        revenue_usd=revenue,
+        power_cost_usd=draw * tl.hours * _site_power_price(site, tl, factor),
+        opex_usd=cloud.gpu_count * live * cloud.opex_usd_per_gpu_month,
+        capex_usd=capex,
+        depreciation_usd=dep * in_life,
+    )
+
+
+def _asic_sales(scenario: Scenario, f: FleetArrays, active: FloatArray, tl: Timeline) -> FloatArray:
+    """Cash from ASICs sold on each conversion's decision month, per fleet ``(fleets, months)``."""
+    drop = np.diff(np.concatenate([np.ones((len(f.site), 1)), active], axis=1), axis=1)
+    th_sold = -np.minimum(drop, 0.0) * (f.count * f.unit_th_s)[:, None]
+    price = np.zeros((len(f.site), tl.n))
+    site_of = np.asarray(f.site)
+    for site in scenario.sites:
+        for conv in site.conversions:
+            m = tl.index_of(conv.decision_date)
+            if 0 <= m < tl.n:
+                price[site_of == site.name, m] = conv.asic_resale_usd_per_th
+    return np.asarray(conversion.asic_sale_proceeds_usd(th_sold, price))
+
+
+def mining_projects(
+    scenario: Scenario, tl: Timeline, market: MarketArrays
+) -> tuple[list[ProjectFlows], dict[str, FloatArray]]:
+    """Mining flows per site, and the per-fleet arrays behind them ``(fleets, paths, months)``."""
+    f = stack_fleets(scenario)
+    active = fleet_installed_frac(scenario, f, tl.n)
+    names = [s.name for s in scenario.sites]
+    factor = None
+    if market.power_price_factor is not None:
+        site_idx = np.asarray([names.index(s) for s in f.site])
+        factor = np.moveaxis(market.power_price_factor[..., site_idx], -1, 0)
+    arrays = fleet_month_arrays(
+        f, active, market.hashprice_btc_per_ph_day, market.btc_price_usd, tl.days_in_month, factor
+    )
+    sales = _asic_sales(scenario, f, active, tl)
+    site_of = np.asarray(f.site)
+    out = []
+    for site in scenario.sites:
+        rows = site_of == site.name
+        if not rows.any():
+            continue
+        flows = _full(
+            market.shape,
+            revenue_usd=arrays["revenue_usd"][rows].sum(axis=0),
+            power_cost_usd=arrays["power_cost_usd"][rows].sum(axis=0),
+            opex_usd=arrays["other_opex_usd"][rows].sum(axis=0),
+            depreciation_usd=arrays["depreciation_usd"][rows].sum(axis=0),
+            asic_sale_usd=sales[rows].sum(axis=0),
+            btc_mined=arrays["btc_mined"][rows].sum(axis=0),
+        )
+        out.append(ProjectFlows(site.name, "mining", "fleets", flows))
+    return out, arrays
+
+
+def project_flows(scenario: Scenario, tl: Timeline, market: MarketArrays) -> list[ProjectFlows]:
+    """Monthly flows of every project of the company, each ``(paths, months)``."""
+    projects, _ = mining_projects(scenario, tl, market)
+    k = 0
+    for i, site in enumerate(scenario.sites):
+        for conv in site.conversions:
+            if conv.lease is not None:
+                u = None if market.default_uniform is None else market.default_uniform[:, k]
+                k += 1
+                flows = lease_project(conv.lease, conv, site, tl, market, u, i)
+                projects.append(ProjectFlows(site.name, "colocation", conv.name, flows))
+            elif conv.gpu_cloud is not None:
+                flows = gpu_project(conv.gpu_cloud, conv, site, tl, market, i)
+                projects.append(ProjectFlows(site.name, "gpu_cloud", conv.name, flows))
+    ga = np.full(tl.n, scenario.company.ga_usd_per_month)
+    projects.append(ProjectFlows("corporate", "corporate", "G&A", _full(market.shape, opex_usd=ga)))
+    return projects
+
+
+def n_leases(scenario: Scenario) -> int:
+    """Leases in the scenario: the columns of :attr:`MarketArrays.default_uniform`."""
+    return sum(1 for s in scenario.sites for c in s.conversions if c.lease is not None)
+
+
+def debt_schedule(scenario: Scenario, months: int) -> finance.LoanSchedule:
+    """The company's debt service over the horizon (deterministic)."""
+    c = scenario.company
+    rate = float(finance.monthly_rate(c.debt_rate_frac_per_year))
+    term = max(round(c.debt_term_years * 12), 1)
+    return finance.loan_schedule(
+        c.debt_usd, rate, term, kind=c.debt_amortisation, horizon_periods=months
+    )
+
+
+def consolidate(
+    scenario: Scenario, projects: list[ProjectFlows], market: MarketArrays
+) -> dict[str, FloatArray]:
+    """Company flows ``(paths, months)``: EBITDA, taxes, free cash flow, debt, BTC held.
+
+    Taxes are ``tax_rate × max(EBT, 0)`` each month (no loss carry-forward); free cash
+    flow is unlevered (EBITDA − tax on EBIT − capex + ASIC sales), counting mined BTC at
+    market value; cash flow to equity subtracts interest, principal and the value of the
+    BTC retained in treasury.
+    """
+    c = scenario.company
+    total = {k: np.zeros(market.shape) for k in FLOWS}
+    for proj in projects:
+        for k in FLOWS:
+            total[k] += proj.flows[k]
+    n_m = market.shape[1]
+    debt = debt_schedule(scenario, n_m)
+    ebitda = total["revenue_usd"] - total["power_cost_usd"] - total["opex_usd"]
+    ebit = ebitda - total["depreciation_usd"]
+    taxes = c.tax_rate_frac * np.maximum(ebit - debt.interest_usd, 0.0)
+    retained = total["btc_mined"] * c.btc_retain_frac
+    fcf = (
+        ebitda
+        - c.tax_rate_frac * np.maximum(ebit, 0.0)
+        - total["capex_usd"]
+        + total["asic_sale_usd"]
+    )
+    equity_cf = (
+        ebitda - taxes - total["capex_usd"] + total["asic_sale_usd"] - debt.payment_usd
+        - retained * market.btc_price_usd
+    )  # fmt: skip
+    out = {k: np.asarray(v, dtype=np.float64) for k, v in total.items()}
+    out |= {
+        "ebitda_usd": ebitda,
+        "interest_usd": np.broadcast_to(debt.interest_usd, ebitda.shape),
+        "taxes_usd": taxes,
+        "free_cash_flow_usd": fcf,
+        "btc_retained_usd": retained * market.btc_price_usd,
+        "cash_flow_to_equity_usd": equity_cf,
+        "debt_balance_usd": np.broadcast_to(debt.balance_usd, ebitda.shape),
+        "btc_held": c.btc_held + np.cumsum(retained, axis=-1),
+    }
+    return out
