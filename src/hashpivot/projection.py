@@ -57,6 +57,7 @@ class FleetArrays:
 
 
 def stack_fleets(scenario: Scenario) -> FleetArrays:
+    """Per-fleet constants of every site, stacked along axis 0 in scenario order."""
     rows: list[dict[str, Any]] = []
     for site in scenario.sites:
         seen: list[str] = []

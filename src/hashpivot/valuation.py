@@ -11,8 +11,8 @@ Cross-checks: EV per EH/s and EV per MW.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -129,8 +129,10 @@ FLEET_EFFICIENCY_J_PER_TH = 20.0
 """Fleet efficiency assumed for a listed miner's mining DCF (assumption: between the S19 XP
 at 21.5 and the S21 at 17.5 J/TH, a typical 2025 public-miner fleet) [J/TH]."""
 POWER_USD_PER_MWH = 45.0
-"""All-in power price assumed for a listed miner (assumption; MARA's owned sites run at
-about 40, https://blockspace.media/insight/hyperscalers-at-risk-of-energy-agreements-construction-timelines-mara-ceo) [USD/MWh]."""
+"""All-in power price assumed for a listed miner [USD/MWh] (assumption; MARA's owned sites
+run at about 40:
+https://blockspace.media/insight/hyperscalers-at-risk-of-energy-agreements-construction-timelines-mara-ceo
+)."""
 NOI_MARGIN_FRAC = 0.8
 """NOI margin of a colocation lease when the company gives none: Cipher and TeraWulf guide
 to 80-85 % (fact sheet, section D) [-]."""
@@ -174,7 +176,6 @@ def _mining_value_usd(
     power_usd_per_mwh: float, wacc: float,
 ) -> float:  # fmt: skip
     """DCF of a fleet's margin along the scenario's market path, switched off when negative."""
-
     n = market_scenario.horizon_months
     net, price = deterministic_market(market_scenario, n)
     hashprice = net.hashprice_btc_per_ph_day * price
