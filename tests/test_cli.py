@@ -200,3 +200,27 @@ def test_run_shows_hybrid_company() -> None:
     res = invoke("run")
     assert res.exit_code == 0, res.output
     assert "colocation" in res.stdout
+
+
+@pytest.mark.parametrize("ticker", ["CORZ", "IREN", "WULF", "CIFR", "HUT", "RIOT", "MARA", "APLD",
+                                    "GLXY", "BITF", "CLSK"])  # fmt: skip
+def test_value_runs_for_every_catalogue_company(ticker: str) -> None:
+    out = as_json("value", ticker)
+    assert out["enterprise_value_usd"] > 0
+    assert out["equity_value_usd"] is None  # no packaged balance sheet: named, not zero
+    assert "shares_outstanding" in out["missing"]
+    assert {"mining_usd", "contracted_noi_capitalised_usd", "powered_land_usd"} <= set(out["sotp"])
+
+
+def test_value_default_scenario_and_file(tmp_path: Path) -> None:
+    out = as_json("value")
+    assert out["equity_value_usd_per_share"] is not None
+    path = tmp_path / "s.yaml"
+    invoke("init", str(path))
+    assert as_json("value", str(path))["enterprise_value_usd"] == out["enterprise_value_usd"]
+
+
+def test_value_unknown_company_exit_2() -> None:
+    res = invoke("value", "NOPE")
+    assert res.exit_code == 2
+    assert "unknown company" in res.output
