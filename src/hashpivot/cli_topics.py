@@ -10,6 +10,7 @@ import typer
 
 def register(app: typer.Typer, catalog_app: typer.Typer) -> None:
     """Register every topic module's commands on the main app and the catalogue group."""
-    from hashpivot import cli_companies
+    from hashpivot import cli_companies, cli_equities
 
+    cli_equities.register(app, catalog_app)
     cli_companies.register(app, catalog_app)

@@ -1,0 +1,160 @@
+"""HTML reports of the equity analytics: rolling betas, exposure labels, event CARs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from hashpivot.equities import LABELS, FactorModelResult
+from hashpivot.events import EventStudyResult
+from hashpivot.report.html import Section, figure_section, table_section, text_section, write_report
+
+_LABEL_COLOURS = {"BTC-driven": "#f2a900", "AI-driven": "#76b900", "mixed": "#5b8ff9"}
+_NEITHER_COLOUR = "#d9d9d9"
+
+
+def _method_text(result: FactorModelResult) -> str:
+    s = result.settings
+    market = f" and the market ({s['market_factor']})" if s.get("market_factor") else ""
+    return (
+        f"Daily returns of each stock regressed on BTC{market} and the AI factor "
+        f"({s['ai_factor']}), the AI factor orthogonalised against BTC{market} inside each "
+        "sample: beta_ai is the AI exposure BTC does not explain; beta_btc is the whole BTC "
+        f"exposure. Standard errors: {s['hac']} (Newey and West 1987, 1994). Rolling "
+        f"windows of {s['window_days']} trading days (statsmodels RollingOLS).\n\n"
+        f"Label rule (an assumption): a factor counts when |t| ≥ {s['t_crit']} and its "
+        f"standardised beta |β·sd(factor)/sd(stock)| ≥ {s['min_std_beta']}; BTC-driven or "
+        f"AI-driven when only that factor counts or its standardised beta is at least "
+        f"{s['dominance_ratio']}× the other's; mixed when both count; neither otherwise."
+    )
+
+
+def _label_heatmap(per_year: pd.DataFrame) -> go.Figure:
+    grid = per_year.pivot(index="ticker", columns="year", values="label")
+    code = {lab: float(i) for i, lab in enumerate(LABELS)}
+    codes = grid.apply(lambda col: col.map(code))
+    colours = [*(_LABEL_COLOURS[lab] for lab in LABELS[:3]), _NEITHER_COLOUR]
+    n = len(LABELS)
+    scale = [[i / n + d, colours[i]] for i in range(n) for d in (0.0, 1.0 / n)]
+    fig = go.Figure(
+        go.Heatmap(
+            z=codes.to_numpy(),
+            x=[str(c) for c in grid.columns],
+            y=list(grid.index),
+            text=grid.fillna("").to_numpy(),
+            texttemplate="%{text}",
+            colorscale=scale,
+            zmin=-0.5,
+            zmax=n - 0.5,
+            showscale=False,
+            hovertemplate="%{y} %{x}: %{text}<extra></extra>",
+        )
+    )
+    fig.update_layout(height=60 + 32 * len(grid))
+    return fig
+
+
+def _rolling_figure(rolling: pd.DataFrame) -> go.Figure:
+    tickers = list(dict.fromkeys(rolling["ticker"]))
+    fig = make_subplots(
+        rows=len(tickers),
+        cols=1,
+        shared_xaxes=True,
+        subplot_titles=tickers,
+        vertical_spacing=min(0.04, 0.3 / max(len(tickers), 1)),
+    )
+    for i, t in enumerate(tickers, start=1):
+        sub = rolling[rolling["ticker"] == t]
+        for col, colour in (("beta_btc", "#f2a900"), ("beta_ai", "#76b900")):
+            fig.add_trace(
+                go.Scatter(
+                    x=sub["date"],
+                    y=sub[col],
+                    name=col,
+                    line={"color": colour},
+                    legendgroup=col,
+                    showlegend=i == 1,
+                ),
+                row=i,
+                col=1,
+            )
+    fig.update_layout(height=80 + 180 * len(tickers))
+    return fig
+
+
+def write_betas_report(path: str | Path, result: FactorModelResult) -> Path:
+    """Write the factor-model report: method, betas, label heatmap, rolling betas."""
+    sections: list[Section] = [
+        text_section("Method", _method_text(result)),
+        table_section("Full-period betas", result.summary()),
+        figure_section("Exposure label by year", _label_heatmap(result.per_year)),
+        figure_section("Rolling betas", _rolling_figure(result.rolling)),
+    ]
+    cols = ["ticker", "year", "n_obs", "beta_btc", "t_btc", "beta_ai", "t_ai", "r2", "label"]
+    sections.append(table_section("Per-year betas", result.per_year[cols]))
+    notes = [*result.notes.get("", []), *(f"{t}: {m}" for t, m in result.skipped.items())]
+    if notes:
+        sections.append(text_section("Notes and skipped tickers", "\n\n".join(notes)))
+    return write_report(path, "hashpivot: BTC and AI betas", sections)
+
+
+def _car_bars(events: pd.DataFrame, windows: list[str]) -> go.Figure:
+    labels = events["ticker"] + " " + events["date"] + " " + events["partner"].str.slice(0, 18)
+    fig = go.Figure()
+    for w in windows:
+        fig.add_trace(
+            go.Bar(
+                x=labels,
+                y=events[f"car_{w}"],
+                name=f"CAR [{w.replace('_', ', ').replace('m', '-').replace('p', '+')}]",
+                error_y={"type": "data", "array": 1.96 * events[f"se_car_{w}"]},
+            )
+        )
+    fig.update_layout(barmode="group", yaxis_tickformat=".0%", height=480)
+    return fig
+
+
+def _car_paths(abnormal: pd.DataFrame) -> go.Figure:
+    fig = go.Figure()
+    for event_id, sub in abnormal.groupby("event_id", sort=False):
+        fig.add_trace(
+            go.Scatter(x=sub["rel_day"], y=sub["car_frac"], name=str(event_id), mode="lines")
+        )
+    mean = abnormal.groupby("rel_day")["car_frac"].mean()
+    fig.add_trace(
+        go.Scatter(x=mean.index, y=mean.values, name="mean", line={"width": 4, "color": "black"})
+    )
+    fig.update_layout(xaxis_title="trading days from the event", yaxis_tickformat=".0%", height=480)
+    return fig
+
+
+def write_events_report(path: str | Path, result: EventStudyResult) -> Path:
+    """Write the event-study report: method, CAR bars, CAR paths, tables, skipped events."""
+    s = result.settings
+    windows = [c.removeprefix("car_") for c in result.events.columns if c.startswith("car_")]
+    text = (
+        f"Market model ({', '.join(s['factors'])}) fitted by OLS on trading days "
+        f"{s['estimation_window_days']} before each announcement (at least "
+        f"{s['min_estimation_days']} returns; other announcements of the same ticker left "
+        "out), abnormal returns summed over the event windows "
+        f"{s['car_windows_days']}. Error bars: ±1.96 standard errors including the "
+        "estimation error of the model (MacKinlay 1997). Pooled: parametric t = ΣCAR/√ΣVar "
+        "and Boehmer-Musumeci-Poulsen (1991) t. Announcements on the same day "
+        f"are cross-correlated. {s['non_trading_day_rule']}."
+    )
+    sections = [
+        text_section("Method", text),
+        figure_section("Cumulative abnormal returns by event", _car_bars(result.events, windows)),
+        figure_section("Cumulative abnormal return paths", _car_paths(result.abnormal)),
+        table_section("Events", result.summary()),
+        table_section("Pooled", result.pooled),
+    ]
+    if result.skipped:
+        lines = [
+            f"{x['event_id']} ({x['ticker']} {x['date']}): {x['reason']}" for x in result.skipped
+        ]
+        sections.append(text_section("Skipped events", "\n\n".join(lines)))
+    return write_report(path, "hashpivot: AI/HPC deal event study", sections)
