@@ -18,7 +18,13 @@ import pandas as pd
 
 from hashpivot import ai, conversion, finance, mining
 from hashpivot.hardware import get_gpu
-from hashpivot.projection import FleetArrays, fleet_installed_frac, fleet_month_arrays, stack_fleets
+from hashpivot.projection import (
+    FleetArrays,
+    fleet_coefficients,
+    fleet_installed_frac,
+    running_indicator,
+    stack_fleets,
+)
 from hashpivot.spec import ColocationLeaseSpec, ConversionSpec, GpuCloudSpec, Scenario, SiteSpec
 
 FloatArray = npt.NDArray[np.float64]
@@ -129,9 +135,15 @@ def _site_factor(market: MarketArrays, site_index: int) -> FloatArray | None:
 
 
 def _full(shape: tuple[int, int], **flows: FloatArray) -> dict[str, FloatArray]:
+    """Every flow of :data:`FLOWS`, broadcast to ``shape`` (absent ones are zero views)."""
     return {
         k: np.broadcast_to(np.asarray(flows.get(k, 0.0), dtype=np.float64), shape) for k in FLOWS
     }
+
+
+def _is_zero(a: FloatArray) -> bool:
+    """True for a zero-stride view of one zero, as :func:`_full` makes for absent flows."""
+    return a.size > 0 and all(st == 0 for st in a.strides) and float(a.flat[0]) == 0.0
 
 
 def _conversion_capex(conv: ConversionSpec, tl: Timeline, tenant_share: float) -> FloatArray:
@@ -259,43 +271,52 @@ def _asic_sales(scenario: Scenario, f: FleetArrays, active: FloatArray, tl: Time
     return np.asarray(conversion.asic_sale_proceeds_usd(th_sold, price))
 
 
-def mining_projects(
-    scenario: Scenario, tl: Timeline, market: MarketArrays
-) -> tuple[list[ProjectFlows], dict[str, FloatArray]]:
-    """Mining flows per site, and the per-fleet arrays behind them ``(fleets, paths, months)``."""
+def mining_projects(scenario: Scenario, tl: Timeline, market: MarketArrays) -> list[ProjectFlows]:
+    """Mining flows per site ``(paths, months)``, accumulated fleet by fleet.
+
+    Each fleet adds its coefficients (:func:`projection.fleet_coefficients`) times its
+    running indicator; no array carries a fleet axis, so memory stays at a few
+    ``(paths, months)`` arrays per site.
+    """
     f = stack_fleets(scenario)
     active = fleet_installed_frac(scenario, f, tl.n)
-    names = [s.name for s in scenario.sites]
-    factor = None
-    if market.power_price_factor is not None:
-        site_idx = np.asarray([names.index(s) for s in f.site])
-        factor = np.moveaxis(market.power_price_factor[..., site_idx], -1, 0)
-    arrays = fleet_month_arrays(
-        f, active, market.hashprice_btc_per_ph_day, market.btc_price_usd, tl.days_in_month, factor
-    )
+    c = fleet_coefficients(f, active, tl.days_in_month)
     sales = _asic_sales(scenario, f, active, tl)
+    hp_btc = market.hashprice_btc_per_ph_day
+    hp_usd = hp_btc * market.btc_price_usd
     site_of = np.asarray(f.site)
     out = []
-    for site in scenario.sites:
-        rows = site_of == site.name
-        if not rows.any():
+    for s_idx, site in enumerate(scenario.sites):
+        rows = np.flatnonzero(site_of == site.name)
+        if rows.size == 0:
             continue
+        factor = _site_factor(market, s_idx)
+        btc_coef = np.zeros(market.shape)
+        power = np.zeros(market.shape)
+        opex = np.zeros(market.shape)
+        for i in rows:
+            run = running_indicator(c, i, hp_usd, factor)
+            btc_coef += run * c.btc_per_hashprice[i]
+            cost = c.energy_mwh[i] * c.power_price_usd_per_mwh[i]
+            power += run * (cost if factor is None else cost * factor)
+            opex += run * c.opex_usd[i]
+        btc = btc_coef * hp_btc
         flows = _full(
             market.shape,
-            revenue_usd=arrays["revenue_usd"][rows].sum(axis=0),
-            power_cost_usd=arrays["power_cost_usd"][rows].sum(axis=0),
-            opex_usd=arrays["other_opex_usd"][rows].sum(axis=0),
-            depreciation_usd=arrays["depreciation_usd"][rows].sum(axis=0),
+            revenue_usd=btc * market.btc_price_usd,
+            power_cost_usd=power,
+            opex_usd=opex,
+            depreciation_usd=c.depreciation_usd[rows].sum(axis=0),
             asic_sale_usd=sales[rows].sum(axis=0),
-            btc_mined=arrays["btc_mined"][rows].sum(axis=0),
+            btc_mined=btc,
         )
         out.append(ProjectFlows(site.name, "mining", "fleets", flows))
-    return out, arrays
+    return out
 
 
 def project_flows(scenario: Scenario, tl: Timeline, market: MarketArrays) -> list[ProjectFlows]:
     """Monthly flows of every project of the company, each ``(paths, months)``."""
-    projects, _ = mining_projects(scenario, tl, market)
+    projects = mining_projects(scenario, tl, market)
     k = 0
     for i, site in enumerate(scenario.sites):
         for conv in site.conversions:
@@ -341,7 +362,8 @@ def consolidate(
     total = {k: np.zeros(market.shape) for k in FLOWS}
     for proj in projects:
         for k in FLOWS:
-            total[k] += proj.flows[k]
+            if not _is_zero(proj.flows[k]):
+                total[k] += proj.flows[k]
     n_m = market.shape[1]
     debt = debt_schedule(scenario, n_m)
     ebitda = total["revenue_usd"] - total["power_cost_usd"] - total["opex_usd"]

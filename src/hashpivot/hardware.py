@@ -143,12 +143,14 @@ def gpu_names() -> list[str]:
     return list(gpu_catalog()["model"])
 
 
+@functools.lru_cache(maxsize=256)
 def get_asic(name: str) -> AsicModel:
     """Look up an ASIC model by name; unknown names list the closest valid ones."""
     row = _find_row(asic_catalog(), name, "ASIC model")
     return AsicModel(**{f: row[f] for f in AsicModel.__dataclass_fields__})
 
 
+@functools.lru_cache(maxsize=256)
 def get_gpu(name: str) -> GpuModel:
     """Look up a GPU model by name; unknown names list the closest valid ones."""
     row = _find_row(gpu_catalog(), name, "GPU model")

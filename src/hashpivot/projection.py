@@ -93,66 +93,131 @@ def stack_fleets(scenario: Scenario) -> FleetArrays:
     return FleetArrays(site=cols["site"], fleet=cols["fleet"], **arrays)
 
 
+@dataclass(frozen=True)
+class FleetCoefficients:
+    """Per-fleet, per-month constants of the mining economics, each ``(fleets, months)``.
+
+    Everything a fleet earns and spends in a month is one of these times its running
+    indicator (and, for BTC, the month's hashprice): the market-dependent part is a
+    comparison and a few multiplications, which keeps the Monte Carlo cheap.
+
+    Attributes
+    ----------
+    hashrate_ph_s
+        Average hashrate while running (installed × TH/s × uptime). [PH/s]
+    btc_per_hashprice
+        BTC mined per unit of hashprice: PH/s × days × (1 − pool fee). [PH·day]
+    energy_mwh
+        Energy drawn in the month while running, cooling included. [MWh]
+    power_price_usd_per_mwh
+        Contract price, escalated. [USD/MWh]
+    opex_usd
+        Variable opex while running. [USD]
+    opex_usd_per_mwh
+        The same per MWh drawn. [USD/MWh]
+    hashprice_per_power_usd
+        Hashprice at which revenue pays 1 USD/MWh of power: 24·J/TH·PUE·1e-3/(1 − fee),
+        so a fleet runs while hashprice ≥ this × (power price + opex per MWh).
+        [USD/PH/day per USD/MWh]
+    shutdown
+        1 where the fleet may be switched off, 0 where it always runs. [-]
+    depreciation_usd
+        Straight-line ASIC depreciation. [USD]
+    installed_frac
+        Share of the fleet still installed after conversions. [-]
+
+    """
+
+    hashrate_ph_s: FloatArray
+    btc_per_hashprice: FloatArray
+    energy_mwh: FloatArray
+    power_price_usd_per_mwh: FloatArray
+    opex_usd: FloatArray
+    opex_usd_per_mwh: FloatArray
+    hashprice_per_power_usd: FloatArray
+    shutdown: FloatArray
+    depreciation_usd: FloatArray
+    installed_frac: FloatArray
+
+
+def fleet_coefficients(
+    f: FleetArrays, active_frac: FloatArray, days_in_month: npt.NDArray[np.int64]
+) -> FleetCoefficients:
+    """The market-independent part of every fleet's monthly economics, ``(fleets, months)``."""
+    col = (slice(None), None)
+    months = np.arange(len(days_in_month))
+    hours = days_in_month * mining.HOURS_PER_DAY
+    installed = f.count[col] * active_frac
+    hashrate = mining.fleet_hashrate_ph_s(installed, f.unit_th_s[col], f.uptime_frac[col])
+    draw_mw = mining.fleet_power_mw(installed, f.unit_w[col], f.uptime_frac[col], f.pue[col])
+    capacity_mw = mining.fleet_power_mw(installed, f.unit_w[col], 1.0, f.pue[col])
+    # breakeven (mining.breakeven_power_fleet_usd_per_mwh) >= price  <=>  hashprice >= k·price
+    k = 24.0 * f.efficiency_j_per_th * f.pue * 1e-3 / (1.0 - f.pool_fee_frac)
+    capex = np.nan_to_num(f.count * f.unit_th_s * f.capex_usd_per_th)[col]
+    life = f.useful_life_months[col]
+    return FleetCoefficients(
+        hashrate_ph_s=hashrate,
+        btc_per_hashprice=hashrate * days_in_month * (1.0 - f.pool_fee_frac[col]),
+        energy_mwh=mining.energy_mwh(draw_mw, hours),
+        power_price_usd_per_mwh=mining.escalated_price_usd_per_mwh(
+            f.power_usd_per_mwh[col], f.escalator_frac_per_year[col], months
+        ),
+        opex_usd=capacity_mw * f.opex_usd_per_mw_month[col],
+        opex_usd_per_mwh=f.opex_usd_per_mw_month[col] / (hours * f.uptime_frac[col]),
+        hashprice_per_power_usd=np.broadcast_to(k[col], installed.shape).copy(),
+        shutdown=np.broadcast_to(f.shutdown_when_unprofitable[col], installed.shape).copy(),
+        depreciation_usd=np.where(months < life, capex / life, 0.0) * active_frac,
+        installed_frac=active_frac,
+    )
+
+
+def running_indicator(
+    c: FleetCoefficients,
+    i: int,
+    hashprice_usd_per_ph_day: FloatArray,
+    power_price_factor: FloatArray | None = None,
+) -> FloatArray:
+    """1 where fleet ``i`` runs (revenue covers power and variable opex), else 0 ``(..., months)``.
+
+    The cash breakeven: hashprice × (1 − fee) / (24·J/TH·PUE·1e-3) ≥ power price + opex
+    per MWh (:func:`hashpivot.mining.breakeven_power_fleet_usd_per_mwh`).
+    """
+    if not c.shutdown[i, 0]:
+        return np.ones_like(hashprice_usd_per_ph_day)
+    price = c.power_price_usd_per_mwh[i]
+    if power_price_factor is not None:
+        price = price * power_price_factor
+    threshold = c.hashprice_per_power_usd[i] * (price + c.opex_usd_per_mwh[i])
+    return np.asarray(hashprice_usd_per_ph_day >= threshold, dtype=np.float64)
+
+
 def fleet_month_arrays(
     f: FleetArrays,
     active_frac: FloatArray,
     hashprice_btc_per_ph_day: FloatArray,
     price_usd: FloatArray,
     days_in_month: npt.NDArray[np.int64],
-    power_price_factor: FloatArray | None = None,
 ) -> dict[str, FloatArray]:
-    """Economics of every fleet in every month and path, as arrays ``(fleets, ..., months)``.
-
-    Market inputs are shaped ``(..., months)`` (one path, or ``(paths, months)``);
-    ``active_frac`` (fleets × months) is the share of each fleet still installed (below 1
-    once conversions displace machines); ``power_price_factor`` multiplies each fleet's
-    contract price, shaped ``(fleets, ..., months)`` or broadcastable to it.
-    """
-    lead = np.ndim(hashprice_btc_per_ph_day) - 1
-    n_m = len(days_in_month)
-
-    def fc(a: FloatArray) -> FloatArray:
-        return np.reshape(a, (-1,) + (1,) * (lead + 1))
-
-    act = np.reshape(active_frac, (-1,) + (1,) * lead + (n_m,))
-    months = np.arange(n_m)
-    power_price = mining.escalated_price_usd_per_mwh(
-        fc(f.power_usd_per_mwh), fc(f.escalator_frac_per_year), months
-    )
-    if power_price_factor is not None:
-        power_price = power_price * power_price_factor
+    """Economics of every fleet in every month of one path, as arrays ``(fleets, months)``."""
+    c = fleet_coefficients(f, active_frac, days_in_month)
     hashprice_usd = hashprice_btc_per_ph_day * price_usd
+    running = np.stack([running_indicator(c, i, hashprice_usd) for i in range(len(f.site))])
+    btc = running * c.btc_per_hashprice * hashprice_btc_per_ph_day
     breakeven = mining.breakeven_power_fleet_usd_per_mwh(
-        hashprice_usd, fc(f.efficiency_j_per_th), fc(f.pool_fee_frac), fc(f.pue)
+        hashprice_usd, f.efficiency_j_per_th[:, None], f.pool_fee_frac[:, None], f.pue[:, None]
     )
-    hours = days_in_month * mining.HOURS_PER_DAY
-    # cash breakeven: a fleet runs while revenue per MWh covers power plus variable opex
-    opex_usd_per_mwh = fc(f.opex_usd_per_mw_month) / (hours * fc(f.uptime_frac))
-    running = np.where(
-        fc(f.shutdown_when_unprofitable) > 0, breakeven >= power_price + opex_usd_per_mwh, True
-    )
-    installed = fc(f.count) * act
-    hashrate_ph_s = mining.fleet_hashrate_ph_s(installed, fc(f.unit_th_s), fc(f.uptime_frac))
-    potential_mw = mining.fleet_power_mw(installed, fc(f.unit_w), fc(f.uptime_frac), fc(f.pue))
-    capacity_mw = mining.fleet_power_mw(installed, fc(f.unit_w), 1.0, fc(f.pue))
-    btc = mining.btc_mined(
-        hashprice_btc_per_ph_day, hashrate_ph_s * running, days_in_month, fc(f.pool_fee_frac)
-    )
-    energy = mining.energy_mwh(potential_mw * running, hours)
-    capex = fc(np.nan_to_num(f.count * f.unit_th_s * f.capex_usd_per_th))
-    life = fc(f.useful_life_months)
     out = {
-        "running": running.astype(np.float64),
-        "hashrate_ph_s": hashrate_ph_s * running,
+        "running": running,
+        "hashrate_ph_s": c.hashrate_ph_s * running,
         "btc_mined": btc,
         "revenue_usd": btc * price_usd,
-        "energy_mwh": energy,
-        "potential_energy_mwh": mining.energy_mwh(potential_mw, hours),
-        "installed_frac": np.broadcast_to(act, btc.shape),
-        "depreciation_usd": np.where(months < life, capex / life, 0.0) * act,
-        "power_price_usd_per_mwh": np.broadcast_to(power_price, btc.shape),
-        "power_cost_usd": energy * power_price,
-        "other_opex_usd": capacity_mw * running * fc(f.opex_usd_per_mw_month),
+        "energy_mwh": c.energy_mwh * running,
+        "potential_energy_mwh": c.energy_mwh,
+        "installed_frac": c.installed_frac,
+        "depreciation_usd": c.depreciation_usd,
+        "power_price_usd_per_mwh": c.power_price_usd_per_mwh,
+        "power_cost_usd": c.energy_mwh * running * c.power_price_usd_per_mwh,
+        "other_opex_usd": c.opex_usd * running,
         "breakeven_power_usd_per_mwh": breakeven,
     }
     out["gross_margin_usd"] = out["revenue_usd"] - out["power_cost_usd"] - out["other_opex_usd"]
