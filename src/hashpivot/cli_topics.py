@@ -1,16 +1,19 @@
-"""Registry of the topic command modules: each ``cli_<topic>.register(app)`` adds its commands.
+"""Registry of the topic command modules: each ``cli_<topic>.register(app, catalog_app)``.
 
-Add one line here per topic module; ``cli.py`` calls :func:`register` once at import.
+Add a module's name to :data:`TOPICS`; ``cli.py`` calls :func:`register` once at import.
 """
 
 from __future__ import annotations
 
+import importlib
+
 import typer
+
+TOPICS = ("cli_equities", "cli_companies", "cli_runs")
+"""Topic command modules, in the order their commands appear in ``--help``."""
 
 
 def register(app: typer.Typer, catalog_app: typer.Typer) -> None:
     """Register every topic module's commands on the main app and the catalogue group."""
-    from hashpivot import cli_companies, cli_equities
-
-    cli_equities.register(app, catalog_app)
-    cli_companies.register(app, catalog_app)
+    for name in TOPICS:
+        importlib.import_module(f"hashpivot.{name}").register(app, catalog_app)

@@ -19,17 +19,13 @@ from typing import Any, Literal
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from hashpivot.conversion import CAPEX_USD_PER_IT_MW
 from hashpivot.errors import SpecError, UnknownNameError
 from hashpivot.hardware import get_asic, get_gpu
-
-
-class Spec(BaseModel):
-    """Base of all specs: frozen, unknown keys refused, defaults validated."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+from hashpivot.markets.spec import MarketModelSpec
+from hashpivot.specbase import Spec
 
 
 class FleetSpec(Spec):
@@ -538,7 +534,12 @@ class Scenario(Spec):
     as_of: dt.date = Field(description="Date the inputs describe.")
     start_date: dt.date = Field(description="First day of the first projected month.")
     horizon_months: int = Field(default=60, ge=1, le=600, description="Months projected. [months]")
-    market: MarketSpec = Field(description="Market assumptions.")
+    market: MarketSpec = Field(description="Market state at the start and the base-case growth.")
+    market_model: MarketModelSpec = Field(
+        default_factory=MarketModelSpec,
+        description="Stochastic market drivers of the Monte Carlo (BTC price, fees, GPU "
+        "rental, power).",
+    )
     sites: tuple[SiteSpec, ...] = Field(min_length=1, description="Sites of the company.")
     company: CompanySpec = Field(
         default_factory=CompanySpec, description="Corporate layer of the company."
