@@ -294,7 +294,7 @@ def mining_projects(scenario: Scenario, tl: Timeline, market: MarketArrays) -> l
         btc_coef = np.zeros(market.shape)
         power = np.zeros(market.shape)
         opex = np.zeros(market.shape)
-        for i in rows:
+        for i in rows.tolist():
             run = running_indicator(c, i, hp_usd, factor)
             btc_coef += run * c.btc_per_hashprice[i]
             cost = c.energy_mwh[i] * c.power_price_usd_per_mwh[i]

@@ -25,7 +25,7 @@ from hashpivot.conversion import CAPEX_USD_PER_IT_MW
 from hashpivot.errors import SpecError, UnknownNameError
 from hashpivot.hardware import get_asic, get_gpu
 from hashpivot.markets.spec import MarketModelSpec
-from hashpivot.specbase import Spec
+from hashpivot.specbase import Spec as Spec  # re-exported: specs import it from here
 
 
 class FleetSpec(Spec):
