@@ -9,7 +9,7 @@ import importlib
 
 import typer
 
-TOPICS = ("cli_equities", "cli_companies", "cli_runs")
+TOPICS = ("cli_equities", "cli_companies", "cli_runs", "cli_dispatch")
 """Topic command modules, in the order their commands appear in ``--help``."""
 
 
