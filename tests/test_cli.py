@@ -28,9 +28,14 @@ def as_json(*args: str) -> dict:
         ["validate"],
         ["mine"],
         ["run"],
+        ["company"],
+        ["lease"],
+        ["unit-economics"],
+        ["value"],
         ["catalog"],
         ["catalog", "asics"],
         ["catalog", "gpus"],
+        ["catalog", "companies"],
     ],
 )
 def test_help_everywhere(cmd: list[str]) -> None:
@@ -113,11 +118,11 @@ def test_validate_json(tmp_path: Path) -> None:
     assert out["sites"] == 3
 
 
-def test_run_default_prints_summary() -> None:
-    res = invoke("run")
+def test_company_default_prints_summary() -> None:
+    res = invoke("company")
     assert res.exit_code == 0, res.output
     assert "halving at block 1,050,000" in res.stdout
-    out = as_json("run")
+    out = as_json("company")
     assert out["summary"]["months"] == 60
     assert len(out["company_by_year"]) == 5
     assert out["summary"]["mining"]["halvings"][0]["height"] == 1_050_000
@@ -196,8 +201,8 @@ def test_unit_economics_json() -> None:
             assert key in row
 
 
-def test_run_shows_hybrid_company() -> None:
-    res = invoke("run")
+def test_company_shows_hybrid_company() -> None:
+    res = invoke("company")
     assert res.exit_code == 0, res.output
     assert "colocation" in res.stdout
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from hashpivot import __version__, bitcoin
@@ -20,16 +21,19 @@ from hashpivot.cli_common import (
     JsonOpt,
     console,
     emit_json,
+    err_console,
     errors_exit_2,
     fmt,
     table,
     write_atomic,
 )
+from hashpivot.cli_runs import SaveOpt, StoreOpt, saved_note
 from hashpivot.company import CompanyModel, CompanyResult
 from hashpivot.errors import HashpivotError
 from hashpivot.hardware import asic_catalog, gpu_catalog
 from hashpivot.projection import Projection, ProjectionResult
 from hashpivot.spec import Scenario, default_scenario, default_scenario_text, load_scenario
+from hashpivot.store import RunStore, record
 
 app = typer.Typer(
     name="hashpivot",
@@ -333,18 +337,120 @@ def _print_company(result: CompanyResult) -> None:
 
 
 @app.command()
-def run(path: ScenarioArg = None, as_json: JsonOpt = False) -> None:
-    """Run the main job: company cash flows by segment, then the mining detail.
+def company(
+    path: ScenarioArg = None,
+    save: SaveOpt = False,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Company cash flows by segment along the deterministic base path, then the mining detail.
 
-    The default scenario (no PATH) is a ~300 MW miner with one conversion under way.
+    The base path grows BTC price and network hashrate at the scenario's constant monthly
+    rates; `hashpivot run` draws thousands of futures instead.
     """
     with errors_exit_2():
-        result = CompanyModel(_load(path)).run()
+        scenario = _load(path)
+        runs = RunStore(store) if save else None
+        result, run_id = record(
+            "run", scenario, None, lambda: CompanyModel(scenario).run(), store=runs
+        )
         if as_json:
-            emit_json(result.to_dict())
+            emit_json(result.to_dict() | ({"run_id": run_id} if run_id else {}))
             return
         _print_company(result)
         _print_run(result.mining)
+        if runs is not None:
+            saved_note(run_id, runs)
+
+
+def _print_simulation(summary: dict[str, Any]) -> None:
+    title = (
+        f"{summary['scenario']}: {summary['paths']:,} paths × {summary['months']} months, "
+        f"seed {summary['seed']}"
+    )
+    rows = []
+    for variant in ("pure_mining", "hybrid"):
+        for metric in ("npv_usd", "ebitda_usd_per_year"):
+            d = summary[variant][metric]
+            rows.append({"variant": variant, "metric": metric, **{k: d[k] for k in
+                         ("mean", "std", "p5", "p50", "p95", "cvar5")}})  # fmt: skip
+    console.print(table(pd.DataFrame(rows), title))
+    head = Table(show_header=False)
+    head.add_row("variance reduction of annual EBITDA (hybrid vs pure)",
+                 f"{summary['variance_reduction_frac']:.1%}")  # fmt: skip
+    for variant in ("pure_mining", "hybrid"):
+        v = summary[variant]
+        head.add_row(f"{variant}: BTC beta (elasticity) / correlation",
+                     f"{v['btc_beta']:.2f} / {v['btc_corr']:.2f}")  # fmt: skip
+        head.add_row(f"{variant}: P(EBITDA < 0 in any year)",
+                     f"{v['prob_negative_ebitda_any_year']:.1%}")  # fmt: skip
+    console.print(head)
+    if summary["frontier"]:
+        console.print(table(pd.DataFrame(summary["frontier"]), "AI-share frontier (same paths)"))
+
+
+def _per_path(result: Any) -> dict[str, Any]:
+    """Per-path arrays of a simulation result, named ``variant.metric``, for the run store."""
+    return {f"{v}.{k}": a for v, arrays in result.variants.items() for k, a in arrays.items()}
+
+
+@app.command()
+def run(
+    path: ScenarioArg = None,
+    paths: Annotated[
+        int, typer.Option(min=1000, max=2_000_000, help="Monte Carlo paths (whole thousands).")
+    ] = 10_000,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed; same seed, same numbers.")] = 0,
+    report: Annotated[
+        Path | None, typer.Option(help="Write a self-contained HTML report here.")
+    ] = None,
+    save: SaveOpt = False,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run the main job: the Monte Carlo of the company, pure mining vs the hybrid mix.
+
+    Draws BTC price, fees, GPU rental and power paths, simulates the network under each
+    price path, and evaluates the scenario's company (hybrid), the same sites with no
+    conversion (pure mining) and a sweep of AI shares, all on the same paths.
+    """
+    from hashpivot.report.montecarlo import write_montecarlo_report
+    from hashpivot.simulation import Simulation
+
+    with errors_exit_2():
+        scenario = _load(path)
+        sim = Simulation(scenario)
+        runs = RunStore(store) if save else None
+        if as_json:
+            result, run_id = record(
+                "run", scenario, seed, lambda: sim.run(paths=paths, seed=seed), store=runs,
+                per_path=_per_path,
+            )  # fmt: skip
+        else:
+            with Progress(
+                TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
+                TimeElapsedColumn(), console=err_console, transient=True,
+            ) as bar:  # fmt: skip
+                task = bar.add_task("paths", total=paths)
+
+                def tick(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                result, run_id = record(
+                    "run", scenario, seed, lambda: sim.run(paths=paths, seed=seed, progress=tick),
+                    store=runs, per_path=_per_path,
+                )  # fmt: skip
+        if report is not None:
+            write_montecarlo_report(result, report)
+        extra = ({"report": str(report)} if report else {}) | ({"run_id": run_id} if run_id else {})
+        if as_json:
+            emit_json(result.summary() | extra)
+            return
+        _print_simulation(result.summary())
+        if report is not None:
+            console.print(f"report: {report}")
+        if runs is not None:
+            saved_note(run_id, runs)
 
 
 # --------------------------------------------------------------------------- catalogues

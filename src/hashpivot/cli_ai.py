@@ -11,8 +11,10 @@ from rich.table import Table
 
 from hashpivot import ai
 from hashpivot.cli_common import JsonOpt, console, emit_json, errors_exit_2, fmt, table
+from hashpivot.cli_runs import SaveOpt, StoreOpt, saved_note
 from hashpivot.errors import HashpivotError
 from hashpivot.spec import default_scenario, load_scenario
+from hashpivot.store import RunStore, record
 from hashpivot.unit_economics import unit_economics
 
 
@@ -154,6 +156,8 @@ def value(
             show_default=False,
         ),
     ] = None,
+    save: SaveOpt = False,
+    store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """DCF and sum-of-the-parts value, with EV per MW and per EH/s cross-checks.
@@ -164,11 +168,15 @@ def value(
     equity value needs its balance sheet, and missing numbers are named, never zero.
     """
     with errors_exit_2():
-        out = _value_target(target)
+        runs = RunStore(store) if save else None
+        out, run_id = record("value", {"target": target or "default scenario"}, None,
+                             lambda: _value_target(target), store=runs)  # fmt: skip
         if as_json:
-            emit_json(out)
+            emit_json(out | ({"run_id": run_id} if run_id else {}))
             return
         _print_value(out)
+        if runs is not None:
+            saved_note(run_id, runs)
 
 
 def register(app: typer.Typer) -> None:

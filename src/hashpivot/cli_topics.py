@@ -9,7 +9,15 @@ import importlib
 
 import typer
 
-TOPICS = ("cli_equities", "cli_companies", "cli_runs", "cli_dispatch")
+TOPICS = (
+    "cli_equities",
+    "cli_companies",
+    "cli_runs",
+    "cli_dispatch",
+    "cli_planner",
+    "cli_network",
+    "cli_serve",
+)
 """Topic command modules, in the order their commands appear in ``--help``."""
 
 

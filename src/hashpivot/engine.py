@@ -16,13 +16,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from hashpivot import ai, conversion, finance, mining
+from hashpivot import ai, conversion, finance, kernels, mining
 from hashpivot.hardware import get_gpu
 from hashpivot.projection import (
     FleetArrays,
     fleet_coefficients,
     fleet_installed_frac,
-    running_indicator,
     stack_fleets,
 )
 from hashpivot.spec import ColocationLeaseSpec, ConversionSpec, GpuCloudSpec, Scenario, SiteSpec
@@ -283,24 +282,24 @@ def mining_projects(scenario: Scenario, tl: Timeline, market: MarketArrays) -> l
     c = fleet_coefficients(f, active, tl.days_in_month)
     sales = _asic_sales(scenario, f, active, tl)
     hp_btc = market.hashprice_btc_per_ph_day
-    hp_usd = hp_btc * market.btc_price_usd
     site_of = np.asarray(f.site)
     out = []
     for s_idx, site in enumerate(scenario.sites):
         rows = np.flatnonzero(site_of == site.name)
         if rows.size == 0:
             continue
-        factor = _site_factor(market, s_idx)
-        btc_coef = np.zeros(market.shape)
-        power = np.zeros(market.shape)
-        opex = np.zeros(market.shape)
-        for i in rows.tolist():
-            run = running_indicator(c, i, hp_usd, factor)
-            btc_coef += run * c.btc_per_hashprice[i]
-            cost = c.energy_mwh[i] * c.power_price_usd_per_mwh[i]
-            power += run * (cost if factor is None else cost * factor)
-            opex += run * c.opex_usd[i]
-        btc = btc_coef * hp_btc
+        coef = {
+            "btc_per_hashprice": c.btc_per_hashprice[rows],
+            "power_cost_usd": c.energy_mwh[rows] * c.power_price_usd_per_mwh[rows],
+            "opex_usd": c.opex_usd[rows],
+            "threshold_k": c.hashprice_per_power_usd[rows],
+            "power_price_usd_per_mwh": c.power_price_usd_per_mwh[rows],
+            "opex_usd_per_mwh": c.opex_usd_per_mwh[rows],
+            "shutdown": c.shutdown[rows, 0],
+        }
+        btc, power, opex = kernels.site_mining(
+            hp_btc, market.btc_price_usd, _site_factor(market, s_idx), coef
+        )
         flows = _full(
             market.shape,
             revenue_usd=btc * market.btc_price_usd,
@@ -348,39 +347,48 @@ def debt_schedule(scenario: Scenario, months: int) -> finance.LoanSchedule:
     )
 
 
+def _sum_flows(projects: list[ProjectFlows], shape: tuple[int, int]) -> dict[str, FloatArray]:
+    """Sum each flow over projects; path-independent flows stay ``(months,)`` until the end."""
+    out: dict[str, FloatArray] = {}
+    for k in FLOWS:
+        per_path = np.zeros(shape)
+        common = np.zeros(shape[1])
+        for proj in projects:
+            a = proj.flows[k]
+            if _is_zero(a):
+                continue
+            if a.strides[0] == 0:  # the same for every path
+                common += a[0]
+            else:
+                per_path += a
+        out[k] = per_path + common
+    return out
+
+
 def consolidate(
-    scenario: Scenario, projects: list[ProjectFlows], market: MarketArrays
+    scenario: Scenario, projects: list[ProjectFlows], market: MarketArrays, full: bool = True
 ) -> dict[str, FloatArray]:
     """Company flows ``(paths, months)``: EBITDA, taxes, free cash flow, debt, BTC held.
 
     Taxes are ``tax_rate × max(EBT, 0)`` each month (no loss carry-forward); free cash
     flow is unlevered (EBITDA − tax on EBIT − capex + ASIC sales), counting mined BTC at
     market value; cash flow to equity subtracts interest, principal and the value of the
-    BTC retained in treasury.
+    BTC retained in treasury. ``full=False`` returns only ``ebitda_usd`` and
+    ``free_cash_flow_usd`` (what the Monte Carlo keeps), skipping the rest.
     """
     c = scenario.company
-    total = {k: np.zeros(market.shape) for k in FLOWS}
-    for proj in projects:
-        for k in FLOWS:
-            if not _is_zero(proj.flows[k]):
-                total[k] += proj.flows[k]
-    n_m = market.shape[1]
-    debt = debt_schedule(scenario, n_m)
+    total = _sum_flows(projects, market.shape)
     ebitda = total["revenue_usd"] - total["power_cost_usd"] - total["opex_usd"]
     ebit = ebitda - total["depreciation_usd"]
+    invest = total["capex_usd"] - total["asic_sale_usd"]
+    fcf = ebitda - c.tax_rate_frac * np.maximum(ebit, 0.0) - invest
+    if not full:
+        return {"ebitda_usd": ebitda, "free_cash_flow_usd": fcf}
+    debt = debt_schedule(scenario, market.shape[1])
     taxes = c.tax_rate_frac * np.maximum(ebit - debt.interest_usd, 0.0)
     retained = total["btc_mined"] * c.btc_retain_frac
-    fcf = (
-        ebitda
-        - c.tax_rate_frac * np.maximum(ebit, 0.0)
-        - total["capex_usd"]
-        + total["asic_sale_usd"]
-    )
-    equity_cf = (
-        ebitda - taxes - total["capex_usd"] + total["asic_sale_usd"] - debt.payment_usd
-        - retained * market.btc_price_usd
-    )  # fmt: skip
-    out = {k: np.asarray(v, dtype=np.float64) for k, v in total.items()}
+    equity_cf = ebitda - taxes - invest - debt.payment_usd - retained * market.btc_price_usd
+    out = dict(total)
     out |= {
         "ebitda_usd": ebitda,
         "interest_usd": np.broadcast_to(debt.interest_usd, ebitda.shape),

@@ -25,6 +25,8 @@ from hashpivot.conversion import CAPEX_USD_PER_IT_MW
 from hashpivot.errors import SpecError, UnknownNameError
 from hashpivot.hardware import get_asic, get_gpu
 from hashpivot.markets.spec import MarketModelSpec
+from hashpivot.network_spec import NetworkModelSpec
+from hashpivot.planner.spec import PlannerSpec
 from hashpivot.specbase import Spec as Spec  # re-exported: specs import it from here
 
 
@@ -539,6 +541,13 @@ class Scenario(Spec):
         default_factory=MarketModelSpec,
         description="Stochastic market drivers of the Monte Carlo (BTC price, fees, GPU "
         "rental, power).",
+    )
+    network_model: NetworkModelSpec = Field(
+        default_factory=NetworkModelSpec,
+        description="Network hashrate and difficulty model of the Monte Carlo.",
+    )
+    planner: PlannerSpec | None = Field(
+        default=None, description="Conversion planner settings (`hashpivot plan`)."
     )
     sites: tuple[SiteSpec, ...] = Field(min_length=1, description="Sites of the company.")
     company: CompanySpec = Field(

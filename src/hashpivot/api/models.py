@@ -1,0 +1,307 @@
+"""Request and response models of the web service.
+
+Requests embed the library's own specs (:class:`~hashpivot.spec.Scenario`,
+:class:`~hashpivot.planner.PlannerSpec`, :class:`~hashpivot.dispatch.DispatchSiteSpec`),
+so the OpenAPI schema of ``/openapi.json`` *is* the scenario schema, field for field,
+with the same units, ranges and descriptions as the CLI's YAML. Unknown keys are
+refused, as in a scenario file. Response models document the JSON the endpoints give.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, model_validator
+
+from hashpivot.dispatch.spec import DispatchSiteSpec
+from hashpivot.planner.spec import PlannerSpec
+from hashpivot.spec import Scenario
+
+SaveField = Annotated[
+    bool | None,
+    Field(
+        description="Save the run in the run store (`hashpivot runs`); default: the service's "
+        "setting (on unless started with --no-save)."
+    ),
+]
+ScenarioField = Annotated[
+    Scenario | None,
+    Field(
+        description="The scenario, as in a scenario YAML file; omit it for the packaged "
+        "default (GET /scenarios/default)."
+    ),
+]
+
+
+class Request(BaseModel):
+    """Base of request bodies: unknown keys refused, like a scenario file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class SimulateRequest(Request):
+    """``POST /simulate``: the Monte Carlo of ``hashpivot run``."""
+
+    scenario: ScenarioField = None
+    paths: int = Field(
+        default=10_000,
+        ge=1000,
+        le=2_000_000,
+        description="Monte Carlo paths, rounded up to whole thousands. [paths]",
+    )
+    seed: int = Field(
+        default=0, ge=0, le=2**63 - 1, description="Random seed; same seed, same numbers."
+    )
+    frontier: bool = Field(
+        default=True,
+        description="Also evaluate the AI-share frontier (0, 25, 50, 75 and 100 % of site MW "
+        "leased on the terms of the scenario's first lease) on the same paths.",
+    )
+    ai_share_frac: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="Replace the scenario's conversions: every site converts this share of "
+        "its MW on the terms of the scenario's first lease (hashpivot.simulation."
+        "ai_share_variant); none keeps the scenario as it is. [-]",
+    )
+    save: SaveField = None
+
+
+class PlanRequest(Request):
+    """``POST /plan``: the conversion planner of ``hashpivot plan``."""
+
+    scenario: ScenarioField = None
+    planner: PlannerSpec = Field(
+        default_factory=PlannerSpec,
+        description="Planner settings, as in `hashpivot plan --planner FILE`.",
+    )
+    save: SaveField = None
+
+
+HourlyPrice = Annotated[FiniteFloat, Field(ge=-10_000.0, le=100_000.0)]
+HourlyLoad = Annotated[FiniteFloat, Field(ge=0.0, le=1e7)]
+
+
+class DispatchRequest(Request):
+    """``POST /dispatch``: hourly run/curtail of ``hashpivot dispatch`` on given prices.
+
+    Prices are one node's hourly prices from ``start_date``, 24 hours a day (no DST
+    days). The sites are ``sites``, else the fleets of ``scenario``, else of the
+    packaged default scenario.
+    """
+
+    name: str = Field(
+        default="dispatch", min_length=1, max_length=120, description="Name of the run."
+    )
+    scenario: ScenarioField = None
+    sites: tuple[DispatchSiteSpec, ...] | None = Field(
+        default=None,
+        min_length=1,
+        description="Sites to dispatch; none takes one site per scenario site.",
+    )
+    start_date: dt.date = Field(description="Operating day of the first price.")
+    prices_usd_per_mwh: list[HourlyPrice] = Field(
+        min_length=24, description="Hourly node prices, in time order. [USD/MWh]"
+    )
+    system_load_mw: list[HourlyLoad] | None = Field(
+        default=None,
+        description="Hourly system load, same hours as the prices (needed for 4CP). [MW]",
+    )
+    hashprice_usd_per_ph_day: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1e7,
+        description="Constant hashprice; none: the scenario market's at its start. [USD/PH/day]",
+    )
+    btc_price_usd: float | None = Field(
+        default=None,
+        gt=0.0,
+        le=1e8,
+        description="BTC price for BTC mined; none: the scenario market's. [USD/BTC]",
+    )
+    ai_mw: float | None = Field(
+        default=None,
+        ge=0.001,
+        le=10_000.0,
+        description="MW of each site that become firm AI load: also report the flexibility "
+        "lost. [MW]",
+    )
+    save: SaveField = None
+
+    @model_validator(mode="after")
+    def _load_matches_prices(self) -> DispatchRequest:
+        if self.system_load_mw is not None and len(self.system_load_mw) != len(
+            self.prices_usd_per_mwh
+        ):
+            msg = (
+                f"system_load_mw has {len(self.system_load_mw)} hours, prices_usd_per_mwh "
+                f"{len(self.prices_usd_per_mwh)}: give the same hours"
+            )
+            raise ValueError(msg)
+        return self
+
+
+# --------------------------------------------------------------------------- responses
+
+
+class FieldProblem(BaseModel):
+    """One problem line and the request field it names."""
+
+    field: str = Field(
+        description="Field of the request, e.g. scenario.sites[0].power_capacity_mw."
+    )
+    message: str = Field(description="The problem line, as the CLI prints it.")
+
+
+class ErrorBody(BaseModel):
+    """Body of every error response (4xx, 5xx)."""
+
+    detail: str = Field(description="The message the CLI prints after 'error:'.")
+    problems: list[str] = Field(description="One line per problem: field, value and rule.")
+    fields: list[FieldProblem] = Field(description="Each problem with the field it names.")
+
+
+class RunResponse(BaseModel):
+    """Result of a computation (``/simulate``, ``/plan``, ``/dispatch``) or of its job."""
+
+    job_id: str = Field(description="The job that computed it (GET /jobs/{job_id}).")
+    run_id: str | None = Field(description="Saved run id (GET /runs/{run_id}); null if not saved.")
+    seconds: float = Field(description="Wall time of the computation and saving. [s]")
+    result: dict[str, Any] = Field(
+        description="The library's to_dict(): what `hashpivot run|plan|dispatch --json` prints."
+    )
+    figures: dict[str, Any] | None = Field(
+        default=None,
+        description="Plotly figures of the Monte Carlo report ({data, layout}), with "
+        "?figures=true on /simulate.",
+    )
+
+
+class JobAccepted(BaseModel):
+    """HTTP 202: the computation runs as a background job."""
+
+    job_id: str = Field(description="Job id.")
+    status: str = Field(description="queued or running.")
+    status_url: str = Field(description="Where to poll: GET it until status is final.")
+    reason: str = Field(description="Why the request became a job.")
+
+
+class JobView(BaseModel):
+    """``GET /jobs/{id}``: status, progress and, once succeeded, the result."""
+
+    job_id: str = Field(description="Job id.")
+    kind: str = Field(description="simulate, plan or dispatch.")
+    status: str = Field(description="queued, running, succeeded, failed or cancelled.")
+    done: int = Field(description="Units done (paths for a simulation).")
+    total: int = Field(description="Units to do.")
+    progress_frac: float = Field(description="done / total. [-]")
+    created_at: str = Field(description="When it was submitted (UTC, ISO 8601).")
+    started_at: str | None = Field(description="When a worker took it (UTC).")
+    finished_at: str | None = Field(description="When it ended (UTC).")
+    elapsed_s: float = Field(description="Running time so far, or in all. [s]")
+    run_id: str | None = Field(description="Saved run id, once succeeded and saved.")
+    error: ErrorBody | None = Field(description="Why it failed or was cancelled.")
+    result: RunResponse | None = Field(default=None, description="The result, once succeeded.")
+
+
+class RunInfoModel(BaseModel):
+    """A saved run as ``hashpivot runs list --json`` shows it."""
+
+    run_id: str = Field(description="Run id yymmdd-HHMMSS-xxxx (UTC time of saving).")
+    kind: str = Field(description="run, plan, dispatch, value or sweep.")
+    status: str = Field(description="ok or failed.")
+    scenario_name: str | None = Field(description="The scenario's name.")
+    seed: int | None = Field(description="Seed of a stochastic run.")
+    code_version: str = Field(description="hashpivot version that made the run.")
+    started_at: str = Field(description="Start, UTC, ISO 8601.")
+    finished_at: str = Field(description="End, UTC, ISO 8601.")
+    duration_s: float = Field(description="finished_at − started_at. [s]")
+    tags: list[str] = Field(description="Free labels; the service tags its runs 'api'.")
+    per_path_format: str | None = Field(description="arrays, frame or null.")
+    per_path_values: int = Field(description="Per-path values saved. [values]")
+    error: str | None = Field(description="What went wrong, for a failed run.")
+
+
+class RunList(BaseModel):
+    """``GET /runs``."""
+
+    runs: list[RunInfoModel] = Field(description="Saved runs, newest first.")
+
+
+class ArrayInfoModel(BaseModel):
+    """A saved per-path array."""
+
+    name: str = Field(description="Array name, variant.metric.")
+    dtype: str = Field(description="NumPy dtype.")
+    shape: list[int] = Field(description="Shape; the first axis is the path.")
+
+
+class RunDetail(RunInfoModel):
+    """``GET /runs/{id}``: ``hashpivot runs show ID --json``."""
+
+    scenario: dict[str, Any] = Field(description="The run's scenario as a mapping.")
+    scenario_yaml: str = Field(description="The run's scenario as saved.")
+    summary: dict[str, Any] = Field(description="The run's summary metrics.")
+    per_path_arrays: list[ArrayInfoModel] = Field(description="Saved per-path arrays.")
+
+
+class MetricRow(BaseModel):
+    """One summary leaf of two runs."""
+
+    metric: str = Field(description="Summary leaf, e.g. hybrid.npv_usd.mean.")
+    a: Any = Field(description="Value in run a.")
+    b: Any = Field(description="Value in run b.")
+    diff: float | None = Field(description="b − a, when both are numbers.")
+    rel_diff: float | None = Field(description="(b − a)/|a|, when both are numbers, a ≠ 0.")
+
+
+class ScenarioChangeModel(BaseModel):
+    """A scenario field that differs between two runs."""
+
+    path: str = Field(description="Field path, e.g. sites[0].power_capacity_mw.")
+    a: Any = Field(description="Value in run a.")
+    b: Any = Field(description="Value in run b.")
+    change: str = Field(description="changed, added or removed.")
+
+
+class RunComparisonModel(BaseModel):
+    """``GET /runs/compare?a=&b=``: ``hashpivot runs compare A B --json``."""
+
+    a: RunInfoModel = Field(description="Run a.")
+    b: RunInfoModel = Field(description="Run b.")
+    metrics: list[MetricRow] = Field(description="Every summary leaf side by side.")
+    scenarios_differ: bool = Field(description="Whether the scenarios differ in any field.")
+    scenario_changes: list[ScenarioChangeModel] = Field(description="Fields that differ.")
+
+
+class Health(BaseModel):
+    """``GET /healthz``."""
+
+    status: str = Field(description="ok.")
+    version: str = Field(description="hashpivot version.")
+    warm: bool = Field(description="Whether the start-up simulation has finished.")
+    workers: int = Field(description="Job worker threads.")
+    jobs: dict[str, int] = Field(description="Jobs kept, by status.")
+    token_required: bool = Field(description="Whether requests need the token.")
+    limits: dict[str, int | float] = Field(description="The request limits in force.")
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody, "description": text}
+    for code, text in (
+        (400, "the body is not UTF-8 JSON, or Content-Length is not a number"),
+        (401, "no or wrong token"),
+        (403, "a cookie-only request that changes something lacks X-Hashpivot-Client"),
+        (404, "no such run, job or page"),
+        (409, "the job was cancelled"),
+        (413, "request body larger than max_request_bytes"),
+        (422, "invalid input, with the CLI's messages; or over max_path_months"),
+        (429, "too many jobs waiting"),
+        (500, "a bug: the service log has the details"),
+        (503, "the run store is unavailable, or a public address has no token"),
+        (504, "the job ran past job_time_limit_s"),
+    )
+}
+"""Error statuses of the endpoints, for the OpenAPI schema."""

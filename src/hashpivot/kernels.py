@@ -1,0 +1,118 @@
+"""Compiled inner loops of the Monte Carlo, with plain-NumPy twins that define them.
+
+The mining cash flows of a site are a sum over its fleets of coefficients times a
+running indicator (:class:`hashpivot.projection.FleetCoefficients`). NumPy evaluates that
+with a handful of full-size temporaries per fleet; the numba kernel fuses the loop over
+fleets into one pass over ``(paths, months)``, in parallel over paths, which is several
+times faster and allocates nothing but its outputs. Both give the same numbers (a test
+holds them to 1e-12); the NumPy twin is used when numba is not installed.
+
+References
+----------
+.. [1] Lam, S.K., Pitrou, A. and Seibert, S. (2015), "Numba: a LLVM-based Python JIT
+   compiler", Proc. LLVM-HPC 2015. https://doi.org/10.1145/2833157.2833162 ; research
+   methods.md section 8 (numba prange over paths for path-dependent recursions).
+
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+
+try:  # numba is a dependency, but the package still works (slower) without it
+    from numba import njit, prange
+
+    HAVE_NUMBA = True
+except ImportError:  # pragma: no cover - exercised only where numba is absent
+    HAVE_NUMBA = False
+
+
+def site_mining_numpy(
+    hp_btc: FloatArray,
+    price_usd: FloatArray,
+    factor: FloatArray | None,
+    coef: dict[str, FloatArray],
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """BTC mined, power cost and opex of one site ``(paths, months)``, fleet by fleet.
+
+    ``coef`` holds the site's fleet coefficients, each ``(fleets, months)``:
+    ``btc_per_hashprice``, ``power_cost_usd`` (energy × contract price),
+    ``opex_usd``, ``threshold_k`` (hashprice per USD/MWh), ``power_price_usd_per_mwh``,
+    ``opex_usd_per_mwh``, and ``shutdown`` ``(fleets,)``. A fleet runs in a month while
+    hashprice ≥ k·(power price × factor + opex per MWh), or always when it may not shut down.
+    """
+    hp_usd = hp_btc * price_usd
+    fac = 1.0 if factor is None else factor
+    btc_coef = np.zeros(hp_btc.shape)
+    power = np.zeros(hp_btc.shape)
+    opex = np.zeros(hp_btc.shape)
+    for i in range(coef["btc_per_hashprice"].shape[0]):
+        if coef["shutdown"][i]:
+            threshold = coef["threshold_k"][i] * (
+                coef["power_price_usd_per_mwh"][i] * fac + coef["opex_usd_per_mwh"][i]
+            )
+            run = (hp_usd >= threshold).astype(np.float64)
+        else:
+            run = np.ones(hp_btc.shape)
+        btc_coef += run * coef["btc_per_hashprice"][i]
+        power += run * coef["power_cost_usd"][i]
+        opex += run * coef["opex_usd"][i]
+    return btc_coef * hp_btc, power * fac, opex
+
+
+if HAVE_NUMBA:
+
+    @njit(parallel=True, cache=True)
+    def _site_mining_numba(  # pragma: no cover - compiled
+        hp_btc: Any, price: Any, factor: Any, has_factor: bool, bph: Any, cost: Any,
+        opex: Any, k: Any, pp: Any, opm: Any, shut: Any,
+    ) -> Any:  # fmt: skip
+        n_p, n_m = hp_btc.shape
+        n_f = bph.shape[0]
+        out_btc = np.empty((n_p, n_m))
+        out_power = np.empty((n_p, n_m))
+        out_opex = np.empty((n_p, n_m))
+        for p in prange(n_p):
+            for m in range(n_m):
+                hpb = hp_btc[p, m]
+                hpu = hpb * price[p, m]
+                fac = factor[p, m] if has_factor else 1.0
+                b = 0.0
+                pw = 0.0
+                ox = 0.0
+                for i in range(n_f):
+                    if shut[i] == 0 or hpu >= k[i, m] * (pp[i, m] * fac + opm[i, m]):
+                        b += bph[i, m]
+                        pw += cost[i, m]
+                        ox += opex[i, m]
+                out_btc[p, m] = b * hpb
+                out_power[p, m] = pw * fac
+                out_opex[p, m] = ox
+        return out_btc, out_power, out_opex
+
+
+def site_mining(
+    hp_btc: FloatArray,
+    price_usd: FloatArray,
+    factor: FloatArray | None,
+    coef: dict[str, FloatArray],
+    use_numba: bool = True,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """:func:`site_mining_numpy`, compiled with numba when it is available."""
+    if not (use_numba and HAVE_NUMBA):
+        return site_mining_numpy(hp_btc, price_usd, factor, coef)
+    c = {k: np.ascontiguousarray(v, dtype=np.float64) for k, v in coef.items()}
+    hp = np.ascontiguousarray(hp_btc, dtype=np.float64)
+    pr = np.ascontiguousarray(np.broadcast_to(price_usd, hp.shape), dtype=np.float64)
+    fac = np.ones((1, 1)) if factor is None else np.ascontiguousarray(factor, dtype=np.float64)
+    out: tuple[FloatArray, FloatArray, FloatArray] = _site_mining_numba(
+        hp, pr, fac, factor is not None, c["btc_per_hashprice"], c["power_cost_usd"],
+        c["opex_usd"], c["threshold_k"], c["power_price_usd_per_mwh"], c["opex_usd_per_mwh"],
+        c["shutdown"],
+    )  # fmt: skip
+    return out

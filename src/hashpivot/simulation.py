@@ -1,0 +1,392 @@
+"""The Monte Carlo orchestrator: ``Simulation(scenario).run(paths=..., seed=...)``.
+
+For each chunk of paths it samples the market drivers (:mod:`hashpivot.markets`), runs
+the network model under each BTC price path (:mod:`hashpivot.network`), and evaluates
+the company's cash flows (:mod:`hashpivot.engine`) for every company variant on the
+*same* paths: the scenario's mix (``hybrid``), the same sites with no conversion
+(``pure_mining``), and optionally a sweep of AI shares of site MW for the frontier.
+
+Chunks are blocks of whole :data:`BLOCK_PATHS` paths whose random streams depend only
+on the seed and the block number, so results are identical whatever the chunk size,
+and the same seed gives the same numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from hashpivot import engine, finance, markets, risk
+from hashpivot import network as net_mod
+from hashpivot.spec import (
+    ColocationLeaseSpec,
+    ConversionSpec,
+    EnergisationPhaseSpec,
+    Scenario,
+    SiteSpec,
+)
+
+FloatArray = npt.NDArray[np.float64]
+
+BLOCK_PATHS = 1000
+"""Paths per random-stream block; chunk sizes are whole multiples of it [paths]."""
+SEGMENTS = ("mining", "colocation", "gpu_cloud", "corporate")
+"""Segments reported by the Monte Carlo."""
+FAN_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+"""Quantiles kept per month for fan charts [-]."""
+
+
+# --------------------------------------------------------------------------- variants
+
+
+def pure_mining(scenario: Scenario) -> Scenario:
+    """The same company with every conversion removed: all site MW keep mining."""
+    sites = tuple(s.model_copy(update={"conversions": ()}) for s in scenario.sites)
+    return scenario.model_copy(update={"sites": sites})
+
+
+def _template(scenario: Scenario) -> ConversionSpec | None:
+    return next((c for s in scenario.sites for c in s.conversions if c.lease is not None), None)
+
+
+def _scaled_lease(tpl: ConversionSpec, site: SiteSpec, share: float) -> ConversionSpec:
+    """The template conversion resized to ``share`` of a site's MW."""
+    assert tpl.lease is not None
+    gross = share * site.power_capacity_mw
+    it_mw = gross / tpl.ai_pue
+    lease = tpl.lease
+    scale = it_mw / lease.it_mw
+    phases = tuple(
+        EnergisationPhaseSpec(date=p.date, it_mw=p.it_mw * scale) for p in lease.energisation
+    )
+    new_lease = ColocationLeaseSpec(
+        **lease.model_dump(exclude={"it_mw", "energisation"}), it_mw=it_mw, energisation=phases
+    )
+    return tpl.model_copy(
+        update={"name": f"{tpl.name} @ {share:.0%}", "gross_mw": gross, "lease": new_lease}
+    )
+
+
+def ai_share_variant(scenario: Scenario, share: float) -> Scenario:
+    """Every site converts ``share`` of its MW on the terms of the scenario's first lease.
+
+    ``share`` = 0 is pure mining. The first lease conversion of the scenario sets the
+    dates, PUE, capex and lease terms; a scenario with no lease cannot be swept.
+    """
+    tpl = _template(scenario)
+    if tpl is None:
+        msg = "the AI-share frontier needs at least one lease conversion as a template"
+        raise ValueError(msg)
+    if share <= 0:
+        return pure_mining(scenario)
+    sites = tuple(
+        s.model_copy(update={"conversions": (_scaled_lease(tpl, s, share),)})
+        for s in scenario.sites
+    )
+    return scenario.model_copy(update={"sites": sites})
+
+
+# --------------------------------------------------------------------------- accumulation
+
+
+@dataclass
+class VariantPaths:
+    """Per-path results of one company variant, concatenated over chunks."""
+
+    npv_usd: list[FloatArray] = field(default_factory=list)
+    ebitda_usd_by_year: list[FloatArray] = field(default_factory=list)
+    segment_ebitda_usd: dict[str, list[FloatArray]] = field(default_factory=dict)
+    segment_revenue_usd_monthly_sum: dict[str, FloatArray] = field(default_factory=dict)
+
+    def arrays(self) -> dict[str, FloatArray]:
+        """Concatenated per-path arrays."""
+        by_year = np.concatenate(self.ebitda_usd_by_year)
+        out = {
+            "npv_usd": np.concatenate(self.npv_usd),
+            "ebitda_usd_by_year": by_year,
+            "ebitda_usd_per_year": by_year.mean(axis=1),
+        }
+        for seg, parts in self.segment_ebitda_usd.items():
+            out[f"{seg}_ebitda_usd"] = np.concatenate(parts)
+        return out
+
+
+def _yearly_sum(monthly: FloatArray, months: int) -> FloatArray:
+    """Sum ``(paths, months)`` into calendar-length years of 12 months ``(paths, years)``."""
+    years = -(-months // 12)
+    pad = years * 12 - months
+    padded = np.pad(monthly, ((0, 0), (0, pad))) if pad else monthly
+    return np.asarray(padded.reshape(monthly.shape[0], years, 12).sum(axis=-1))
+
+
+def _evaluate(
+    scenario: Scenario, tl: engine.Timeline, market: engine.MarketArrays, acc: VariantPaths
+) -> None:
+    projects = engine.project_flows(scenario, tl, market)
+    flows = engine.consolidate(scenario, projects, market, full=False)
+    c = scenario.company
+    npv = finance.dcf(
+        flows["free_cash_flow_usd"], c.wacc_frac_per_year, "gordon", c.terminal_growth_frac_per_year
+    ).enterprise_value_usd
+    acc.npv_usd.append(np.asarray(npv))
+    acc.ebitda_usd_by_year.append(_yearly_sum(flows["ebitda_usd"], tl.n))
+    for seg in SEGMENTS:
+        parts = [p for p in projects if p.segment == seg]
+        ebitda = sum((p.ebitda_usd for p in parts), np.zeros(market.shape))
+        revenue = sum((p.flows["revenue_usd"] for p in parts), np.zeros(market.shape))
+        acc.segment_ebitda_usd.setdefault(seg, []).append(_yearly_sum(ebitda, tl.n).mean(axis=1))
+        prev = acc.segment_revenue_usd_monthly_sum.get(seg, np.zeros(tl.n))
+        acc.segment_revenue_usd_monthly_sum[seg] = prev + revenue.sum(axis=0)
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass
+class SimulationResult:
+    """Monte Carlo results: per-path arrays by variant, market fans, and risk summaries."""
+
+    scenario: Scenario
+    paths: int
+    seed: int
+    months: int
+    month_start: pd.DatetimeIndex
+    variants: dict[str, dict[str, FloatArray]]
+    revenue_mix_usd: dict[str, dict[str, FloatArray]]
+    fans: dict[str, FloatArray]
+    btc_price_mean_usd: FloatArray
+    frontier: list[dict[str, Any]]
+
+    def variant_summary(self, name: str) -> dict[str, Any]:
+        """Distribution of NPV and average annual EBITDA of one variant, with BTC exposure."""
+        v = self.variants[name]
+        exposure = risk.btc_exposure(v["ebitda_usd_per_year"], self.btc_price_mean_usd)
+        return {
+            "npv_usd": risk.distribution(v["npv_usd"]),
+            "ebitda_usd_per_year": risk.distribution(v["ebitda_usd_per_year"]),
+            "prob_negative_ebitda_any_year": risk.prob_negative_any_period(v["ebitda_usd_by_year"]),
+            "btc_beta": exposure["beta"],
+            "btc_corr": exposure["corr"],
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """The pure-mining vs hybrid comparison, JSON-ready."""
+        hybrid = self.variant_summary("hybrid")
+        out: dict[str, Any] = {
+            "scenario": self.scenario.name,
+            "paths": self.paths,
+            "seed": self.seed,
+            "months": self.months,
+            "hybrid": hybrid,
+            "btc_beta": hybrid["btc_beta"],
+            "frontier": self.frontier,
+        }
+        if "pure_mining" in self.variants:
+            pure = self.variants["pure_mining"]["ebitda_usd_per_year"]
+            out["pure_mining"] = self.variant_summary("pure_mining")
+            out["variance_reduction_frac"] = risk.variance_reduction_frac(
+                self.variants["hybrid"]["ebitda_usd_per_year"], pure
+            )
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """Summary plus monthly fan-chart quantiles and the mean revenue mix."""
+        months = [d.strftime("%Y-%m") for d in self.month_start]
+        fans = {
+            k: {f"p{round(q * 100)}": v[i].tolist() for i, q in enumerate(FAN_QUANTILES)}
+            for k, v in self.fans.items()
+        }
+        mix = {
+            name: {seg: (arr / self.paths).tolist() for seg, arr in m.items()}
+            for name, m in self.revenue_mix_usd.items()
+        }
+        return {**self.summary(), "month": months, "fans": fans, "revenue_mix_usd": mix}
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy per-path frame: variant, path, metric, value."""
+        rows = []
+        for name, arrays in self.variants.items():
+            for metric, arr in arrays.items():
+                if arr.ndim != 1:
+                    continue
+                rows.append(
+                    pd.DataFrame(
+                        {
+                            "variant": name,
+                            "path": np.arange(arr.size),
+                            "metric": metric,
+                            "value": arr,
+                        }
+                    )
+                )
+        return pd.concat(rows, ignore_index=True)
+
+
+# --------------------------------------------------------------------------- orchestrator
+
+
+ProgressFn = Callable[[int, int], None]
+
+
+class Simulation:
+    """Monte Carlo of a scenario's company: ``Simulation(scenario).run(paths, seed)``.
+
+    Parameters
+    ----------
+    scenario
+        A validated scenario; its ``market`` gives the starting state, its
+        ``market_model`` the stochastic drivers and its ``network_model`` the network.
+    frontier_shares
+        AI shares of site MW to evaluate for the frontier (on the same paths); empty to
+        skip. Needs a lease conversion in the scenario as the template.
+
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        frontier_shares: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0),
+        compare_pure_mining: bool = True,
+    ) -> None:
+        self.scenario = scenario
+        self.frontier_shares = frontier_shares if _template(scenario) is not None else ()
+        self.compare_pure_mining = compare_pure_mining
+
+    def _variants(self) -> dict[str, Scenario]:
+        out = {"hybrid": self.scenario}
+        if self.compare_pure_mining:
+            out["pure_mining"] = pure_mining(self.scenario)
+        for share in self.frontier_shares:
+            out[f"ai_share_{share:.2f}"] = ai_share_variant(self.scenario, share)
+        return out
+
+    def _market_chunk(
+        self, tl: engine.Timeline, seed: int, first_block: int, n_blocks: int
+    ) -> tuple[engine.MarketArrays, net_mod.NetworkPath]:
+        n_leases = max(engine.n_leases(v) for v in self._variants().values())
+        return market_paths(self.scenario, tl, seed, first_block, n_blocks, n_leases)
+
+    def run(
+        self,
+        paths: int = 10_000,
+        seed: int = 0,
+        chunk_paths: int = 2_000,
+        progress: ProgressFn | None = None,
+    ) -> SimulationResult:
+        """Simulate ``paths`` paths (rounded up to whole blocks of 1 000) with ``seed``."""
+        n_blocks = max(-(-paths // BLOCK_PATHS), 1)
+        per_chunk = max(chunk_paths // BLOCK_PATHS, 1)
+        sc = self.scenario
+        tl = engine.Timeline.from_start(sc.start_date, sc.horizon_months)
+        variants = self._variants()
+        acc = {name: VariantPaths() for name in variants}
+        fan_parts: dict[str, list[FloatArray]] = {
+            "hashprice_usd_per_ph_day": [],
+            "network_hashrate_eh_s": [],
+            "btc_price_usd": [],
+        }
+        price_mean: list[FloatArray] = []
+        for first in range(0, n_blocks, per_chunk):
+            k = min(per_chunk, n_blocks - first)
+            market, net = self._market_chunk(tl, seed, first, k)
+            for name, variant in variants.items():
+                _evaluate(variant, tl, market, acc[name])
+            fan_parts["btc_price_usd"].append(market.btc_price_usd.astype(np.float32))
+            fan_parts["network_hashrate_eh_s"].append(net.network_hashrate_eh_s.astype(np.float32))
+            hp = market.hashprice_btc_per_ph_day * market.btc_price_usd
+            fan_parts["hashprice_usd_per_ph_day"].append(hp.astype(np.float32))
+            price_mean.append(market.btc_price_usd.mean(axis=1))
+            if progress is not None:
+                progress(
+                    min((first + k) * BLOCK_PATHS, n_blocks * BLOCK_PATHS), n_blocks * BLOCK_PATHS
+                )
+        return self._result(n_blocks * BLOCK_PATHS, seed, tl, acc, fan_parts, price_mean)
+
+    def _result(
+        self,
+        paths: int,
+        seed: int,
+        tl: engine.Timeline,
+        acc: dict[str, VariantPaths],
+        fan_parts: dict[str, list[FloatArray]],
+        price_mean: list[FloatArray],
+    ) -> SimulationResult:
+        fans = {
+            k: np.quantile(np.concatenate(v), FAN_QUANTILES, axis=0) for k, v in fan_parts.items()
+        }
+        variants = {name: a.arrays() for name, a in acc.items()}
+        frontier = [
+            risk.frontier_point(share, variants[f"ai_share_{share:.2f}"]["npv_usd"])
+            for share in self.frontier_shares
+        ]
+        mix = {name: a.segment_revenue_usd_monthly_sum for name, a in acc.items()}
+        return SimulationResult(
+            self.scenario, paths, seed, tl.n, tl.month_start, variants, mix, fans,
+            np.concatenate(price_mean), frontier,
+        )  # fmt: skip
+
+
+def market_paths(
+    scenario: Scenario,
+    tl: engine.Timeline,
+    seed: int,
+    first_block: int = 0,
+    n_blocks: int = 1,
+    n_leases: int = 0,
+) -> tuple[engine.MarketArrays, net_mod.NetworkPath]:
+    """Market and network arrays for paths ``[first_block, first_block + n_blocks) × 1 000``.
+
+    The same ``seed`` and block range always give the same arrays, whatever else is
+    sampled: this is what the Monte Carlo, the planner and sweeps draw their futures from.
+    """
+    sc = scenario
+    paths = n_blocks * BLOCK_PATHS
+    m = markets.sample_markets(
+        sc.market_model, sc.market.btc_price_usd, sc.start_date, tl.n, paths, seed,
+        n_sites=len(sc.sites), first_block=first_block, block_paths=BLOCK_PATHS,
+    )  # fmt: skip
+    net = net_mod.simulate_network(
+        sc.network_model, m.btc_price_usd, m.fees_btc_per_block, sc.start_date,
+        sc.market.network_hashrate_eh_s, sc.market.difficulty, sc.market.block_height,
+        seed=seed, first_block=first_block, block_paths=BLOCK_PATHS,
+        hashrate_log_growth=m.hashrate_log_growth,
+    )  # fmt: skip
+    u = _default_uniforms(seed, first_block, n_blocks, max(engine.n_leases(sc), n_leases))
+    market = engine.MarketArrays(
+        m.btc_price_usd, net.hashprice_btc_per_ph_day, m.gpu_price_index,
+        m.power_price_factor, u,
+    )  # fmt: skip
+    return market, net
+
+
+def _default_uniforms(
+    seed: int, first_block: int, n_blocks: int, n_leases: int
+) -> FloatArray | None:
+    """One uniform per path and lease position, each column and block its own stream.
+
+    Column ``j`` of block ``b`` depends only on ``(seed, b, j)``, so results do not depend
+    on the chunk size nor on how many leases another company variant has.
+    """
+    if n_leases == 0:
+        return None
+    cols = []
+    for j in range(n_leases):
+        blocks = [
+            np.random.default_rng(np.random.SeedSequence([seed, 0xDEFA, b, j])).random(BLOCK_PATHS)
+            for b in range(first_block, first_block + n_blocks)
+        ]
+        cols.append(np.concatenate(blocks))
+    return np.stack(cols, axis=1)
+
+
+def month_labels(start: dt.date, months: int) -> list[str]:
+    """``YYYY-MM`` labels of the months from ``start``."""
+    return [
+        d.strftime("%Y-%m") for d in pd.date_range(pd.Timestamp(start), periods=months, freq="MS")
+    ]

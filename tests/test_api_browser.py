@@ -1,0 +1,224 @@
+"""The dashboard in a real browser: Playwright driving Debian's headless Chromium.
+
+Starts ``hashpivot serve`` on 127.0.0.1 with a fresh store, opens the dashboard, changes
+inputs, runs, checks that the Monte Carlo charts render and the run appears in the saved
+runs (and compares two), and that an invalid input shows the CLI's message beside the
+field. Skipped, with the reason, when /usr/bin/chromium or Playwright is missing (CI
+installs both: ``apt-get install chromium``, ``pip install playwright``; Playwright's own
+browser download is never used).
+
+Set ``HASHPIVOT_SCREENSHOT=path.png`` to keep a screenshot of the dashboard after a run.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hashpivot.api.live import LiveServer
+from hashpivot.errors import SpecError
+from hashpivot.spec import default_scenario, scenario_from_dict
+from hashpivot.store import RunStore
+
+CHROMIUM = Path(os.environ.get("HASHPIVOT_CHROMIUM", "/usr/bin/chromium"))
+if not CHROMIUM.exists():
+    pytest.skip(
+        f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)",
+        allow_module_level=True,
+    )
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is not installed (pip install playwright)"
+)
+pytest.importorskip("uvicorn")
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+CHARTS = [
+    "btc_price_usd",
+    "hashprice_usd_per_ph_day",
+    "network_hashrate_eh_s",
+    "revenue_mix",
+    "ebitda_distribution",
+    "frontier",
+]
+TIMEOUT_MS = 60_000
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    store = tmp_path_factory.mktemp("browser") / "runs.duckdb"
+    with LiveServer(store) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser: Any, server: LiveServer) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.on(  # 422 answers are expected: the invalid-input test asks for them
+        "response",
+        lambda r: (
+            errors.append(f"{r.status} {r.url}") if r.status >= 400 and r.status != 422 else None
+        ),
+    )
+    pg.on(
+        "console",
+        lambda m: (
+            errors.append(m.text)
+            if m.type == "error" and "Failed to load resource" not in m.text
+            else None
+        ),
+    )
+    pg.set_default_timeout(TIMEOUT_MS)
+    pg.goto(server.url)
+    pg.wait_for_function(
+        "() => document.querySelector('#scenario-name').textContent.includes('default-us-miner')"
+    )
+    yield pg
+    assert errors == [], errors
+    context.close()
+
+
+def _run(page: Any) -> str:
+    page.click("#run-button")
+    page.wait_for_function(
+        "() => document.querySelector('#status-text').textContent.includes('saved as run') || "
+        "document.querySelector('.field-error') !== null || "
+        "!document.querySelector('#form-error').hidden"
+    )
+    status = page.text_content("#status-text")
+    assert "saved as run" in status, status
+    return str(status.split("saved as run ")[1].strip())
+
+
+def test_dashboard_runs_a_simulation_and_draws_the_report_charts(
+    page: Any, server: LiveServer
+) -> None:
+    page.fill("#paths", "1000")
+    page.fill("#btc-vol", "0.6")
+    page.fill("#power-price", "42")
+    run_id = _run(page)
+    for name in CHARTS:
+        page.wait_for_selector(f"#chart-{name} .main-svg", state="attached")
+        assert page.locator(f"#chart-{name} .main-svg").count() >= 1
+    assert page.locator("#chart-ebitda_distribution .bars path").count() > 10
+    assert page.locator("#cards .card").count() == 6
+    record = RunStore(server.store).get_run(run_id)
+    scenario = record.scenario()
+    assert scenario["market_model"]["btc_price"]["volatility_frac_per_year"] == 0.6
+    assert {s["power"]["price_usd_per_mwh"] for s in scenario["sites"]} == {42}
+    shot = os.environ.get("HASHPIVOT_SCREENSHOT")
+    if shot:
+        page.screenshot(path=shot, full_page=True)
+
+
+def test_the_run_appears_in_saved_runs_and_two_compare(page: Any, server: LiveServer) -> None:
+    page.click("#tab-simulate")
+    page.fill("#seed", "7")
+    second = _run(page)
+    page.click("#tab-runs")
+    page.wait_for_selector(f"tr[data-run='{second}']")
+    rows = page.locator("#runs-table tbody tr[data-run]")
+    assert rows.count() == len(RunStore(server.store).list_runs())
+    assert rows.count() >= 2
+    first = rows.nth(1).get_attribute("data-run")
+    page.check(f"input[name='pick-a'][value='{first}']")
+    page.check(f"input[name='pick-b'][value='{second}']")
+    page.click("#compare-button")
+    page.wait_for_selector("#metrics-table tbody tr td.num")
+    seed_row = page.locator("#metrics-table tbody tr", has_text="seed").first
+    assert "7" in seed_row.text_content()
+    page.wait_for_selector("#compare-frontier .main-svg", state="attached")
+    changes = page.text_content("#changes-table")
+    assert "same in every field" in changes or "seed" not in changes
+
+
+def _cli_message(field_path: list[Any], value: Any) -> str:
+    """The line `hashpivot validate` prints for the default scenario with one field set."""
+    data = default_scenario().model_dump(mode="json")
+    node = data
+    for key in field_path[:-1]:
+        node = node[key]
+    node[field_path[-1]] = value
+
+    with pytest.raises(SpecError) as info:
+        scenario_from_dict(copy.deepcopy(data))
+    (line,) = info.value.problems
+    return line
+
+
+def test_invalid_inputs_show_the_cli_messages_beside_their_fields(page: Any) -> None:
+    page.click("#tab-simulate")
+    page.fill("#btc-vol", "-1")
+    page.fill("#btc-price", "lots")
+    page.click("#run-button")
+    page.wait_for_selector("#btc-vol + .field-error")
+    vol = page.text_content("#btc-vol + .field-error")
+    price = page.text_content("#btc-price + .field-error")
+    assert vol == _cli_message(["market_model", "btc_price", "volatility_frac_per_year"], -1)
+    assert price == _cli_message(["market", "btc_price_usd"], "lots")
+    assert "Input should be greater than or equal to 0" in vol
+    assert page.get_attribute("#btc-vol", "class") == "invalid"
+    page.fill("#btc-vol", "0.5")
+    page.fill("#btc-price", "93390")
+    page.fill("#paths", "500")
+    page.click("#run-button")
+    page.wait_for_selector("#paths + .field-error")
+    assert page.text_content("#paths + .field-error") == (
+        "paths: 500 — Input should be greater than or equal to 1000"
+    )
+    assert page.locator("#btc-vol + .field-error").count() == 0
+
+
+def test_chromium_is_debians(page: Any) -> None:
+    assert shutil.which("chromium") or CHROMIUM.exists()
+    assert "Chrome" in page.evaluate("navigator.userAgent")
+
+
+def test_with_a_token_the_browser_signs_in_then_runs(browser: Any, tmp_path: Path) -> None:
+    token = "browser-token-0123456789abcdef"
+    with LiveServer(tmp_path / "runs.duckdb", token=token, wait_warm=False) as live:
+        context = browser.new_context()
+        pg = context.new_page()
+        pg.set_default_timeout(TIMEOUT_MS)
+        first = pg.goto(live.url)
+        assert first is not None
+        assert first.status == 401
+        pg.fill("#token", "wrong-token-0123456789")
+        pg.click("button[type=submit]")
+        assert "wrong token" in pg.text_content("body")
+        pg.fill("#token", token)
+        pg.click("button[type=submit]")
+        pg.wait_for_function(
+            "() => document.querySelector('#scenario-name').textContent"
+            ".includes('default-us-miner')"
+        )
+        pg.fill("#paths", "1000")
+        run_id = _run(pg)
+        context.close()
+        assert RunStore(live.store).get_run(run_id).kind == "run"

@@ -1,0 +1,41 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hashpivot import kernels
+
+
+def _coef(rng: np.random.Generator, n_f: int, n_m: int) -> dict[str, np.ndarray]:
+    return {
+        "btc_per_hashprice": rng.uniform(0, 1e4, (n_f, n_m)),
+        "power_cost_usd": rng.uniform(0, 1e6, (n_f, n_m)),
+        "opex_usd": rng.uniform(0, 1e5, (n_f, n_m)),
+        "threshold_k": rng.uniform(0.3, 0.8, (n_f, n_m)),
+        "power_price_usd_per_mwh": rng.uniform(20, 80, (n_f, n_m)),
+        "opex_usd_per_mwh": rng.uniform(0, 10, (n_f, n_m)),
+        "shutdown": (rng.random(n_f) < 0.7).astype(float),
+    }
+
+
+@pytest.mark.skipif(not kernels.HAVE_NUMBA, reason="numba not installed")
+@settings(max_examples=10, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 30), st.integers(1, 40), st.booleans(), st.integers(0, 99))
+def test_numba_kernel_equals_numpy(n_f, n_m, n_p, with_factor, seed) -> None:
+    rng = np.random.default_rng(seed)
+    coef = _coef(rng, n_f, n_m)
+    hp_btc = rng.uniform(2e-4, 8e-4, (n_p, n_m))
+    price = rng.uniform(3e4, 2e5, (n_p, n_m))
+    factor = rng.uniform(0.5, 1.5, (n_p, n_m)) if with_factor else None
+    fast = kernels.site_mining(hp_btc, price, factor, coef, use_numba=True)
+    slow = kernels.site_mining_numpy(hp_btc, price, factor, coef)
+    np.testing.assert_allclose(np.stack(fast), np.stack(slow), rtol=1e-12, atol=1e-9)
+
+
+def test_fleet_that_cannot_shut_down_always_runs() -> None:
+    rng = np.random.default_rng(0)
+    coef = _coef(rng, 1, 3)
+    coef["shutdown"] = np.zeros(1)
+    btc, power, _opex = kernels.site_mining_numpy(np.zeros((2, 3)), np.ones((2, 3)), None, coef)
+    np.testing.assert_allclose(power, np.broadcast_to(coef["power_cost_usd"][0], (2, 3)))
+    np.testing.assert_allclose(btc, 0.0)
