@@ -16,6 +16,7 @@ TOPICS = (
     "cli_dispatch",
     "cli_planner",
     "cli_network",
+    "cli_sweep",
     "cli_serve",
 )
 """Topic command modules, in the order their commands appear in ``--help``."""
