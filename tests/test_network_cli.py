@@ -165,7 +165,8 @@ def test_network_command_tracks_2022_to_2024_hashrate(shared_data: Path, tmp_pat
     # From the state on 2022-01-01 (btc_network_daily.csv), given the realised daily BTC
     # price 2022-01-01 → 2024-12-31, the default (full-sample calibrated) model must keep
     # realised monthly hashrate inside its 5-95 % band and its median path close.
-    # Achieved (docs/network_calibration.md): see the thresholds below, with a margin.
+    # These months are in the defaults' fit window; the strict out-of-sample scores (fit to
+    # 2021) are in docs/network_calibration.md. Thresholds below, with a margin.
     daily = pd.read_csv(shared_data / "btc_network_daily.csv", parse_dates=["date"])
     daily = daily.set_index("date")
     window = daily.loc["2022-01-01":"2024-12-31"]
@@ -201,5 +202,5 @@ def test_network_command_tracks_2022_to_2024_hashrate(shared_data: Path, tmp_pat
     assert median_ape <= MEDIAN_APE_MAX, (coverage, median_ape)
 
 
-COVERAGE_MIN = 0.7
-MEDIAN_APE_MAX = 0.2
+COVERAGE_MIN = 0.9  # achieved 1.00 (36 of 36 months)
+MEDIAN_APE_MAX = 0.12  # achieved 0.074
