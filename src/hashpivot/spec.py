@@ -652,10 +652,8 @@ def _format_errors(
     return problems
 
 
-def parse_scenario(text: str, source: str = "<string>") -> Scenario:
-    """Parse and validate a scenario from YAML text (safe YAML only, never code)."""
-    if not text.strip():
-        raise SpecError(["the file is empty; start from `hashpivot init PATH`"], source)
+def parse_yaml_mapping(text: str, source: str) -> tuple[Any, yaml.Node | None]:
+    """Safe-load YAML text and its node tree (for line numbers); refuse what does not parse."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -664,6 +662,25 @@ def parse_scenario(text: str, source: str = "<string>") -> Scenario:
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise SpecError([f"YAML does not parse: {where}{problem}"], source) from None
+    return data, root
+
+
+def read_spec_text(path: str | Path) -> tuple[str, str]:
+    """The text of a spec file and its name for messages; unreadable files are refused."""
+    p = Path(path)
+    try:
+        return p.read_text(encoding="utf-8"), str(p)
+    except FileNotFoundError:
+        raise SpecError([f"file not found: {p}"], str(p)) from None
+    except (IsADirectoryError, UnicodeDecodeError, PermissionError) as exc:
+        raise SpecError([f"cannot read {p}: {exc}"], str(p)) from None
+
+
+def parse_scenario(text: str, source: str = "<string>") -> Scenario:
+    """Parse and validate a scenario from YAML text (safe YAML only, never code)."""
+    if not text.strip():
+        raise SpecError(["the file is empty; start from `hashpivot init PATH`"], source)
+    data, root = parse_yaml_mapping(text, source)
     if not isinstance(data, dict):
         got = type(data).__name__
         raise SpecError([f"(top level) — must be a mapping of fields, got {got}"], source)
@@ -682,14 +699,7 @@ def scenario_from_dict(
 
 def load_scenario(path: str | Path) -> Scenario:
     """Load and validate a scenario YAML file."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError([f"file not found: {p}"], str(p)) from None
-    except (IsADirectoryError, UnicodeDecodeError, PermissionError) as exc:
-        raise SpecError([f"cannot read {p}: {exc}"], str(p)) from None
-    return parse_scenario(text, str(p))
+    return parse_scenario(*read_spec_text(path))
 
 
 def default_scenario_text() -> str:

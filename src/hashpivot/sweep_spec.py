@@ -321,14 +321,9 @@ def sweep_from_dict(
 
 def parse_sweep(text: str, source: str = "<string>") -> SweepSpec:
     """Parse and validate a sweep spec from YAML text (safe YAML only)."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise SpecError([f"YAML does not parse: {where}{problem}"], source) from None
+    from hashpivot.spec import parse_yaml_mapping
+
+    data, root = parse_yaml_mapping(text, source)
     if not isinstance(data, dict):
         raise SpecError(["(top level) — must be a mapping of sweep fields"], source)
     return sweep_from_dict(data, source, root)
@@ -336,14 +331,9 @@ def parse_sweep(text: str, source: str = "<string>") -> SweepSpec:
 
 def load_sweep(path: str | Path) -> SweepSpec:
     """Load and validate a sweep spec YAML file."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError([f"file not found: {p}"], str(p)) from None
-    except (IsADirectoryError, UnicodeDecodeError, PermissionError) as exc:
-        raise SpecError([f"cannot read {p}: {exc}"], str(p)) from None
-    return parse_sweep(text, str(p))
+    from hashpivot.spec import read_spec_text
+
+    return parse_sweep(*read_spec_text(path))
 
 
 def example_sweep_text() -> str:
