@@ -257,20 +257,31 @@ class Simulation:
         self.scenario = scenario
         self.frontier_shares = frontier_shares if _template(scenario) is not None else ()
         self.compare_pure_mining = compare_pure_mining
+        self._variant_specs = self._build_variants()
+        self._n_leases = max(engine.n_leases(v) for v in self._variant_specs.values())
 
-    def _variants(self) -> dict[str, Scenario]:
+    def _build_variants(self) -> dict[str, Scenario]:
+        """Company variants evaluated on the same paths, built once.
+
+        A zero AI share is pure mining: when pure mining is already evaluated, that
+        frontier point reuses it instead of computing the same company twice.
+        """
         out = {"hybrid": self.scenario}
         if self.compare_pure_mining:
             out["pure_mining"] = pure_mining(self.scenario)
         for share in self.frontier_shares:
+            if share <= 0 and self.compare_pure_mining:
+                continue
             out[f"ai_share_{share:.2f}"] = ai_share_variant(self.scenario, share)
         return out
+
+    def _variants(self) -> dict[str, Scenario]:
+        return self._variant_specs
 
     def _market_chunk(
         self, tl: engine.Timeline, seed: int, first_block: int, n_blocks: int
     ) -> tuple[engine.MarketArrays, net_mod.NetworkPath]:
-        n_leases = max(engine.n_leases(v) for v in self._variants().values())
-        return market_paths(self.scenario, tl, seed, first_block, n_blocks, n_leases)
+        return market_paths(self.scenario, tl, seed, first_block, n_blocks, self._n_leases)
 
     def run(
         self,
@@ -321,11 +332,15 @@ class Simulation:
             k: np.quantile(np.concatenate(v), FAN_QUANTILES, axis=0) for k, v in fan_parts.items()
         }
         variants = {name: a.arrays() for name, a in acc.items()}
+        mix = {name: a.segment_revenue_usd_monthly_sum for name, a in acc.items()}
+        zero = f"ai_share_{0.0:.2f}"
+        if any(s <= 0 for s in self.frontier_shares) and zero not in variants:
+            variants[zero] = variants["pure_mining"]
+            mix[zero] = mix["pure_mining"]
         frontier = [
             risk.frontier_point(share, variants[f"ai_share_{share:.2f}"]["npv_usd"])
             for share in self.frontier_shares
         ]
-        mix = {name: a.segment_revenue_usd_monthly_sum for name, a in acc.items()}
         return SimulationResult(
             self.scenario, paths, seed, tl.n, tl.month_start, variants, mix, fans,
             np.concatenate(price_mean), frontier,
