@@ -29,7 +29,7 @@ import time
 
 import numpy as np
 
-from hashpivot import engine, mining
+from hashpivot import engine
 from hashpivot.projection import fleet_installed_frac, stack_fleets
 from hashpivot.simulation import BLOCK_PATHS, Simulation, market_paths
 from hashpivot.spec import Scenario, default_scenario
@@ -109,12 +109,12 @@ class _CountingGenerator:
     def __init__(self, bit_generator: np.random.BitGenerator) -> None:
         self._gen = _CountingGenerator._real(bit_generator)
 
-    def __getattr__(self, name: str):  # noqa: ANN204
+    def __getattr__(self, name: str):
         attr = getattr(self._gen, name)
         if not callable(attr):
             return attr
 
-        def counted(*a, **k):  # noqa: ANN002, ANN003, ANN202
+        def counted(*a, **k):
             out = attr(*a, **k)
             _CountingGenerator.drawn += int(np.size(out))
             return out

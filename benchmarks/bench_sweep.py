@@ -20,14 +20,19 @@ the most any 2-worker run could gain at that moment on a machine shared with oth
 
 The sweep is a Latin hypercube of ``--points`` − 1 samples of four parameters (BTC
 volatility, lease rate, power price factor, network build response) plus the base point,
-of the default scenario at ``--paths`` paths per point. Nothing is cached between runs.
+of the default scenario. Each point does what a point of the packaged example sweep
+does: a Monte Carlo of ``--paths`` paths (4 000, as the example) and the conversion
+planner (the example's 200 scenarios) for its first-period decision; ``--no-planner``
+drops the planner (a Monte Carlo only point, about a third of the work). Nothing is
+cached between runs.
 
 Target (DESIGN §6): speedup ≥ 1.7 for 64 points on 2 cores, identical results.
 
 With ``--repeat R`` the two runs alternate R times and the fastest of each is kept (the
 least disturbed by other jobs); ``all_seconds`` lists every time.
 
-Usage: python benchmarks/bench_sweep.py [--points N] [--paths P] [--months M] [--repeat R] --json
+Usage: python benchmarks/bench_sweep.py [--points N] [--paths P] [--months M] [--no-planner]
+       [--repeat R] --json
 """
 
 from __future__ import annotations
@@ -42,15 +47,23 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 
 import pandas as pd
+import yaml
 
 from hashpivot.sweep import Sweep, SweepResult, SweepSpec
 from hashpivot.sweep_run import run_point
+from hashpivot.sweep_spec import example_sweep_text
 
 
-def bench_spec(points: int, paths: int, months: int) -> SweepSpec:
-    """An LHS sweep of ``points`` points (base + ``points - 1`` samples)."""
+def bench_spec(points: int, paths: int, months: int, planner: bool = True) -> SweepSpec:
+    """An LHS sweep of ``points`` points (base + ``points - 1`` samples).
+
+    With ``planner``, every point also runs the planner as the packaged example does.
+    """
+    example = yaml.safe_load(example_sweep_text())
+    extra = {"planner": example["planner"]} if planner else {}
     return SweepSpec.model_validate(
         {
+            **extra,
             "name": "bench",
             "fixed": {"horizon_months": months},
             "paths": paths,
@@ -153,7 +166,10 @@ def timed(sweep: Sweep, workers: int) -> tuple[float, SweepResult]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--points", type=int, default=64)
-    parser.add_argument("--paths", type=int, default=10_000)
+    parser.add_argument("--paths", type=int, default=4_000)
+    parser.add_argument(
+        "--no-planner", action="store_true", help="Monte Carlo only at each point, no planner"
+    )
     parser.add_argument("--months", type=int, default=60)
     parser.add_argument(
         "--repeat", type=int, default=1, help="alternate the two runs R times, keep the fastest"
@@ -163,7 +179,7 @@ def main() -> None:
 
     load_before = os.getloadavg()[0]
     capacity_before = machine_speedup_2_processes()
-    sweep = Sweep(bench_spec(args.points, args.paths, args.months))
+    sweep = Sweep(bench_spec(args.points, args.paths, args.months, not args.no_planner))
     run_point(sweep.tasks()[0])  # warm this process (imports, numba cache)
     times: dict[str, list[float]] = {"1": [], "2": [], "2_no_dask": []}
     for _ in range(max(args.repeat, 1)):
@@ -187,6 +203,7 @@ def main() -> None:
         "points": len(sweep.points),
         "paths_per_point": sweep.spec.paths,
         "months": args.months,
+        "planner_per_point": not args.no_planner,
         "workers": 2,
         "seconds_1_worker": round(t1, 3),
         "seconds_2_workers": round(t2, 3),

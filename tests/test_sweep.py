@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -330,3 +331,16 @@ def test_cli_example_prints_a_valid_spec() -> None:
     res = invoke("sweep", "--example")
     assert res.exit_code == 0
     assert yaml.safe_load(res.stdout)["name"] == "default-miner-sensitivity"
+
+
+def test_local_cluster_settings_restore_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dask
+
+    monkeypatch.delenv("HASHPIVOT_TEST_MARK", raising=False)
+    before = dict(os.environ)
+    with sweep_run.local_cluster_settings():
+        os.environ["HASHPIVOT_TEST_MARK"] = "1"  # as Dask's nannies do with worker env
+        spawn_env = dask.config.get("distributed.nanny.pre-spawn-environ")
+        assert spawn_env["MALLOC_ARENA_MAX"] == "1"
+        assert spawn_env["NUMBA_NUM_THREADS"] == "1"
+    assert dict(os.environ) == before

@@ -24,6 +24,7 @@ import pandas as pd
 
 from hashpivot import engine, finance, markets, risk
 from hashpivot import network as net_mod
+from hashpivot.allocator import tune_allocator
 from hashpivot.spec import (
     ColocationLeaseSpec,
     ConversionSpec,
@@ -291,6 +292,7 @@ class Simulation:
         progress: ProgressFn | None = None,
     ) -> SimulationResult:
         """Simulate ``paths`` paths (rounded up to whole blocks of 1 000) with ``seed``."""
+        tune_allocator()
         n_blocks = max(-(-paths // BLOCK_PATHS), 1)
         per_chunk = max(chunk_paths // BLOCK_PATHS, 1)
         sc = self.scenario

@@ -30,7 +30,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import brentq
 
 from hashpivot.finance._checks import (
     MONTHS_PER_YEAR,
@@ -149,6 +148,8 @@ _IRR_GRID = np.linspace(math.log(1e-3), math.log(1e3), 1201)
 
 
 def _irr_row(flows: FloatArray) -> float:
+    from scipy.optimize import brentq  # imported here: scipy.optimize costs ~0.3 s to import
+
     if not (np.any(flows > 0) and np.any(flows < 0)):
         return math.nan
     values = _scaled_npv(_IRR_GRID, flows)
