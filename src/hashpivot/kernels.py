@@ -32,6 +32,15 @@ except ImportError:  # pragma: no cover - exercised only where numba is absent
     HAVE_NUMBA = False
 
 
+def thread_count() -> int:
+    """Threads the compiled kernels run on (numba's setting; 1 without numba) [-]."""
+    if not HAVE_NUMBA:
+        return 1
+    import numba
+
+    return int(numba.get_num_threads())
+
+
 def site_mining_numpy(
     hp_btc: FloatArray,
     price_usd: FloatArray,

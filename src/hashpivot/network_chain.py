@@ -42,7 +42,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from hashpivot import bitcoin
+from hashpivot import bitcoin, network_kernels
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -249,6 +249,23 @@ class MonthlyChain:
     def difficulty(self) -> FloatArray:
         """Difficulty now, per path [-]."""
         return np.asarray(BLOCKS_PER_DAY_PER_H_S_OVER_D / self._kd)
+
+    def state(self) -> FloatArray:
+        """The chain's state per path, ``(6, paths)``, as the compiled kernels carry it.
+
+        Rows: height, 86400/(D·2^32), days and blocks into the epoch, subsidy and next
+        halving height (:mod:`hashpivot.network_kernels` indexes them in this order).
+        """
+        return np.stack(
+            [
+                self.height,
+                self._kd,
+                self.elapsed_days,
+                self.epoch_blocks,
+                self._subsidy,
+                self._next_halving,
+            ]
+        )
 
     @property
     def subsidy_btc(self) -> FloatArray:
@@ -476,6 +493,7 @@ def simulate_chain_monthly(
     start_difficulty: float | FloatArray,
     epoch_elapsed_days: float | FloatArray | None = None,
     fees_btc_per_block: FloatArray | float = 0.0,
+    use_numba: bool = True,
 ) -> NetworkPath:
     """Network path under a hashrate known at month ends, log-linear inside each month.
 
@@ -491,6 +509,9 @@ def simulate_chain_monthly(
         Chain state at the start, as for :class:`MonthlyChain`.
     fees_btc_per_block
         Fees per block, scalar or broadcastable to ``(paths, months)``. [BTC/block]
+    use_numba
+        Run the compiled month loop of :mod:`hashpivot.network_kernels` (same numbers)
+        when numba is installed; ``False`` runs the NumPy definition below.
 
     """
     h_end = np.atleast_2d(np.asarray(month_end_hashrate_h_s, dtype=np.float64))
@@ -499,6 +520,17 @@ def simulate_chain_monthly(
     targets = halving_targets(start_height, months)
     chain = MonthlyChain(start_height, start_difficulty, paths, epoch_elapsed_days, targets)
     h_prev = np.broadcast_to(np.asarray(start_hashrate_h_s, dtype=np.float64), (paths,))
+    if use_numba and network_kernels.HAVE_NUMBA:
+        out, halving_day = network_kernels.chain_months(
+            h_prev,
+            h_end,
+            fees,
+            cal.days_in_month.astype(np.float64),
+            cal.month_start_day,
+            chain.state(),
+            targets,
+        )
+        return network_path_of(out, cal, fees, targets, halving_day)
     rec = MonthlyRecorder(months, paths)
     for t in range(months):
         h1 = h_end[:, t]
@@ -550,19 +582,30 @@ class MonthlyRecorder:
     def network_path(self, cal: Calendar, fees: FloatArray, chain: MonthlyChain) -> NetworkPath:
         """The :class:`NetworkPath` of the recorded months (``fees`` is ``(paths, months)``)."""
         o = {k: v.T for k, v in self.out.items()}
-        return NetworkPath(
-            calendar=cal,
-            network_hashrate_eh_s=o["network_hashrate_eh_s"],
-            difficulty=o["difficulty"],
-            height_end=o["height_end"],
-            blocks=o["blocks"],
-            issued_btc=o["issued_btc"],
-            fees_btc=np.asarray(o["blocks"] * fees),
-            hashprice_btc_per_ph_day=o["hashprice_btc_per_ph_day"],
-            daily_height_end=None,
-            halving_heights=chain.halving_heights,
-            halving_day=chain.halving_day,
-        )
+        return network_path_of(o, cal, fees, chain.halving_heights, chain.halving_day)
+
+
+def network_path_of(
+    monthly: dict[str, FloatArray],
+    cal: Calendar,
+    fees: FloatArray,
+    halving_heights: IntArray,
+    halving_day: FloatArray,
+) -> NetworkPath:
+    """A :class:`NetworkPath` from the arrays named in :data:`MONTHLY_KEYS` ``(paths, months)``."""
+    return NetworkPath(
+        calendar=cal,
+        network_hashrate_eh_s=monthly["network_hashrate_eh_s"],
+        difficulty=monthly["difficulty"],
+        height_end=monthly["height_end"],
+        blocks=monthly["blocks"],
+        issued_btc=monthly["issued_btc"],
+        fees_btc=np.asarray(monthly["blocks"] * fees),
+        hashprice_btc_per_ph_day=monthly["hashprice_btc_per_ph_day"],
+        daily_height_end=None,
+        halving_heights=halving_heights,
+        halving_day=halving_day,
+    )
 
 
 def estimate_height(date: dt.date) -> float:

@@ -63,13 +63,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from hashpivot import bitcoin
+from hashpivot import bitcoin, network_kernels
 from hashpivot.network_chain import (
     Calendar,
     MonthlyChain,
     MonthlyRecorder,
     NetworkPath,
     halving_targets,
+    network_path_of,
 )
 from hashpivot.network_spec import NetworkModelSpec
 
@@ -162,24 +163,34 @@ def hashprice_usd_per_ph_day(
     return np.asarray(HASHPRICE_USD_FACTOR / difficulty * reward * price_usd)
 
 
+def logistic_tier_factor(tier_offset: FloatArray, power_price_log_sd: float) -> FloatArray:
+    """``c_k = exp(2β·λa_k)`` of :func:`running_frac`, per tier [-]."""
+    return np.exp(2.0 * _half_inv_scale(power_price_log_sd) * tier_offset)
+
+
+def _half_inv_scale(power_price_log_sd: float) -> float:
+    """``β = 1/(2s)`` for the logistic scale ``s = σ_p·√3/π`` [-]."""
+    return math.pi / (2.0 * math.sqrt(3.0) * power_price_log_sd)
+
+
 def running_frac(
     log_profit: FloatArray, tier_offset: FloatArray, power_price_log_sd: float
 ) -> FloatArray:
     """Share of each tier that runs, shaped ``(tiers, paths)`` [-].
 
     Log power prices across the network follow a logistic distribution with median
-    ``ln p_med`` and standard deviation ``σ_p`` (scale ``σ_p·√3/π``): a log-logistic
-    distribution of power prices, close to the lognormal but with one ``exp`` per value.
+    ``ln p_med`` and standard deviation ``σ_p`` (scale ``s = σ_p·√3/π``): a log-logistic
+    distribution of power prices, close to the lognormal but cheaper to evaluate.
     Tier ``k`` runs where ``p ≤ HP/(24·e_k)``, i.e. with share
-    ``1/(1 + exp(−(x − λ·a_k)/s)) = (1 + tanh((x − λ·a_k)/(2s)))/2``; half of it runs
-    when hashprice equals its hashcost at the median power price.
+    ``1/(1 + exp(−(x − λ·a_k)/s)) = 1/(1 + e^{−2βx}·c_k)``, ``β = 1/(2s)`` and
+    ``c_k = e^{2βλa_k}``: one ``exp`` per path for all tiers. Half of a tier runs when
+    hashprice equals its hashcost at the median power price.
     """
-    half_inv_scale = math.pi / (2.0 * math.sqrt(3.0) * power_price_log_sd)
-    z = (log_profit * half_inv_scale)[None, :] - (tier_offset * half_inv_scale)[:, None]
-    np.tanh(z, out=z)
+    e = np.exp(-2.0 * _half_inv_scale(power_price_log_sd) * log_profit)
+    c = logistic_tier_factor(tier_offset, power_price_log_sd)
+    z = c[:, None] * e[None, :]
     z += 1.0
-    z *= 0.5
-    return z
+    return np.asarray(np.reciprocal(z, out=z))
 
 
 def _orders_eh_s(
@@ -271,6 +282,7 @@ def simulate_supply_curve(
     start_height: float,
     shocks: SupplyShocks,
     start_epoch_elapsed_days: float | None = None,
+    use_numba: bool = True,
 ) -> NetworkPath:
     """Network path of the supply-curve model under given price and fee paths.
 
@@ -290,6 +302,9 @@ def simulate_supply_curve(
         Standard-normal draws (see :class:`SupplyShocks`).
     start_epoch_elapsed_days
         Days since the current epoch began (default from the height at 600 s). [days]
+    use_numba
+        Run the compiled month loop of :mod:`hashpivot.network_kernels` (same numbers)
+        when numba is installed; ``False`` runs the NumPy definition, :func:`_run_months`.
 
     """
     paths, months = price_usd.shape
@@ -313,6 +328,15 @@ def simulate_supply_curve(
         sd_b * shocks.start.astype(np.float64),
         spec.start_pipeline_log_sd * shocks.pipeline.astype(np.float64),
     )
+    if use_numba and network_kernels.HAVE_NUMBA:
+        out, halving_day = network_kernels.supply_months(
+            _kernel_arrays(spec, price_usd, fees_btc_per_block, cal, log_cost, tier_offset)
+            | _kernel_fleet(spec, fleet, chain, shocks),
+            _kernel_params(spec),
+            h0 * 1e18,
+            targets,
+        )
+        return network_path_of(out, cal, fees_btc_per_block, targets, halving_day)
     rec = MonthlyRecorder(months, paths)
     _run_months(
         spec,
@@ -328,6 +352,59 @@ def simulate_supply_curve(
         rec,
     )
     return rec.network_path(cal, fees_btc_per_block, chain)
+
+
+def _kernel_arrays(
+    spec: NetworkModelSpec,
+    price_usd: FloatArray,
+    fees: FloatArray,
+    cal: Calendar,
+    log_cost: FloatArray,
+    tier_offset: FloatArray,
+) -> dict[str, Any]:
+    """The paths and calendar arrays of :func:`network_kernels.supply_months`."""
+    return {
+        "price": np.asarray(price_usd, dtype=np.float64),
+        "fees": np.asarray(fees, dtype=np.float64),
+        "log_cost": log_cost,
+        "days": cal.days_in_month.astype(np.float64),
+        "month_start_day": cal.month_start_day,
+        "tier_factor": logistic_tier_factor(tier_offset, spec.power_price_log_sd),
+        "tier_width": np.asarray(TIER_WIDTH_MONTHS, dtype=np.float64),
+    }
+
+
+def _kernel_fleet(
+    spec: NetworkModelSpec, fleet: _FleetState, chain: MonthlyChain, shocks: SupplyShocks
+) -> dict[str, Any]:
+    """The starting state and shocks of :func:`network_kernels.supply_months`."""
+    return {
+        "noise_factor": np.exp(spec.hashrate_noise_log_sd * shocks.noise.astype(np.float64)),
+        "build": shocks.build,
+        "capacity": fleet.capacity_eh_s,
+        "pipeline": fleet.pipeline_eh_s,
+        "mean_log_profit": fleet.mean_log_profit,
+        "order_shock": fleet.order_shock,
+        "state": chain.state(),
+    }
+
+
+def _kernel_params(spec: NetworkModelSpec) -> FloatArray:
+    """The scalars of the month loop, in the order the kernel unpacks them."""
+    rho = spec.build_shock_autocorr_per_month
+    return np.array(
+        [
+            PIPELINE_STAGES / spec.build_lag_months,
+            -2.0 * _half_inv_scale(spec.power_price_log_sd),
+            1.0 / spec.margin_window_months,
+            rho,
+            spec.build_shock_log_sd * math.sqrt(1.0 - rho * rho),
+            spec.target_margin_frac,
+            spec.build_response_frac_per_month,
+            spec.retire_frac_per_month,
+            MIN_RUNNING_EH_S,
+        ]
+    )
 
 
 def _blended_start_hashrate_eh_s(
@@ -373,10 +450,10 @@ def _run_months(
         fleet.capacity_eh_s[0] += _deliver(fleet.pipeline_eh_s, stage_rate)
         share = running_frac(x, tier_offset, spec.power_price_log_sd)
         running = np.maximum(np.einsum("kp,kp->p", fleet.capacity_eh_s, share), MIN_RUNNING_EH_S)
-        h_end = running * 1e18 * np.exp(sd_n * shocks.noise[t])
+        h_end = running * 1e18 * np.exp(sd_n * shocks.noise[t].astype(np.float64))
         rec.record(t, chain, h_prev, h_end, float(cal.days_in_month[t]), fees[:, t])
         fleet.mean_log_profit += alpha * (x - fleet.mean_log_profit)
-        fleet.order_shock = rho * fleet.order_shock + innov_sd * shocks.build[t]
+        fleet.order_shock = rho * fleet.order_shock + innov_sd * shocks.build[t].astype(np.float64)
         fleet.pipeline_eh_s[0] += _orders_eh_s(spec, fleet, running)
         _age(fleet.capacity_eh_s, spec.retire_frac_per_month)
         h_prev = h_end

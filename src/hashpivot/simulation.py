@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from hashpivot import engine, finance, markets, risk
+from hashpivot import engine, finance, kernels, markets, risk
 from hashpivot import network as net_mod
 from hashpivot.allocator import tune_allocator
 from hashpivot.spec import (
@@ -330,9 +331,7 @@ class Simulation:
         fan_parts: dict[str, list[FloatArray]],
         price_mean: list[FloatArray],
     ) -> SimulationResult:
-        fans = {
-            k: np.quantile(np.concatenate(v), FAN_QUANTILES, axis=0) for k, v in fan_parts.items()
-        }
+        fans = fan_quantiles(fan_parts)
         variants = {name: a.arrays() for name, a in acc.items()}
         mix = {name: a.segment_revenue_usd_monthly_sum for name, a in acc.items()}
         zero = f"ai_share_{0.0:.2f}"
@@ -347,6 +346,24 @@ class Simulation:
             self.scenario, paths, seed, tl.n, tl.month_start, variants, mix, fans,
             np.concatenate(price_mean), frontier,
         )  # fmt: skip
+
+
+def fan_quantiles(parts: dict[str, list[FloatArray]]) -> dict[str, FloatArray]:
+    """:data:`FAN_QUANTILES` by month of each array (its chunks concatenated over paths).
+
+    The arrays are done in parallel threads, as many as numba may use (NumPy's
+    partition releases the GIL): a third of the Monte Carlo's time at 100 000 paths
+    otherwise.
+    """
+
+    def one(chunks: list[FloatArray]) -> FloatArray:
+        return np.asarray(np.quantile(np.concatenate(chunks), FAN_QUANTILES, axis=0))
+
+    threads = min(len(parts), kernels.thread_count())
+    if threads <= 1:
+        return {k: one(v) for k, v in parts.items()}
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return dict(zip(parts, pool.map(one, parts.values()), strict=True))
 
 
 def market_paths(
