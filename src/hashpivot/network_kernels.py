@@ -61,90 +61,103 @@ _HP_USD_FACTOR = bitcoin.SECONDS_PER_DAY * 1e15 / bitcoin.HASHES_PER_DIFFICULTY
 if HAVE_NUMBA:
     from numba import njit, prange
 
-    @njit(cache=True)
+    @njit(cache=True, error_model="numpy", inline="always")
     def _advance(  # pragma: no cover - compiled
-        st: Any, acc: Any, x: float, mined: float, rate: float, g: float, tau: float,
-        clock: float, halving_first: float, halving_day: Any, p: int, subsidy: Any,
-    ) -> None:  # fmt: skip
-        """A piece of ``x`` days with ``mined`` blocks at constant difficulty."""
-        kd_x = x * st[_KD]
-        acc[0] += kd_x
-        s = st[_SUB]
-        acc[1] += kd_x * s
-        acc[2] += mined * s
-        height_after = st[_H] + acc[3] + mined
-        acc[3] += mined
-        st[_EB] += mined
-        st[_EL] += x
-        if height_after >= st[_NH]:
-            nxt = st[_NH]
-            s_new = subsidy[min(int(nxt // _HALVING), _LAST_EPOCH)]
-            before = nxt - (height_after - mined)
+        x: float, mined: float, rate: float, g: float, tau: float, clock: float,
+        height: float, kd: float, el: float, eb: float, sub: float, nh: float,
+        a0: float, a1: float, a2: float, a3: float,
+        halving_first: float, halving_day: Any, p: int, subsidy: Any,
+    ) -> tuple[float, float, float, float, float, float, float, float]:  # fmt: skip
+        """A piece of ``x`` days with ``mined`` blocks at constant difficulty.
+
+        ``a0..a3`` accumulate ∫K/D dt, ∫subsidy·K/D dt, BTC issued and blocks; returns
+        the epoch clock and blocks, subsidy, next halving and the four sums, updated.
+        """
+        kd_x = x * kd
+        a0 += kd_x
+        a1 += kd_x * sub
+        a2 += mined * sub
+        height_after = height + a3 + mined
+        a3 += mined
+        eb += mined
+        el += x
+        if height_after >= nh:
+            s_new = subsidy[min(int(nh // _HALVING), _LAST_EPOCH)]
+            before = nh - (height_after - mined)
             x_h = math.log1p(max(g * before / rate, -1.0 + 1e-15)) / g
             frac_after = 1.0 - x_h / max(x, 1e-300)
-            acc[1] += kd_x * frac_after * (s_new - s)
-            acc[2] += (mined - before) * (s_new - s)
+            a1 += kd_x * frac_after * (s_new - sub)
+            a2 += (mined - before) * (s_new - sub)
             n = halving_day.shape[1]
             if n > 0:
-                j = int((nxt - halving_first) // _HALVING)
+                j = int((nh - halving_first) // _HALVING)
                 if 0 <= j < n:
                     halving_day[p, j] = clock + tau + x_h
-            st[_SUB] = s_new
-            st[_NH] = nxt + _HALVING
+            sub = s_new
+            nh = nh + _HALVING
+        return el, eb, sub, nh, a0, a1, a2, a3
 
-    @njit(cache=True)
+    @njit(cache=True, error_model="numpy", inline="always")
     def _chain_month(  # pragma: no cover - compiled
-        st: Any, acc: Any, h0: float, h1: float, days: float, clock: float,
+        h0: float, h1: float, days: float, clock: float,
+        height: float, kd: float, el: float, eb: float, sub: float, nh: float,
         halving_first: float, halving_day: Any, p: int, subsidy: Any,
-    ) -> tuple[float, float, float, float]:  # fmt: skip
-        """One month of one path; returns ∫K/D dt, ∫subsidy·K/D dt, BTC issued, mean H/s.
+    ) -> tuple[float, ...]:  # fmt: skip
+        """One month of one path (:meth:`MonthlyChain.step`).
 
-        The blocks found are left in ``acc[3]``; ``st`` has moved to the month's end.
+        Returns the state at the month's end (height, K/D, epoch days and blocks,
+        subsidy, next halving), then ∫K/D dt, ∫subsidy·K/D dt, BTC issued, blocks found
+        and the mean hashrate [H/s].
         """
         log_ratio = math.log(h1 / h0)
         g = log_ratio * (1.0 / days)
         if abs(g) < _MIN_ABS_G:
             g = _MIN_ABS_G
-        acc[:] = 0.0
+        a0 = a1 = a2 = a3 = 0.0
         tau = 0.0
-        rate = h0 * st[_KD]
+        rate = h0 * kd
         for _ in range(_MAX_PASSES):
-            to_boundary = _RETARGET - st[_EB]
+            to_boundary = _RETARGET - eb
             y = g * to_boundary / rate
             x_b = math.log1p(max(y, -1.0 + 1e-15)) / g
             if not x_b <= days - tau:
                 break
-            _advance(st, acc, x_b, to_boundary, rate, g, tau, clock, halving_first,
-                     halving_day, p, subsidy)  # fmt: skip
+            el, eb, sub, nh, a0, a1, a2, a3 = _advance(
+                x_b, to_boundary, rate, g, tau, clock, height, kd, el, eb, sub, nh,
+                a0, a1, a2, a3, halving_first, halving_day, p, subsidy,
+            )  # fmt: skip
             tau += x_b
-            ratio = min(max(st[_EL] * _DAYS_TO_TARGET_RATIO, _CLAMP_LO), _CLAMP_HI)
-            st[_EL] = 0.0
-            st[_EB] = 0.0
-            st[_KD] *= ratio
+            ratio = min(max(el * _DAYS_TO_TARGET_RATIO, _CLAMP_LO), _CLAMP_HI)
+            el = 0.0
+            eb = 0.0
+            kd *= ratio
             rate *= (1.0 + y) * ratio
         x = days - tau
-        rate_end = st[_KD] * h1
+        rate_end = kd * h1
         gx = g * x
         mined = rate * x * (1.0 + 0.5 * gx) if abs(gx) < 1e-5 else (rate_end - rate) / g
-        _advance(st, acc, x, mined, rate, g, tau, clock, halving_first, halving_day, p, subsidy)
-        st[_H] += acc[3]
+        el, eb, sub, nh, a0, a1, a2, a3 = _advance(
+            x, mined, rate, g, tau, clock, height, kd, el, eb, sub, nh,
+            a0, a1, a2, a3, halving_first, halving_day, p, subsidy,
+        )  # fmt: skip
+        height += a3
         mean_h = 0.5 * (h0 + h1) if abs(log_ratio) < 1e-9 else (h1 - h0) / log_ratio
-        return acc[0], acc[1], acc[2], mean_h
+        return height, kd, el, eb, sub, nh, a0, a1, a2, a3, mean_h
 
-    @njit(cache=True)
+    @njit(cache=True, error_model="numpy", inline="always")
     def _record(  # pragma: no cover - compiled
-        out: Any, p: int, t: int, st: Any, acc: Any, fee: float, days: float,
-        inv_d: float, sub_d: float, issued: float, mean_h: float,
+        out: Any, p: int, t: int, height: float, kd: float, fee: float, days: float,
+        inv_d: float, sub_d: float, issued: float, blocks: float, mean_h: float,
     ) -> None:  # fmt: skip
-        """Store month ``t`` of path ``p`` in the six output arrays."""
+        """Store month ``t`` of path ``p`` in the six output rows (:data:`OUTPUT_KEYS`)."""
         out[0, p, t] = mean_h * 1e-18
-        out[1, p, t] = _K / st[_KD]
-        out[2, p, t] = st[_H]
-        out[3, p, t] = acc[3]
+        out[1, p, t] = _K / kd
+        out[2, p, t] = height
+        out[3, p, t] = blocks
         out[4, p, t] = issued
         out[5, p, t] = (sub_d + fee * inv_d) * (1e15 / days)
 
-    @njit(parallel=True, cache=True)
+    @njit(parallel=True, cache=True, error_model="numpy")
     def _chain_kernel(  # pragma: no cover - compiled
         h_start: Any, h_end: Any, fees: Any, days: Any, month_start_day: Any, st0: Any,
         halving_first: float, n_halvings: int, subsidy: Any,
@@ -153,20 +166,22 @@ if HAVE_NUMBA:
         out = np.empty((6, n_p, n_m))
         halving_day = np.full((n_p, n_halvings), np.nan)
         for p in prange(n_p):
-            st = st0[:, p].copy()
-            acc = np.zeros(4)
+            height, kd, el, eb, sub, nh = (
+                st0[_H, p], st0[_KD, p], st0[_EL, p], st0[_EB, p], st0[_SUB, p], st0[_NH, p]
+            )  # fmt: skip
             h_prev = h_start[p]
             for t in range(n_m):
                 h1 = h_end[p, t]
-                inv_d, sub_d, issued, mean_h = _chain_month(
-                    st, acc, h_prev, h1, days[t], month_start_day[t], halving_first,
-                    halving_day, p, subsidy,
+                height, kd, el, eb, sub, nh, inv_d, sub_d, issued, blocks, mean_h = _chain_month(
+                    h_prev, h1, days[t], month_start_day[t], height, kd, el, eb, sub, nh,
+                    halving_first, halving_day, p, subsidy,
                 )  # fmt: skip
-                _record(out, p, t, st, acc, fees[p, t], days[t], inv_d, sub_d, issued, mean_h)
+                _record(out, p, t, height, kd, fees[p, t], days[t], inv_d, sub_d, issued,
+                        blocks, mean_h)  # fmt: skip
                 h_prev = h1
         return out, halving_day
 
-    @njit(parallel=True, cache=True)
+    @njit(parallel=True, cache=True, error_model="numpy")
     def _supply_kernel(  # pragma: no cover - compiled
         price: Any, fees: Any, noise_factor: Any, build: Any, log_cost: Any, days: Any,
         month_start_day: Any, tier_factor: Any, tier_width: Any, cap0: Any, pipe0: Any,
@@ -181,8 +196,9 @@ if HAVE_NUMBA:
         out = np.empty((6, n_p, n_m))
         halving_day = np.full((n_p, n_halvings), np.nan)
         for p in prange(n_p):
-            st = st0[:, p].copy()
-            acc = np.zeros(4)
+            height, kd, el, eb, sub, nh = (
+                st0[_H, p], st0[_KD, p], st0[_EL, p], st0[_EB, p], st0[_SUB, p], st0[_NH, p]
+            )  # fmt: skip
             cap = cap0[:, p].copy()
             pipe = pipe0[:, p].copy()
             flow = np.empty(max(n_k, n_s))
@@ -191,7 +207,7 @@ if HAVE_NUMBA:
             h_prev = h0_h_s
             for t in range(n_m):
                 fee = fees[p, t]
-                hp = _HP_USD_FACTOR / (_K / st[_KD]) * (st[_SUB] + fee) * price[p, t]
+                hp = _HP_USD_FACTOR / (_K / kd) * (sub + fee) * price[p, t]
                 x = math.log(hp) - log_cost[t]
                 for k in range(n_s):  # deliver: network_supply._deliver
                     flow[k] = pipe[k] * stage_rate
@@ -206,11 +222,12 @@ if HAVE_NUMBA:
                     running += cap[k] * (1.0 / (tier_factor[k] * e + 1.0))
                 running = max(running, min_running)
                 h1 = running * 1e18 * noise_factor[t, p]
-                inv_d, sub_d, issued, mean_h = _chain_month(
-                    st, acc, h_prev, h1, days[t], month_start_day[t], halving_first,
-                    halving_day, p, subsidy,
+                height, kd, el, eb, sub, nh, inv_d, sub_d, issued, blocks, mean_h = _chain_month(
+                    h_prev, h1, days[t], month_start_day[t], height, kd, el, eb, sub, nh,
+                    halving_first, halving_day, p, subsidy,
                 )  # fmt: skip
-                _record(out, p, t, st, acc, fee, days[t], inv_d, sub_d, issued, mean_h)
+                _record(out, p, t, height, kd, fee, days[t], inv_d, sub_d, issued, blocks,
+                        mean_h)  # fmt: skip
                 mlp += alpha * (x - mlp)
                 shock = rho * shock + innov_sd * float(build[t, p])
                 on_order = 0.0  # network_supply._orders_eh_s
