@@ -39,3 +39,20 @@ def test_fleet_that_cannot_shut_down_always_runs() -> None:
     btc, power, _opex = kernels.site_mining_numpy(np.zeros((2, 3)), np.ones((2, 3)), None, coef)
     np.testing.assert_allclose(power, np.broadcast_to(coef["power_cost_usd"][0], (2, 3)))
     np.testing.assert_allclose(btc, 0.0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    rows=st.integers(1, 50),
+    months=st.integers(1, 40),
+    phi=st.floats(-1.0, 1.0),
+    seed=st.integers(0, 1000),
+)
+def test_ar1_kernel_equals_numpy_bit_for_bit(rows: int, months: int, phi: float, seed: int) -> None:
+    z = np.random.default_rng(seed).standard_normal((rows, months))
+    a = kernels.ar1_accumulate_numpy(z.copy(), phi)
+    b = kernels.ar1_accumulate(z.copy(), phi)
+    assert np.array_equal(a, b)
+    # AR(1) by definition: x_m = phi x_{m-1} + z_m
+    if months > 1:
+        np.testing.assert_allclose(b[:, 1:], phi * b[:, :-1] + z[:, 1:], rtol=1e-12, atol=1e-12)

@@ -41,6 +41,35 @@ def thread_count() -> int:
     return int(numba.get_num_threads())
 
 
+def ar1_accumulate_numpy(z: FloatArray, phi: float) -> FloatArray:
+    """``z[..., m] += φ·z[..., m−1]`` for m = 1, 2, ... in place: AR(1) states from shocks."""
+    for m in range(1, z.shape[-1]):
+        z[..., m] += phi * z[..., m - 1]
+    return z
+
+
+if HAVE_NUMBA:
+
+    @njit(parallel=True, cache=True)
+    def _ar1_accumulate_numba(z: Any, phi: float) -> None:  # pragma: no cover - compiled
+        n_r, n_m = z.shape
+        for r in prange(n_r):
+            for m in range(1, n_m):
+                z[r, m] += phi * z[r, m - 1]
+
+
+def ar1_accumulate(z: FloatArray, phi: float, use_numba: bool = True) -> FloatArray:
+    """:func:`ar1_accumulate_numpy` (same numbers, bit for bit), compiled when possible.
+
+    NumPy steps through the months one strided column at a time; the kernel runs each
+    path's months in one pass.
+    """
+    if use_numba and HAVE_NUMBA and z.ndim == 2 and z.flags.c_contiguous:
+        _ar1_accumulate_numba(z, float(phi))
+        return z
+    return ar1_accumulate_numpy(z, phi)
+
+
 def site_mining_numpy(
     hp_btc: FloatArray,
     price_usd: FloatArray,

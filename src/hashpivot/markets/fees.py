@@ -33,6 +33,7 @@ import math
 
 import numpy as np
 
+from hashpivot import kernels
 from hashpivot.markets._common import MONTH_YEARS, MONTHS_PER_YEAR, check_shape
 from hashpivot.markets._random import FloatArray, SeedLike, driver_stream, fill_by_block
 from hashpivot.markets.spec import FeesSpec
@@ -56,9 +57,7 @@ def ou_paths(z: FloatArray, phi: float, scale: float) -> FloatArray:
     ``x_m = φ·x_{m−1} + s·z_m`` with ``x_{−1} = 0``, computed in place on ``z``.
     """
     z *= scale
-    for m in range(1, z.shape[-1]):
-        z[..., m] += phi * z[..., m - 1]
-    return z
+    return kernels.ar1_accumulate(z, phi)
 
 
 def sample_fees_btc_per_block(
