@@ -138,13 +138,32 @@ def _evaluate(
     ).enterprise_value_usd
     acc.npv_usd.append(np.asarray(npv))
     acc.ebitda_usd_by_year.append(_yearly_sum(flows["ebitda_usd"], tl.n))
+    years = -(-tl.n // 12)
     for seg in SEGMENTS:
         parts = [p for p in projects if p.segment == seg]
-        ebitda = sum((p.ebitda_usd for p in parts), np.zeros(market.shape))
-        revenue = sum((p.flows["revenue_usd"] for p in parts), np.zeros(market.shape))
-        acc.segment_ebitda_usd.setdefault(seg, []).append(_yearly_sum(ebitda, tl.n).mean(axis=1))
+        # mean over years of the yearly sums (the last year padded with zeros, as in
+        # _yearly_sum) = the total over all months / years
+        ebitda_total = _path_total([p.ebitda_usd for p in parts], market.shape[0])
+        acc.segment_ebitda_usd.setdefault(seg, []).append(ebitda_total / years)
+        revenue = _month_total([p.flows["revenue_usd"] for p in parts], market.shape)
         prev = acc.segment_revenue_usd_monthly_sum.get(seg, np.zeros(tl.n))
-        acc.segment_revenue_usd_monthly_sum[seg] = prev + revenue.sum(axis=0)
+        acc.segment_revenue_usd_monthly_sum[seg] = prev + revenue
+
+
+def _path_total(arrays: list[FloatArray], paths: int) -> FloatArray:
+    """Sum over months of the sum of ``(paths, months)`` arrays, per path."""
+    out = np.zeros(paths)
+    for a in arrays:
+        out += np.broadcast_to(a, (paths, np.shape(a)[-1])).sum(axis=1)
+    return out
+
+
+def _month_total(arrays: list[FloatArray], shape: tuple[int, int]) -> FloatArray:
+    """Sum over paths of the sum of arrays broadcast to ``(paths, months)``, per month."""
+    out = np.zeros(shape[1])
+    for a in arrays:
+        out += np.broadcast_to(a, shape).sum(axis=0)
+    return out
 
 
 # --------------------------------------------------------------------------- results
