@@ -1,30 +1,29 @@
-"""Sweep benchmark: the same sweep serially (1 worker) and on a 2-worker Dask LocalCluster.
+"""Sweep benchmark: ``hashpivot sweep`` on 1 worker and on a 2-worker Dask LocalCluster.
 
 Prints one JSON object: ``points, paths_per_point, months, workers, seconds_1_worker,
-seconds_2_workers, speedup, identical``, plus ``seconds_2_workers_cluster_start``,
-``seconds_per_point``, ``cpu_count``, the 1-minute ``load_average`` before and after, and
-``machine_speedup_2_processes`` before and after: pure-Python work in 2 processes vs 1,
-the most any 2-worker run could gain at that moment on a machine shared with other jobs.
+seconds_2_workers, speedup, identical``, plus ``seconds_per_point``, ``cpu_count``, the
+1-minute ``load_average`` before and after, and ``machine_speedup_2_processes`` before
+and after: pure-Python work in 2 processes vs 1, the most any 2-worker run could gain at
+that moment on a machine shared with other jobs.
 
-- ``seconds_1_worker``: ``Sweep.run(workers=1)``, every point in this process, no Dask;
-- ``seconds_2_workers``: ``Sweep.run(workers=2)`` -- what ``hashpivot sweep --workers 2``
-  does: start a LocalCluster of 2 single-threaded worker processes, run the points as
-  Dask tasks, collect them with ``as_completed``, stop the cluster. The cluster's start
-  (and the workers' first import of hashpivot) is inside the timing;
+Both timings are the wall time of the command a user runs, each in a fresh process
+(Python start, imports, the run, writing ``results.parquet``), with a fresh output
+folder so nothing is resumed:
+
+- ``seconds_1_worker``: ``hashpivot sweep SPEC --workers 1`` -- every point in that
+  process, on one thread, no Dask;
+- ``seconds_2_workers``: ``hashpivot sweep SPEC --workers 2`` -- start a LocalCluster of
+  2 single-threaded worker processes, run the points as Dask tasks, stop the cluster;
   ``seconds_2_workers_cluster_start`` times a bare start and stop for reference;
-- ``seconds_2_processes_no_dask``, ``speedup_no_dask``: the same tasks on a bare
-  ``ProcessPoolExecutor`` of 2 spawned processes (no Dask, no cache), a control that
-  tells Dask's overhead apart from what the machine allows;
-- ``identical``: the tidy result tables are equal to the last bit (``max_rel_diff`` is
-  the largest relative difference of a value, 0 when identical).
+- ``identical``: the two ``results.parquet`` tables are equal to the last bit
+  (``max_rel_diff`` is the largest relative difference of a value, 0 when identical).
 
 The sweep is a Latin hypercube of ``--points`` − 1 samples of four parameters (BTC
 volatility, lease rate, power price factor, network build response) plus the base point,
 of the default scenario. Each point does what a point of the packaged example sweep
 does: a Monte Carlo of ``--paths`` paths (4 000, as the example) and the conversion
 planner (the example's 200 scenarios) for its first-period decision; ``--no-planner``
-drops the planner (a Monte Carlo only point, about a third of the work). Nothing is
-cached between runs.
+drops the planner (a Monte Carlo only point, about half the work).
 
 Target (DESIGN §6): speedup ≥ 1.7 for 64 points on 2 cores, identical results.
 
@@ -42,16 +41,25 @@ import json
 import logging
 import multiprocessing
 import os
+import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
 
+import duckdb
 import pandas as pd
 import yaml
 
-from hashpivot.sweep import Sweep, SweepResult, SweepSpec
-from hashpivot.sweep_run import run_point
+from hashpivot.sweep import Sweep, SweepSpec
 from hashpivot.sweep_spec import example_sweep_text
+
+
+def spec_document(args: argparse.Namespace) -> dict[str, Any]:
+    """The sweep spec of the command line's options, as a YAML document."""
+    return bench_document(args.points, args.paths, args.months, not args.no_planner)
 
 
 def bench_spec(points: int, paths: int, months: int, planner: bool = True) -> SweepSpec:
@@ -59,39 +67,42 @@ def bench_spec(points: int, paths: int, months: int, planner: bool = True) -> Sw
 
     With ``planner``, every point also runs the planner as the packaged example does.
     """
+    return SweepSpec.model_validate(bench_document(points, paths, months, planner))
+
+
+def bench_document(points: int, paths: int, months: int, planner: bool) -> dict[str, Any]:
+    """The YAML document of :func:`bench_spec`."""
     example = yaml.safe_load(example_sweep_text())
     extra = {"planner": example["planner"]} if planner else {}
-    return SweepSpec.model_validate(
-        {
-            **extra,
-            "name": "bench",
-            "fixed": {"horizon_months": months},
-            "paths": paths,
-            "seed": 11,
-            "one_way_points": 0,
-            "design": "lhs",
-            "samples": max(points - 1, 1),
-            "parameters": [
-                {
-                    "path": "market_model.btc_price.volatility_frac_per_year",
-                    "low": 0.3,
-                    "high": 0.9,
-                },
-                {
-                    "path": "sites[*].conversions[0].lease.rate_usd_per_kw_month",
-                    "low": 100,
-                    "high": 170,
-                },
-                {
-                    "path": "sites[*].power.price_usd_per_mwh",
-                    "apply": "multiply",
-                    "low": 0.7,
-                    "high": 1.3,
-                },
-                {"path": "network_model.build_response_frac_per_month", "low": 0.02, "high": 0.1},
-            ],
-        }
-    )
+    return {
+        **extra,
+        "name": "bench",
+        "fixed": {"horizon_months": months},
+        "paths": paths,
+        "seed": 11,
+        "one_way_points": 0,
+        "design": "lhs",
+        "samples": max(points - 1, 1),
+        "parameters": [
+            {
+                "path": "market_model.btc_price.volatility_frac_per_year",
+                "low": 0.3,
+                "high": 0.9,
+            },
+            {
+                "path": "sites[*].conversions[0].lease.rate_usd_per_kw_month",
+                "low": 100,
+                "high": 170,
+            },
+            {
+                "path": "sites[*].power.price_usd_per_mwh",
+                "apply": "multiply",
+                "low": 0.7,
+                "high": 1.3,
+            },
+            {"path": "network_model.build_response_frac_per_month", "low": 0.02, "high": 0.1},
+        ],
+    }
 
 
 def cluster_start_seconds() -> float:
@@ -139,28 +150,31 @@ def machine_speedup_2_processes(n: int = 4_000_000, jobs: int = 4) -> float:
     return (time.perf_counter() - start) / parallel
 
 
-def no_dask_seconds(sweep: Sweep) -> float:
-    """The same tasks on a bare 2-process pool (spawned, one numba thread): no Dask at all."""
-    previous = os.environ.get("NUMBA_NUM_THREADS")
-    os.environ["NUMBA_NUM_THREADS"] = "1"  # as in the LocalCluster's workers
-    try:
-        start = time.perf_counter()
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(2, mp_context=ctx) as pool:
-            list(pool.map(run_point, sweep.tasks()))
-        return time.perf_counter() - start
-    finally:
-        if previous is None:
-            os.environ.pop("NUMBA_NUM_THREADS")
-        else:
-            os.environ["NUMBA_NUM_THREADS"] = previous
+def hashpivot_command() -> list[str]:
+    """The ``hashpivot`` command of this environment."""
+    script = Path(sys.executable).with_name("hashpivot")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from hashpivot.cli import app; app()"]
 
 
-def timed(sweep: Sweep, workers: int) -> tuple[float, SweepResult]:
-    """Wall time of one uncached run of the sweep on ``workers`` workers."""
+def cli_run(spec_file: Path, workers: int, folder: Path) -> tuple[float, pd.DataFrame]:
+    """Wall time of ``hashpivot sweep`` in a fresh process, and its results table."""
+    cmd = [*hashpivot_command(), "sweep", str(spec_file), "--workers", str(workers)]
+    cmd += ["--output", str(folder), "--no-resume", "--json"]
     start = time.perf_counter()
-    result = sweep.run(workers=workers, output_dir=None)
-    return time.perf_counter() - start, result
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    con = duckdb.connect()
+    try:
+        path = str(folder / "results.parquet").replace("'", "''")
+        table = con.execute(f"SELECT * FROM read_parquet('{path}')").df()
+    finally:
+        con.close()
+    table = table.sort_values(["point", "metric"]).reset_index(drop=True)
+    return seconds, table
 
 
 def main() -> None:
@@ -179,19 +193,20 @@ def main() -> None:
 
     load_before = os.getloadavg()[0]
     capacity_before = machine_speedup_2_processes()
-    sweep = Sweep(bench_spec(args.points, args.paths, args.months, not args.no_planner))
-    run_point(sweep.tasks()[0])  # warm this process (imports, numba cache)
-    times: dict[str, list[float]] = {"1": [], "2": [], "2_no_dask": []}
-    for _ in range(max(args.repeat, 1)):
-        t, serial = timed(sweep, 1)
-        times["1"].append(t)
-        t, dask = timed(sweep, 2)
-        times["2"].append(t)
-        times["2_no_dask"].append(no_dask_seconds(sweep))
-    t1, t2, t_pool = min(times["1"]), min(times["2"]), min(times["2_no_dask"])
+    spec = bench_spec(args.points, args.paths, args.months, not args.no_planner)
+    n_points = len(Sweep(spec).points)
+    times: dict[str, list[float]] = {"1": [], "2": []}
+    with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
+        spec_file = Path(tmp) / "bench.yaml"
+        spec_file.write_text(yaml.safe_dump(spec_document(args)))
+        for r in range(max(args.repeat, 1)):
+            t, a = cli_run(spec_file, 1, Path(tmp) / f"w1-{r}")
+            times["1"].append(t)
+            t, b = cli_run(spec_file, 2, Path(tmp) / f"w2-{r}")
+            times["2"].append(t)
+    t1, t2 = min(times["1"]), min(times["2"])
     t_cluster = cluster_start_seconds()
     capacity_after = machine_speedup_2_processes()
-    a, b = serial.to_frame(), dask.to_frame()
     try:
         pd.testing.assert_frame_equal(a, b, check_exact=True)
         identical = True
@@ -200,8 +215,8 @@ def main() -> None:
     scale = a["value"].abs().where(a["value"] != 0, 1.0)
     max_rel_diff = float(((a["value"] - b["value"]).abs() / scale).max())
     out = {
-        "points": len(sweep.points),
-        "paths_per_point": sweep.spec.paths,
+        "points": n_points,
+        "paths_per_point": spec.paths,
         "months": args.months,
         "planner_per_point": not args.no_planner,
         "workers": 2,
@@ -211,11 +226,8 @@ def main() -> None:
         "identical": identical,
         "max_rel_diff": max_rel_diff,
         "seconds_2_workers_cluster_start": round(t_cluster, 3),
-        "seconds_2_processes_no_dask": round(t_pool, 3),
-        "speedup_no_dask": round(t1 / t_pool, 3),
         "all_seconds": {k: [round(t, 2) for t in v] for k, v in times.items()},
-        "seconds_per_point": round(t1 / len(sweep.points), 4),
-        "failed_points": serial.summary()["failed"] + dask.summary()["failed"],
+        "seconds_per_point": round(t1 / n_points, 4),
         "machine_speedup_2_processes": [round(capacity_before, 2), round(capacity_after, 2)],
         "cpu_count": os.cpu_count(),
         "load_average_before": round(load_before, 2),

@@ -56,3 +56,14 @@ def test_ar1_kernel_equals_numpy_bit_for_bit(rows: int, months: int, phi: float,
     # AR(1) by definition: x_m = phi x_{m-1} + z_m
     if months > 1:
         np.testing.assert_allclose(b[:, 1:], phi * b[:, :-1] + z[:, 1:], rtol=1e-12, atol=1e-12)
+
+
+def test_kernel_threads_is_restored() -> None:
+    pytest.importorskip("numba")
+    import numba
+
+    before = numba.get_num_threads()
+    with kernels.kernel_threads(1):
+        assert numba.get_num_threads() == 1
+        assert kernels.thread_count() == 1
+    assert numba.get_num_threads() == before

@@ -48,8 +48,8 @@ WorkersOpt = Annotated[
         "--workers",
         min=1,
         max=1024,
-        help="Single-threaded worker processes of the LocalCluster; 1 runs serially in this "
-        "process without Dask. Default: one per core.",
+        help="Single-threaded worker processes of the LocalCluster; 1 runs serially, on "
+        "one thread, in this process without Dask. Default: one per core.",
         show_default=False,
     ),
 ]

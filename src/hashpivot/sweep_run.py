@@ -220,9 +220,16 @@ class PointCache:
 
 
 def run_serial(tasks: list[PointTask], on_outcome: OutcomeFn) -> None:
-    """Run tasks one after the other in this process."""
-    for task in tasks:
-        on_outcome(run_point(task))
+    """Run tasks one after the other in this process, on one thread.
+
+    One worker is one core, here as on a cluster (whose workers run one numba thread
+    each): the compiled kernels' threads are set to 1 for the run and put back after.
+    """
+    from hashpivot.kernels import kernel_threads
+
+    with kernel_threads(1):
+        for task in tasks:
+            on_outcome(run_point(task))
 
 
 def _worker_version() -> tuple[str, str]:
