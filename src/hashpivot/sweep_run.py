@@ -51,9 +51,6 @@ of Dask's default ``MALLOC_TRIM_THRESHOLD_=65536`` that hands every freed array 
 LOCAL_CLUSTER_CONFIG = {
     "distributed.worker.profile.enabled": False,
     "distributed.nanny.pre-spawn-environ": WORKER_ENV,
-    "distributed.admin.tick.interval": "1s",
-    "distributed.admin.system-monitor.interval": "2s",
-    "distributed.worker.memory.monitor-interval": "1s",
 }
 """Dask settings of the LocalCluster: no statistical profiler (it samples the task's stack
 every 10 ms under the GIL, for a dashboard the command does not start); the workers'
