@@ -1,9 +1,10 @@
 """Property-based requests generated from the service's OpenAPI schema (schemathesis).
 
 Every operation gets a fixed, small number of generated requests (valid and invalid
-bodies, paths and queries, derandomized so every run sends the same ones); none may get a server error, and the answers must match the
-schema's documented responses. The app runs in process (ASGI) with a temporary run store
-and small limits, so a generated request can never start a long computation.
+bodies, paths and queries, derandomized so every run sends the same ones); none may get
+a server error, and the answers must match the schema's documented responses. The app
+runs in process (ASGI) with a temporary run store and small limits, so a generated
+request can never start a long computation.
 """
 
 from __future__ import annotations
