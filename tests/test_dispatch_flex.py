@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +18,7 @@ from hashpivot.dispatch import (
     flexibility_monte_carlo,
     read_market,
 )
+from hashpivot.dispatch.engine import MIN_RATE_SHARE_FRAC, loss_per_mw_year
 from hashpivot.dispatch.flex import describe, resample_hour_index, resample_market
 from hashpivot.errors import SpecError
 
@@ -115,3 +118,42 @@ def test_real_2024_bootstrap_has_dst_calendar(shared_data: Path) -> None:
     sampled = resample_market(m, 8, seed=0)
     assert sampled.price("LZ_WEST").shape == (8, 8783)
     assert np.isfinite(sampled.price("LZ_WEST")).all()
+
+
+def two_tier_dispatch() -> Dispatch:
+    site = DispatchSiteSpec(
+        name="s",
+        tiers=(
+            DispatchTierSpec(efficiency_j_per_th=17.0, power_mw=30.0),
+            DispatchTierSpec(efficiency_j_per_th=28.0, power_mw=20.0),
+        ),
+    )
+    return Dispatch([site], history(days=30), 45.0, 9e4)
+
+
+@pytest.mark.parametrize("ai_mw", [0.0, 5e-324, 1e-300, 1e-12, 25.0 * MIN_RATE_SHARE_FRAC])
+def test_flexibility_loss_per_mw_year_is_nan_for_zero_or_negligible_ai_mw(ai_mw: float) -> None:
+    d = two_tier_dispatch()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no division or overflow warning either
+        out = d.flexibility_lost(ai_mw).summary()
+    assert math.isnan(out["flexibility_lost_usd_per_mw_year"])
+    assert math.isfinite(out["flexibility_lost_usd"])
+    assert abs(out["flexibility_lost_usd"]) < 1.0
+
+
+def test_flexibility_loss_per_mw_year_is_the_marginal_rate_just_above_the_floor() -> None:
+    d = two_tier_dispatch()
+    rate = d.flexibility_lost(1.0).summary()["flexibility_lost_usd_per_mw_year"]
+    assert rate > 0
+    small = d.flexibility_lost(1e-6).summary()["flexibility_lost_usd_per_mw_year"]
+    assert small == pytest.approx(rate, rel=1e-5)  # the least efficient tier goes first
+
+
+def test_loss_per_mw_year_never_divides_by_zero() -> None:
+    assert loss_per_mw_year(100.0, 2.0, 10.0, 0.5) == 100.0
+    assert math.isnan(loss_per_mw_year(1.0, 0.0, 10.0, 1.0))
+    assert math.isnan(loss_per_mw_year(1.0, 2.0, 10.0, 0.0))
+    assert math.isnan(loss_per_mw_year(1.0, 5e-324, 0.0, 1e-300))  # product underflows to 0
+    assert math.isnan(loss_per_mw_year(1e308, 1e-300, 1e-300, 1e-10))  # would be inf
+    assert math.isnan(loss_per_mw_year(1.0, 1e-10, 1.0, 1.0))  # below the share floor

@@ -19,6 +19,7 @@ credits) / mining energy, the net realised price of each MWh consumed.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -60,6 +61,12 @@ SUMMARY_KEYS = (
     "ai_energy_cost_usd",
 )
 """Keys of every summary, monthly and yearly row, in display order."""
+
+MIN_RATE_SHARE_FRAC = 1e-9
+"""Smallest share of the mining MW converted to AI for which the flexibility lost per
+MW-year is reported [-]. Below it the loss drowns in the rounding of the flexibility
+totals (relative error about 1e-4 at this share on five years of hours), so the rate is
+NaN, as for no conversion at all (:func:`loss_per_mw_year`)."""
 
 
 def with_ratios(frame: pd.DataFrame) -> pd.DataFrame:
@@ -406,6 +413,21 @@ def _shrink_tiers(
     )
 
 
+def loss_per_mw_year(lost_usd: float, ai_mw: float, mining_mw: float, years: float) -> float:
+    """Flexibility value lost per converted MW-year [USD/MW/year], or NaN if undefined.
+
+    ``ai_mw`` of ``mining_mw`` (all sites) become AI load for ``years``. NaN (JSON null)
+    when no MW are converted, or no more than :data:`MIN_RATE_SHARE_FRAC` of the mining
+    MW (the loss is then rounding noise), when ``years`` is zero, or when the quotient is
+    not finite: never a division by zero, an overflow warning or an infinity.
+    """
+    mw_years = float(ai_mw) * float(years)
+    if not (ai_mw > MIN_RATE_SHARE_FRAC * mining_mw and mw_years > 0.0):
+        return math.nan
+    rate = float(lost_usd) / mw_years
+    return rate if math.isfinite(rate) else math.nan
+
+
 @dataclass(frozen=True)
 class FlexibilityLoss:
     """A site before and after ``ai_mw`` of its mining become firm AI load."""
@@ -416,12 +438,16 @@ class FlexibilityLoss:
     after: DispatchResult
 
     def summary(self) -> dict[str, Any]:
-        """Flexibility value before and after, the loss, and the loss per MW-year."""
+        """Flexibility value before and after, the loss, and the loss per MW-year.
+
+        The loss per MW-year is NaN for a zero or negligible ``ai_mw``
+        (:func:`loss_per_mw_year`).
+        """
         b, a = self.before.summary(), self.after.summary()
         lost = b["flexibility_value_usd"] - a["flexibility_value_usd"]
         years = b["hours"] / HOURS_PER_YEAR
         mw_total = self.ai_mw * len(self.before.sites)
-        per_mw_year = lost / (mw_total * years) if mw_total and years else float("nan")
+        per_mw_year = loss_per_mw_year(lost, mw_total, b["mining_mw"], years)
         out: dict[str, Any] = {
             "ai_mw": self.ai_mw,
             "conversion_order": self.order,

@@ -23,12 +23,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 
+from hashpivot.errors import SpecError
 from hashpivot.spec import Scenario, SiteSpec, Spec
 
 HOURS_PER_YEAR = 8760.0
 """Hours in a 365-day year [h]."""
+
+MIN_EFFICIENCY_J_PER_TH = 1e-6
+"""Lowest tier efficiency accepted [J/TH], as the CLI's ``--efficiency-j-per-th``: the
+revenue of a MWh, hashprice/(0.024·J/TH), stays finite for any hashprice."""
 
 ERS_USD_PER_MW_YEAR = 65_000.0
 """Mid-point of the 60–70 kUSD/MW-year historically paid for ERCOT ERS [USD/MW/yr]. Ref [3]."""
@@ -39,7 +44,9 @@ class DispatchTierSpec(Spec):
 
     name: str = Field(default="", max_length=80, description="Tier label, e.g. the ASIC model.")
     efficiency_j_per_th: float = Field(
-        gt=0.0, le=10_000.0, description="Energy per terahash of the ASICs. [J/TH]"
+        ge=MIN_EFFICIENCY_J_PER_TH,
+        le=10_000.0,
+        description="Energy per terahash of the ASICs. [J/TH]",
     )
     power_mw: float = Field(
         gt=0.0,
@@ -301,16 +308,41 @@ class DataRulesSpec(Spec):
     )
 
 
-def tiers_from_site(site: SiteSpec) -> tuple[DispatchTierSpec, ...]:
-    """Dispatch tiers of a scenario site: count × W × mining PUE at the meter, catalogue J/TH."""
+def tiers_from_site(site: SiteSpec, where: str = "site") -> tuple[DispatchTierSpec, ...]:
+    """Dispatch tiers of a scenario site: count × W × mining PUE at the meter, catalogue J/TH.
+
+    A fleet that makes no valid tier (a J/TH below :data:`MIN_EFFICIENCY_J_PER_TH`, or a
+    draw that rounds to 0 MW) is a :class:`SpecError` naming ``{where}.fleets[i]``.
+    """
     tiers = []
-    for fleet in site.fleets:
+    problems: list[str] = []
+    for i, fleet in enumerate(site.fleets):
         _, power_w, j_per_th = fleet.unit()
         mw = fleet.count * power_w * site.mining_pue / 1e6
-        tiers.append(
-            DispatchTierSpec(name=fleet.asic_model, efficiency_j_per_th=j_per_th, power_mw=mw)
-        )
+        try:
+            tier = DispatchTierSpec(
+                name=fleet.asic_model, efficiency_j_per_th=j_per_th, power_mw=mw
+            )
+        except ValidationError as exc:
+            problems += _fleet_problems(exc, f"{where}.fleets[{i}]")
+        else:
+            tiers.append(tier)
+    if problems:
+        raise SpecError(problems, "scenario")
     return tuple(tiers)
+
+
+def _fleet_problems(exc: ValidationError, where: str) -> list[str]:
+    """One line per error of the tier made of the fleet at ``where``, in the fleet's terms."""
+    lines = []
+    for err in exc.errors():
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        value = err.get("input")
+        if err["loc"] == ("efficiency_j_per_th",):
+            lines.append(f"{where}.efficiency_j_per_th: {value!r} — for dispatch: {msg}")
+        else:  # the draw, count × W × mining PUE
+            lines.append(f"{where}: draws {float(value):g} MW at the meter — for dispatch: {msg}")
+    return lines
 
 
 def sites_from_scenario(scenario: Scenario) -> tuple[DispatchSiteSpec, ...]:
@@ -320,7 +352,7 @@ def sites_from_scenario(scenario: Scenario) -> tuple[DispatchSiteSpec, ...]:
             name=s.name,
             mining_pue=s.mining_pue,
             pool_fee_frac=s.pool_fee_frac,
-            tiers=tiers_from_site(s),
+            tiers=tiers_from_site(s, f"sites[{i}]"),
         )
-        for s in scenario.sites
+        for i, s in enumerate(scenario.sites)
     )
