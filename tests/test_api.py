@@ -318,6 +318,29 @@ def test_body_that_is_not_json_is_422(client: TestClient) -> None:
     )
     assert answer.status_code == 422
     assert "JSON does not parse" in answer.json()["problems"][0]
+    # the error's location is a character of the body, not a field named "[0]"
+    assert [f["field"] for f in answer.json()["fields"]] == ["(request)"]
+
+
+def test_projection_past_the_year_9999_is_422_naming_its_length(
+    client: TestClient, scenario_json: dict[str, Any]
+) -> None:
+    # month dates end in 9999-12; past it the simulation used to fail with HTTP 500
+    scenario_json.update(start_date="9999-01-01", as_of="9998-12-31", horizon_months=13)
+    scenario_json["network_model"]["model"] = "fixed_growth"  # no frontier J/TH in 9999
+    answer = client.post("/simulate", json={**FAST, "scenario": scenario_json, "save": False})
+    assert answer.status_code == 422, answer.text
+    (field,) = answer.json()["fields"]
+    assert field["field"] == "scenario.horizon_months"
+    assert "project at most 12 months" in field["message"]
+    scenario_json["horizon_months"] = 12
+    planner = {"horizon_periods": 5, "period_months": 3}  # 15 months
+    answer = client.post("/plan", json={"scenario": scenario_json, "planner": planner})
+    assert answer.status_code == 422, answer.text
+    assert [f["field"] for f in answer.json()["fields"]] == ["planner.horizon_periods"]
+    answer = client.post("/simulate", json={**FAST, "scenario": scenario_json, "save": False})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["result"]["months"] == 12
 
 
 def test_files_named_in_a_request_are_refused(
@@ -379,6 +402,17 @@ def test_plan_invalid_settings_use_the_cli_messages(client: TestClient) -> None:
     }
 
 
+def test_an_infeasible_plan_is_422_about_the_whole_request(client: TestClient) -> None:
+    planner = {"scenarios": 10, "horizon_periods": 2, "evaluation_paths": 1000,
+               "frontier_risk_aversions": [], "max_ai_share_frac": 0.0}  # fmt: skip
+    answer = client.post("/plan", json={"planner": planner, "save": False})
+    assert answer.status_code == 422, answer.text
+    body = answer.json()
+    assert body["problems"][0].startswith("infeasible: max AI share")
+    # each problem line has its field, as for every other 422 (it used to have none)
+    assert body["fields"] == [{"field": "(request)", "message": body["problems"][0]}]
+
+
 def test_plan_over_the_path_month_limit_is_422(tmp_path: Path) -> None:
     with make_client(tmp_path / "s.duckdb", max_path_months=10_000) as c:
         answer = c.post("/plan", json={"planner": {"scenarios": 500}})
@@ -423,6 +457,18 @@ def test_dispatch_refuses_nan_prices_and_mismatched_load(client: TestClient) -> 
     assert "same hours" in answer.json()["detail"]
 
 
+def test_dispatch_btc_price_has_the_clis_lower_bound(client: TestClient) -> None:
+    # hashprice / 5e-324 USD/BTC overflowed to infinite BTC mined (null in the answer)
+    body = {"start_date": "2024-07-01", "prices_usd_per_mwh": _prices(24),
+            "btc_price_usd": 5e-324, "save": False}  # fmt: skip
+    answer = client.post("/dispatch", json=body)
+    assert answer.status_code == 422
+    assert [f["field"] for f in answer.json()["fields"]] == ["btc_price_usd"]
+    answer = client.post("/dispatch", json=body | {"btc_price_usd": 1e-9})
+    assert answer.status_code == 200, answer.text
+    assert np.isfinite(answer.json()["result"]["btc_mined"])
+
+
 def test_dispatch_4cp_without_load_is_422_from_the_library(client: TestClient) -> None:
     site = {"name": "s", "tiers": [{"efficiency_j_per_th": 20, "power_mw": 10}],
             "four_cp": {"strategy": "heuristic"}}  # fmt: skip
@@ -438,6 +484,18 @@ def test_dispatch_hour_limit(tmp_path: Path) -> None:
         answer = c.post("/dispatch", json=body)
         assert answer.status_code == 422
         assert answer.json()["fields"][0]["field"] == "prices_usd_per_mwh"
+
+
+def test_the_app_serves_jobs_again_after_its_lifespan_ended(tmp_path: Path) -> None:
+    # a second lifespan (the same app served again, as test clients do) used to find the
+    # first one's job pool shut down and answer every computation 429 "shutting down"
+    app = create_app(ServiceSettings(store=tmp_path / "s.duckdb", warmup=False))
+    body = {"start_date": "2024-07-01", "prices_usd_per_mwh": _prices(24), "save": False}
+    for _ in range(2):
+        with TestClient(app) as c:
+            answer = c.post("/dispatch", json=body)
+            assert answer.status_code == 200, answer.text
+            assert c.get("/healthz").json()["jobs"]["succeeded"] == 1
 
 
 # --------------------------------------------------------------------------- runs

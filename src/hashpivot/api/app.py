@@ -88,23 +88,34 @@ def _handlers(app: FastAPI) -> None:
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
-def create_app(settings: ServiceSettings | None = None) -> FastAPI:
-    """The web service with ``settings`` (default: from ``HASHPIVOT_*``)."""
-    settings = settings or ServiceSettings.load()
-    jobs = JobManager(
+def job_manager(settings: ServiceSettings) -> JobManager:
+    """A fresh job pool with the workers, queue, time limit and retention of ``settings``."""
+    return JobManager(
         settings.job_workers, settings.max_queued_jobs, settings.job_time_limit_s,
         settings.max_kept_jobs, settings.job_ttl_s,
     )  # fmt: skip
+
+
+def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+    """The web service with ``settings`` (default: from ``HASHPIVOT_*``).
+
+    Each lifespan ends by shutting its job pool down; a lifespan that starts after one
+    ended (the same app served again, as test clients do) gets a fresh pool, so the app
+    never stays stuck refusing every job as "shutting down".
+    """
+    settings = settings or ServiceSettings.load()
     warm = threading.Event()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if app.state.jobs.closed:
+            app.state.jobs = job_manager(settings)
         if settings.warmup:
             threading.Thread(target=_warm_up, args=(warm,), daemon=True).start()
         else:
             warm.set()
         yield
-        jobs.shutdown()
+        app.state.jobs.shutdown()
 
     app = FastAPI(
         title="hashpivot",
@@ -117,7 +128,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.jobs = jobs
+    app.state.jobs = job_manager(settings)
     app.state.warm = warm
     _handlers(app)
     app.include_router(compute.router)

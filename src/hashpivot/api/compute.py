@@ -9,6 +9,7 @@ run through :func:`hashpivot.store.record`, which stores nothing when the job fa
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
 import time
@@ -25,6 +26,8 @@ from hashpivot import bitcoin
 from hashpivot.api.jobs import Job, JobContext, JobManager, JobStatus, Work
 from hashpivot.api.models import (
     ERROR_RESPONSES,
+    MAX_HASHPRICE_USD_PER_PH_DAY,
+    MIN_BTC_PRICE_USD,
     DispatchRequest,
     JobAccepted,
     PlanRequest,
@@ -44,6 +47,9 @@ BLOCK_PATHS = 1000
 
 TAGS = ("api",)
 """Tags of the runs the service saves."""
+
+LAST_MONTH = dt.date(dt.MAXYEAR, 12, 1)
+"""Start of the last month a projection may reach: dates end in the year 9999."""
 
 
 @functools.cache
@@ -135,6 +141,27 @@ def check_size(field: str, count: int, months: int, what: str, settings: Service
     return size
 
 
+def months_left(start: dt.date) -> int:
+    """Months from ``start``'s month to :data:`LAST_MONTH`, both included [months]."""
+    return (LAST_MONTH.year - start.year) * 12 + LAST_MONTH.month - start.month + 1
+
+
+def check_calendar(field: str, value: int, start: dt.date, months: int) -> None:
+    """Refuse with HTTP 422 a projection of ``months`` from ``start`` past :data:`LAST_MONTH`.
+
+    ``field`` (set to ``value``) is the request field that sets the length. The library
+    builds month dates up to the end of the projection, which fail past the year 9999.
+    """
+    room = months_left(start)
+    if months > room:
+        line = (
+            f"{field}: {value} — {months} months from start_date {start.isoformat()} run past "
+            f"{LAST_MONTH:%Y-%m}, the last month dates can hold; project at most {room} "
+            "months from this start_date"
+        )
+        raise ProblemError(line_problem(field, line))
+
+
 def _store(save: bool | None, settings: ServiceSettings) -> RunStore | None:
     return RunStore(settings.store) if (settings.save if save is None else save) else None
 
@@ -197,17 +224,48 @@ def plan_work(scenario: Scenario, req: PlanRequest, store: RunStore | None) -> W
     return work
 
 
-def _hashprice_at_start(scenario: Scenario) -> tuple[float, float]:
-    """Hashprice and BTC price of a scenario's market at its start [USD/PH/day, USD/BTC]."""
+def _hashprice_at_start(scenario: Scenario) -> float:
+    """Hashprice of a scenario's market at its start [USD/PH/day].
+
+    Refused with HTTP 422, naming the market field, when it is not finite or above
+    :data:`MAX_HASHPRICE_USD_PER_PH_DAY` (a vanishing network hashrate or difficulty).
+    """
     m = scenario.market
-    difficulty = m.difficulty or float(
-        bitcoin.difficulty_for_hashrate(m.network_hashrate_eh_s * 1e18)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        difficulty = m.difficulty or float(
+            bitcoin.difficulty_for_hashrate(m.network_hashrate_eh_s * 1e18)
+        )
+        subsidy = float(bitcoin.subsidy_btc(m.block_height))
+        hp = float(
+            bitcoin.hashprice_usd_per_ph_day(
+                m.btc_price_usd, difficulty, subsidy, m.fees_btc_per_block
+            )
+        )
+    if math.isfinite(hp) and hp <= MAX_HASHPRICE_USD_PER_PH_DAY:
+        return hp
+    name = "difficulty" if m.difficulty else "network_hashrate_eh_s"
+    field = f"scenario.market.{name}"
+    line = (
+        f"{field}: {getattr(m, name)!r} — gives a hashprice of {hp:g} USD/PH/day at the "
+        f"start, more than the {MAX_HASHPRICE_USD_PER_PH_DAY:g} dispatch takes; give a "
+        "larger one, or hashprice_usd_per_ph_day"
     )
-    subsidy = float(bitcoin.subsidy_btc(m.block_height))
-    hp = bitcoin.hashprice_usd_per_ph_day(
-        m.btc_price_usd, difficulty, subsidy, m.fees_btc_per_block
-    )
-    return float(hp), m.btc_price_usd
+    raise ProblemError(line_problem(field, line))
+
+
+def _btc_price(scenario: Scenario, given: float | None) -> float:
+    """The BTC price for BTC mined: ``given``, else the market's, if not too small [USD/BTC]."""
+    if given is not None:
+        return given
+    price = scenario.market.btc_price_usd
+    if price < MIN_BTC_PRICE_USD:
+        field = "scenario.market.btc_price_usd"
+        line = (
+            f"{field}: {price!r} — less than the {MIN_BTC_PRICE_USD:g} USD/BTC dispatch "
+            "takes to count BTC mined; give btc_price_usd"
+        )
+        raise ProblemError(line_problem(field, line))
+    return price
 
 
 _DETAIL_KEYS = ("monthly", "yearly", "sites", "notes")
@@ -217,10 +275,13 @@ def dispatch_work(scenario: Scenario, req: DispatchRequest, store: RunStore | No
     """The job of ``POST /dispatch``: dispatch the sites hour by hour and save the run."""
     from hashpivot.dispatch import Dispatch, HourCalendar, MarketData, sites_from_scenario
 
-    sites = req.sites or sites_from_scenario(scenario)
-    hp, btc = _hashprice_at_start(scenario)
-    hp = hp if req.hashprice_usd_per_ph_day is None else req.hashprice_usd_per_ph_day
-    btc = btc if req.btc_price_usd is None else req.btc_price_usd
+    try:
+        sites = req.sites or sites_from_scenario(scenario)
+    except SpecError as exc:
+        raise ProblemError(spec_problem(exc, "scenario")) from None
+    hp = req.hashprice_usd_per_ph_day
+    hp = _hashprice_at_start(scenario) if hp is None else hp
+    btc = _btc_price(scenario, req.btc_price_usd)
     calendar = HourCalendar.regular(req.start_date, len(req.prices_usd_per_mwh))
     load = None if req.system_load_mw is None else np.asarray(req.system_load_mw)[None, :]
     market = MarketData(
@@ -329,6 +390,8 @@ async def simulate(
     scenario = prepared_scenario(body.scenario, settings)
     if body.ai_share_frac is not None:
         scenario = _with_ai_share(scenario, body.ai_share_frac)
+    horizon = scenario.horizon_months
+    check_calendar("scenario.horizon_months", horizon, scenario.start_date, horizon)
     paths = max(math.ceil(body.paths / BLOCK_PATHS), 1) * BLOCK_PATHS
     size = check_size("paths", paths, scenario.horizon_months, "paths", settings)
     work = simulate_work(scenario, body, _store(body.save, settings), figures)
@@ -353,6 +416,7 @@ async def plan(body: PlanRequest, request: Request, run_async: bool = AsyncQuery
     scenario = prepared_scenario(body.scenario, settings)
     spec = body.planner
     months = spec.horizon_periods * spec.period_months
+    check_calendar("planner.horizon_periods", spec.horizon_periods, scenario.start_date, months)
     size = check_size("planner.scenarios", spec.scenarios, months, "scenarios", settings)
     size += check_size("planner.evaluation_paths", spec.evaluation_paths, months, "paths", settings)
     capped = min(spec.time_limit_seconds, settings.job_time_limit_s)

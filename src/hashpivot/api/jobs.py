@@ -282,6 +282,11 @@ class JobManager:
         for job in done[: max(len(done) - self.max_kept, 0)]:
             del self._jobs[job.job_id]
 
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`shutdown` was called: the manager refuses new jobs for good."""
+        return self._closed
+
     def shutdown(self) -> None:
         """Refuse new jobs, cancel queued ones, ask running ones to stop; do not wait."""
         with self._lock:

@@ -80,6 +80,13 @@ class PlanRequest(Request):
     save: SaveField = None
 
 
+MAX_HASHPRICE_USD_PER_PH_DAY = 1e7
+"""Largest hashprice of a dispatch request, given or from the scenario market [USD/PH/day]."""
+
+MIN_BTC_PRICE_USD = 1e-9
+"""Smallest BTC price of a dispatch request, as the CLI's ``--btc-price-usd``: hashprice /
+a tinier price overflows [USD/BTC]."""
+
 HourlyPrice = Annotated[FiniteFloat, Field(ge=-10_000.0, le=100_000.0)]
 HourlyLoad = Annotated[FiniteFloat, Field(ge=0.0, le=1e7)]
 
@@ -112,12 +119,12 @@ class DispatchRequest(Request):
     hashprice_usd_per_ph_day: float | None = Field(
         default=None,
         ge=0.0,
-        le=1e7,
+        le=MAX_HASHPRICE_USD_PER_PH_DAY,
         description="Constant hashprice; none: the scenario market's at its start. [USD/PH/day]",
     )
     btc_price_usd: float | None = Field(
         default=None,
-        gt=0.0,
+        ge=MIN_BTC_PRICE_USD,
         le=1e8,
         description="BTC price for BTC mined; none: the scenario market's. [USD/BTC]",
     )

@@ -88,7 +88,9 @@ def problem_from_exception(exc: BaseException) -> Problem:
         msg = f"run store unavailable: {exc}"
         return Problem(503, msg, [msg])
     if isinstance(exc, HashpivotError | UnknownNameError):
-        return Problem(422, str(exc), [str(exc)])
+        # a conflict among several inputs (an infeasible plan): about the whole request
+        msg = str(exc)
+        return Problem(422, msg, [msg], [{"field": "(request)", "message": msg}])
     msg = f"internal error ({type(exc).__name__}); the service log has the details"
     return Problem(500, msg, [msg])
 
@@ -117,6 +119,14 @@ def _line(loc: Sequence[int | str], err: Mapping[str, Any]) -> str:
         return f"{_path(loc)} — unknown field"
     shown = "" if isinstance(value, dict | list) else f": {value!r}"
     return f"{_path(loc)}{shown} — {msg}"
+
+
+def _field(loc: Sequence[int | str], err: Mapping[str, Any]) -> str:
+    """The request field an error is about; the whole request for a body that is not JSON.
+
+    (A JSON syntax error's location is the character where parsing failed, not a field.)
+    """
+    return "(request)" if err.get("type") == "json_invalid" else _path(loc)
 
 
 Validator = Callable[[dict[str, Any], str], object]
@@ -149,7 +159,7 @@ def request_problem(
             continue
         line = _line(loc, err)
         lines.append(line)
-        fields.append({"field": _path(loc), "message": line})
+        fields.append({"field": _field(loc, err), "message": line})
     return Problem(422, str(SpecError(lines, SOURCE)), lines, fields)
 
 
