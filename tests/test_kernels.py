@@ -1,3 +1,5 @@
+import threading
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -67,3 +69,56 @@ def test_kernel_threads_is_restored() -> None:
         assert numba.get_num_threads() == 1
         assert kernels.thread_count() == 1
     assert numba.get_num_threads() == before
+
+
+@pytest.mark.skipif(not kernels.HAVE_NUMBA, reason="numba not installed")
+@settings(max_examples=10, deadline=None)
+@given(
+    st.lists(st.integers(0, 3), min_size=1, max_size=4),
+    st.integers(1, 30),
+    st.integers(1, 40),
+    st.booleans(),
+    st.integers(0, 99),
+)
+def test_company_mining_is_the_sum_of_the_sites(fleets, n_m, n_p, with_factor, seed) -> None:
+    rng = np.random.default_rng(seed)
+    coef = _coef(rng, sum(fleets), n_m)
+    start = np.concatenate([[0], np.cumsum(fleets)]).astype(np.int64)
+    hp_btc = rng.uniform(2e-4, 8e-4, (n_p, n_m))
+    price = rng.uniform(3e4, 2e5, (n_p, n_m))
+    factor = rng.uniform(0.5, 1.5, (n_p, n_m, len(fleets))) if with_factor else None
+    revenue = np.zeros((n_p, n_m))
+    ebitda = np.zeros((n_p, n_m))
+    for s in range(len(fleets)):  # site by site, as the engine's mining projects
+        rows = slice(start[s], start[s + 1])
+        fac = None if factor is None else factor[..., s]
+        btc, power, opex = kernels.site_mining_numpy(
+            hp_btc, price, fac, {k: v[rows] for k, v in coef.items()}
+        )
+        revenue += btc * price
+        ebitda += btc * price - power - opex
+    for use_numba in (True, False):
+        got = kernels.company_mining(hp_btc, price, factor, start, coef, use_numba=use_numba)
+        np.testing.assert_allclose(got[0], revenue, rtol=1e-12, atol=1e-6)
+        np.testing.assert_allclose(got[1], ebitda, rtol=1e-12, atol=1e-6)
+
+
+@pytest.mark.skipif(not kernels.HAVE_NUMBA, reason="numba not installed")
+def test_serial_twins_give_the_parallel_numbers_and_are_chosen_per_thread() -> None:
+    rng = np.random.default_rng(3)
+    coef = _coef(rng, 3, 24)
+    start = np.array([0, 2, 3])
+    args = (rng.uniform(2e-4, 8e-4, (500, 24)), rng.uniform(3e4, 2e5, (500, 24)), None, start)
+    parallel = kernels.company_mining(*args, coef)
+    assert not kernels.kernels_are_serial()
+    with kernels.serial_kernels():
+        assert kernels.kernels_are_serial()
+        serial = kernels.company_mining(*args, coef)
+        seen = []
+        thread = threading.Thread(target=lambda: seen.append(kernels.kernels_are_serial()))
+        thread.start()
+        thread.join()
+    assert seen == [False]  # the setting belongs to the thread that made it
+    assert not kernels.kernels_are_serial()
+    for a, b in zip(parallel, serial, strict=True):
+        assert np.array_equal(a, b)

@@ -3,7 +3,15 @@ import json
 import numpy as np
 import pytest
 
-from hashpivot.simulation import Simulation, ai_share_variant, pure_mining
+from hashpivot import engine, finance, kernels
+from hashpivot.simulation import (
+    Simulation,
+    ai_share_variant,
+    evaluate_chunk,
+    in_threads,
+    market_paths,
+    pure_mining,
+)
 from hashpivot.spec import default_scenario
 
 
@@ -66,3 +74,54 @@ def test_variants_conserve_mw() -> None:
 def test_fans_are_ordered(small) -> None:
     for q in small.fans.values():
         assert np.all(np.diff(q, axis=0) >= -1e-6)
+
+
+def test_results_do_not_depend_on_the_thread_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    sim = Simulation(default_scenario(), frontier_shares=(0.0, 0.5, 1.0))
+    answers = []
+    for threads in (1, 3):
+        monkeypatch.setattr(kernels, "thread_count", lambda n=threads: n)
+        answers.append(json.dumps(sim.run(paths=3000, seed=11, chunk_paths=1000).to_dict()))
+    assert answers[0] == answers[1]
+
+
+def test_chunk_evaluation_is_the_engines_consolidation() -> None:
+    sc = default_scenario()
+    tl = engine.Timeline.from_start(sc.start_date, sc.horizon_months)
+    market, _ = market_paths(sc, tl, seed=5, n_blocks=1, n_leases=engine.n_leases(sc))
+    chunk = evaluate_chunk(sc, tl, market)
+    projects = engine.project_flows(sc, tl, market)
+    flows = engine.consolidate(sc, projects, market)
+    c = sc.company
+    npv = finance.dcf(
+        flows["free_cash_flow_usd"], c.wacc_frac_per_year, "gordon", c.terminal_growth_frac_per_year
+    ).enterprise_value_usd
+    scale = np.abs(npv).max()
+    np.testing.assert_allclose(chunk.npv_usd, npv, rtol=1e-12, atol=1e-12 * scale)
+    yearly = flows["ebitda_usd"][:, : tl.n // 12 * 12].reshape(len(npv), -1, 12).sum(axis=2)
+    scale = np.abs(yearly).max()
+    np.testing.assert_allclose(
+        chunk.ebitda_usd_by_year[:, : yearly.shape[1]], yearly, rtol=1e-12, atol=1e-12 * scale
+    )
+    years = -(-tl.n // 12)
+    for seg in ("mining", "colocation", "corporate"):
+        parts = [p for p in projects if p.segment == seg]
+        ebitda = sum(np.broadcast_to(p.ebitda_usd, market.shape).sum(axis=1) for p in parts)
+        revenue = sum(np.broadcast_to(p.flows["revenue_usd"], market.shape).sum(0) for p in parts)
+        np.testing.assert_allclose(chunk.segment_ebitda_usd[seg], ebitda / years, rtol=1e-10)
+        np.testing.assert_allclose(chunk.segment_revenue_usd[seg], revenue, rtol=1e-10, atol=1e-3)
+
+
+def test_in_threads_keeps_order_and_raises_the_first_error() -> None:
+    assert list(in_threads(lambda x: x * x, list(range(20)), threads=2)) == [
+        x * x for x in range(20)
+    ]
+    assert list(in_threads(lambda x: x + 1, [1, 2], threads=1)) == [2, 3]
+
+    def fails_at_five(x: int) -> int:
+        if x == 5:
+            raise ValueError("five")
+        return x
+
+    with pytest.raises(ValueError, match="five"):
+        list(in_threads(fails_at_five, list(range(20)), threads=2))

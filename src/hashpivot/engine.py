@@ -20,6 +20,7 @@ from hashpivot import ai, conversion, finance, kernels, mining
 from hashpivot.hardware import get_gpu
 from hashpivot.projection import (
     FleetArrays,
+    FleetCoefficients,
     fleet_coefficients,
     fleet_installed_frac,
     stack_fleets,
@@ -270,6 +271,25 @@ def _asic_sales(scenario: Scenario, f: FleetArrays, active: FloatArray, tl: Time
     return np.asarray(conversion.asic_sale_proceeds_usd(th_sold, price))
 
 
+def _mining_coef(c: FleetCoefficients, rows: npt.NDArray[np.intp]) -> dict[str, FloatArray]:
+    """The coefficients :func:`kernels.site_mining` takes, for the fleets ``rows``."""
+    return {
+        "btc_per_hashprice": c.btc_per_hashprice[rows],
+        "power_cost_usd": c.energy_mwh[rows] * c.power_price_usd_per_mwh[rows],
+        "opex_usd": c.opex_usd[rows],
+        "threshold_k": c.hashprice_per_power_usd[rows],
+        "power_price_usd_per_mwh": c.power_price_usd_per_mwh[rows],
+        "opex_usd_per_mwh": c.opex_usd_per_mwh[rows],
+        "shutdown": c.shutdown[rows, 0],
+    }
+
+
+def _fleets_by_site(scenario: Scenario, f: FleetArrays) -> list[npt.NDArray[np.intp]]:
+    """Indices of each site's fleets, in the scenario's site order."""
+    site_of = np.asarray(f.site)
+    return [np.flatnonzero(site_of == site.name) for site in scenario.sites]
+
+
 def mining_projects(scenario: Scenario, tl: Timeline, market: MarketArrays) -> list[ProjectFlows]:
     """Mining flows per site ``(paths, months)``, accumulated fleet by fleet.
 
@@ -282,23 +302,13 @@ def mining_projects(scenario: Scenario, tl: Timeline, market: MarketArrays) -> l
     c = fleet_coefficients(f, active, tl.days_in_month)
     sales = _asic_sales(scenario, f, active, tl)
     hp_btc = market.hashprice_btc_per_ph_day
-    site_of = np.asarray(f.site)
     out = []
-    for s_idx, site in enumerate(scenario.sites):
-        rows = np.flatnonzero(site_of == site.name)
+    groups = _fleets_by_site(scenario, f)
+    for s_idx, (site, rows) in enumerate(zip(scenario.sites, groups, strict=True)):
         if rows.size == 0:
             continue
-        coef = {
-            "btc_per_hashprice": c.btc_per_hashprice[rows],
-            "power_cost_usd": c.energy_mwh[rows] * c.power_price_usd_per_mwh[rows],
-            "opex_usd": c.opex_usd[rows],
-            "threshold_k": c.hashprice_per_power_usd[rows],
-            "power_price_usd_per_mwh": c.power_price_usd_per_mwh[rows],
-            "opex_usd_per_mwh": c.opex_usd_per_mwh[rows],
-            "shutdown": c.shutdown[rows, 0],
-        }
         btc, power, opex = kernels.site_mining(
-            hp_btc, market.btc_price_usd, _site_factor(market, s_idx), coef
+            hp_btc, market.btc_price_usd, _site_factor(market, s_idx), _mining_coef(c, rows)
         )
         flows = _full(
             market.shape,
@@ -313,9 +323,45 @@ def mining_projects(scenario: Scenario, tl: Timeline, market: MarketArrays) -> l
     return out
 
 
-def project_flows(scenario: Scenario, tl: Timeline, market: MarketArrays) -> list[ProjectFlows]:
-    """Monthly flows of every project of the company, each ``(paths, months)``."""
-    projects = mining_projects(scenario, tl, market)
+@dataclass(frozen=True)
+class MiningTotals:
+    """The mining of every site together: what the Monte Carlo keeps of it."""
+
+    revenue_usd: FloatArray
+    """BTC mined × price, all sites ``(paths, months)`` [USD]."""
+    ebitda_usd: FloatArray
+    """Revenue − power − opex, all sites ``(paths, months)`` [USD]."""
+    depreciation_usd: FloatArray
+    """ASIC depreciation, all sites ``(months,)`` [USD]."""
+    asic_sale_usd: FloatArray
+    """Cash from ASICs sold at conversions, all sites ``(months,)`` [USD]."""
+
+
+def mining_totals(scenario: Scenario, tl: Timeline, market: MarketArrays) -> MiningTotals:
+    """:func:`mining_projects` summed over sites, in one compiled pass over the paths.
+
+    The same numbers to rounding (``tests/test_simulation.py``), without the per-site
+    ``(paths, months)`` arrays of power, opex and BTC mined.
+    """
+    f = stack_fleets(scenario)
+    active = fleet_installed_frac(scenario, f, tl.n)
+    c = fleet_coefficients(f, active, tl.days_in_month)
+    groups = _fleets_by_site(scenario, f)
+    order = np.concatenate([*groups, np.zeros(0, dtype=np.intp)])
+    site_start = np.concatenate([[0], np.cumsum([g.size for g in groups])]).astype(np.int64)
+    revenue, ebitda = kernels.company_mining(
+        market.hashprice_btc_per_ph_day, market.btc_price_usd, market.power_price_factor,
+        site_start, _mining_coef(c, order),
+    )  # fmt: skip
+    sales = _asic_sales(scenario, f, active, tl)
+    return MiningTotals(revenue, ebitda, c.depreciation_usd.sum(axis=0), sales.sum(axis=0))
+
+
+def conversion_projects(
+    scenario: Scenario, tl: Timeline, market: MarketArrays
+) -> list[ProjectFlows]:
+    """Monthly flows of every lease and GPU cloud, then the corporate overhead."""
+    projects = []
     k = 0
     for i, site in enumerate(scenario.sites):
         for conv in site.conversions:
@@ -330,6 +376,11 @@ def project_flows(scenario: Scenario, tl: Timeline, market: MarketArrays) -> lis
     ga = np.full(tl.n, scenario.company.ga_usd_per_month)
     projects.append(ProjectFlows("corporate", "corporate", "G&A", _full(market.shape, opex_usd=ga)))
     return projects
+
+
+def project_flows(scenario: Scenario, tl: Timeline, market: MarketArrays) -> list[ProjectFlows]:
+    """Monthly flows of every project of the company, each ``(paths, months)``."""
+    return mining_projects(scenario, tl, market) + conversion_projects(scenario, tl, market)
 
 
 def n_leases(scenario: Scenario) -> int:
@@ -400,3 +451,46 @@ def consolidate(
         "btc_held": c.btc_held + np.cumsum(retained, axis=-1),
     }
     return out
+
+
+def _signed_sum(
+    shape: tuple[int, int], terms: list[tuple[float, FloatArray]], start: FloatArray | None = None
+) -> FloatArray:
+    """Σ sign × array over ``terms`` ``(paths, months)``, path-independent terms added once."""
+    per_path = np.zeros(shape) if start is None else start.copy()
+    common = np.zeros(shape[1])
+    for sign, a in terms:
+        a = np.broadcast_to(a, shape)
+        if _is_zero(a):
+            continue
+        if a.strides[0] == 0:
+            common += sign * a[0]
+        else:
+            per_path += sign * a
+    return per_path + common
+
+
+def company_ebitda_fcf(
+    scenario: Scenario, mining: MiningTotals, others: list[ProjectFlows]
+) -> tuple[FloatArray, FloatArray]:
+    """EBITDA and unlevered free cash flow ``(paths, months)`` [USD]: :func:`consolidate`'s.
+
+    ``mining`` is :func:`mining_totals`, ``others`` is :func:`conversion_projects`; the
+    formulas are those of :func:`consolidate` with ``full=False``.
+    """
+    shape = mining.ebitda_usd.shape
+    ebitda = _signed_sum(
+        shape,
+        [(s, p.flows[k]) for p in others
+         for s, k in ((1.0, "revenue_usd"), (-1.0, "power_cost_usd"), (-1.0, "opex_usd"))],
+        mining.ebitda_usd,
+    )  # fmt: skip
+    dep = [(1.0, mining.depreciation_usd)] + [(1.0, p.flows["depreciation_usd"]) for p in others]
+    depreciation = _signed_sum(shape, dep)
+    invest_terms = [(-1.0, mining.asic_sale_usd)] + [
+        (s, p.flows[k]) for p in others for s, k in ((1.0, "capex_usd"), (-1.0, "asic_sale_usd"))
+    ]
+    invest = _signed_sum(shape, invest_terms)
+    c = scenario.company
+    fcf = ebitda - c.tax_rate_frac * np.maximum(ebitda - depreciation, 0.0) - invest
+    return ebitda, fcf

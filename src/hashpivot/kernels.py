@@ -18,7 +18,9 @@ References
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import threading
+import types
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -50,6 +52,55 @@ def kernel_threads(n: int) -> Iterator[None]:
         numba.set_num_threads(before)
 
 
+_here = threading.local()
+
+
+@contextlib.contextmanager
+def serial_kernels() -> Iterator[None]:
+    """Run the compiled kernels single-threaded, and without the GIL, in this thread.
+
+    For work split across Python threads (chunks of paths, each on its own core): numba's
+    default thread pool must not run parallel kernels from two threads at once, and the
+    serial twins of :func:`twin_kernel` release the GIL, so the threads overlap.
+    """
+    before = getattr(_here, "serial", False)
+    _here.serial = True
+    try:
+        yield
+    finally:
+        _here.serial = before
+
+
+def kernels_are_serial() -> bool:
+    """Whether this thread is inside :func:`serial_kernels`."""
+    return bool(getattr(_here, "serial", False))
+
+
+def twin_kernel(py_func: Callable[..., Any], **options: Any) -> Callable[..., Any]:
+    """``py_func`` compiled twice: parallel over its ``prange`` loop, and serial + nogil.
+
+    Calls go to the serial twin inside :func:`serial_kernels`, else to the parallel one.
+    The twins are compiled from copies with distinct qualified names, so numba's on-disk
+    cache keeps them apart. Both give the same numbers: paths never interact.
+    """
+    parallel = njit(parallel=True, **options)(py_func)
+    copy = types.FunctionType(
+        py_func.__code__, py_func.__globals__, f"{py_func.__name__}_serial",
+        py_func.__defaults__, py_func.__closure__,
+    )  # fmt: skip
+    copy.__qualname__ = f"{py_func.__qualname__}_serial"
+    copy.__module__ = py_func.__module__
+    serial = njit(nogil=True, **options)(copy)
+
+    def call(*args: Any) -> Any:
+        return (serial if kernels_are_serial() else parallel)(*args)
+
+    call.__doc__ = py_func.__doc__
+    call.__name__ = py_func.__name__
+    call.parallel, call.serial = parallel, serial  # type: ignore[attr-defined]
+    return call
+
+
 def thread_count() -> int:
     """Threads the compiled kernels run on (numba's setting; 1 without numba) [-]."""
     if not HAVE_NUMBA:
@@ -68,12 +119,13 @@ def ar1_accumulate_numpy(z: FloatArray, phi: float) -> FloatArray:
 
 if HAVE_NUMBA:
 
-    @njit(parallel=True, cache=True)
-    def _ar1_accumulate_numba(z: Any, phi: float) -> None:  # pragma: no cover - compiled
+    def _ar1_accumulate_loop(z: Any, phi: float) -> None:  # pragma: no cover - compiled
         n_r, n_m = z.shape
         for r in prange(n_r):
             for m in range(1, n_m):
                 z[r, m] += phi * z[r, m - 1]
+
+    _ar1_accumulate_numba = twin_kernel(_ar1_accumulate_loop, cache=True)
 
 
 def ar1_accumulate(z: FloatArray, phi: float, use_numba: bool = True) -> FloatArray:
@@ -123,8 +175,7 @@ def site_mining_numpy(
 
 if HAVE_NUMBA:
 
-    @njit(parallel=True, cache=True)
-    def _site_mining_numba(  # pragma: no cover - compiled
+    def _site_mining_loop(  # pragma: no cover - compiled
         hp_btc: Any, price: Any, factor: Any, has_factor: bool, bph: Any, cost: Any,
         opex: Any, k: Any, pp: Any, opm: Any, shut: Any,
     ) -> Any:  # fmt: skip
@@ -150,6 +201,83 @@ if HAVE_NUMBA:
                 out_power[p, m] = pw * fac
                 out_opex[p, m] = ox
         return out_btc, out_power, out_opex
+
+    _site_mining_numba = twin_kernel(_site_mining_loop, cache=True)
+
+    def _company_mining_loop(  # pragma: no cover - compiled
+        hp_btc: Any, price: Any, factor: Any, has_factor: bool, site_start: Any, bph: Any,
+        cost: Any, opex: Any, k: Any, pp: Any, opm: Any, shut: Any,
+    ) -> Any:  # fmt: skip
+        n_p, n_m = hp_btc.shape
+        n_s = site_start.shape[0] - 1
+        out_revenue = np.empty((n_p, n_m))
+        out_ebitda = np.empty((n_p, n_m))
+        for p in prange(n_p):
+            for m in range(n_m):
+                hpb = hp_btc[p, m]
+                pr = price[p, m]
+                hpu = hpb * pr
+                revenue = 0.0
+                ebitda = 0.0
+                for s in range(n_s):
+                    fac = factor[p, m, s] if has_factor else 1.0
+                    b = 0.0
+                    pw = 0.0
+                    ox = 0.0
+                    for i in range(site_start[s], site_start[s + 1]):
+                        if shut[i] == 0 or hpu >= k[i, m] * (pp[i, m] * fac + opm[i, m]):
+                            b += bph[i, m]
+                            pw += cost[i, m]
+                            ox += opex[i, m]
+                    site_revenue = b * hpb * pr
+                    revenue += site_revenue
+                    ebitda += site_revenue - pw * fac - ox
+                out_revenue[p, m] = revenue
+                out_ebitda[p, m] = ebitda
+        return out_revenue, out_ebitda
+
+    _company_mining_numba = twin_kernel(_company_mining_loop, cache=True)
+
+
+def company_mining(
+    hp_btc: FloatArray,
+    price_usd: FloatArray,
+    factor: FloatArray | None,
+    site_start: npt.NDArray[np.int64],
+    coef: dict[str, FloatArray],
+    use_numba: bool = True,
+) -> tuple[FloatArray, FloatArray]:
+    """Mining revenue and EBITDA of all sites together ``(paths, months)`` [USD].
+
+    ``coef`` is as for :func:`site_mining_numpy` with the fleets of every site, grouped
+    by site: site ``s`` has fleets ``site_start[s]:site_start[s + 1]`` and power price
+    multiplier ``factor[..., s]`` (``(paths, months, sites)``; None is 1). Each site's
+    flows are :func:`site_mining`'s, to rounding: revenue = BTC mined × price and EBITDA
+    = revenue − power − opex, summed over sites in one pass.
+    """
+    if not (use_numba and HAVE_NUMBA):
+        revenue = np.zeros(np.shape(hp_btc))
+        ebitda = np.zeros(np.shape(hp_btc))
+        for s in range(len(site_start) - 1):
+            rows = slice(int(site_start[s]), int(site_start[s + 1]))
+            fac = None if factor is None else factor[..., s]
+            btc, power, opex = site_mining_numpy(
+                hp_btc, price_usd, fac, {k: v[rows] for k, v in coef.items()}
+            )
+            site_revenue = btc * price_usd
+            revenue += site_revenue
+            ebitda += site_revenue - power - opex
+        return revenue, ebitda
+    c = {k: np.ascontiguousarray(v, dtype=np.float64) for k, v in coef.items()}
+    hp = np.ascontiguousarray(hp_btc, dtype=np.float64)
+    pr = np.ascontiguousarray(np.broadcast_to(price_usd, hp.shape), dtype=np.float64)
+    fac = np.ones((1, 1, 1)) if factor is None else np.ascontiguousarray(factor, dtype=np.float64)
+    out: tuple[FloatArray, FloatArray] = _company_mining_numba(
+        hp, pr, fac, factor is not None, np.ascontiguousarray(site_start, dtype=np.int64),
+        c["btc_per_hashprice"], c["power_cost_usd"], c["opex_usd"], c["threshold_k"],
+        c["power_price_usd_per_mwh"], c["opex_usd_per_mwh"], c["shutdown"],
+    )  # fmt: skip
+    return out
 
 
 def site_mining(

@@ -61,6 +61,8 @@ _HP_USD_FACTOR = bitcoin.SECONDS_PER_DAY * 1e15 / bitcoin.HASHES_PER_DIFFICULTY
 if HAVE_NUMBA:
     from numba import njit, prange
 
+    from hashpivot.kernels import twin_kernel
+
     @njit(cache=True, error_model="numpy", inline="always")
     def _advance(  # pragma: no cover - compiled
         x: float, mined: float, rate: float, g: float, tau: float, clock: float,
@@ -157,8 +159,7 @@ if HAVE_NUMBA:
         out[4, p, t] = issued
         out[5, p, t] = (sub_d + fee * inv_d) * (1e15 / days)
 
-    @njit(parallel=True, cache=True, error_model="numpy")
-    def _chain_kernel(  # pragma: no cover - compiled
+    def _chain_loop(  # pragma: no cover - compiled
         h_start: Any, h_end: Any, fees: Any, days: Any, month_start_day: Any, st0: Any,
         halving_first: float, n_halvings: int, subsidy: Any,
     ) -> tuple[Any, Any]:  # fmt: skip
@@ -181,8 +182,7 @@ if HAVE_NUMBA:
                 h_prev = h1
         return out, halving_day
 
-    @njit(parallel=True, cache=True, error_model="numpy")
-    def _supply_kernel(  # pragma: no cover - compiled
+    def _supply_loop(  # pragma: no cover - compiled
         price: Any, fees: Any, noise_factor: Any, build: Any, log_cost: Any, days: Any,
         month_start_day: Any, tier_factor: Any, tier_width: Any, cap0: Any, pipe0: Any,
         mlp0: Any, shock0: Any, st0: Any, h0_h_s: float, params: Any,
@@ -246,6 +246,9 @@ if HAVE_NUMBA:
                     cap[k + 1] += flow[k]
                 h_prev = h1
         return out, halving_day
+
+    _chain_kernel = twin_kernel(_chain_loop, cache=True, error_model="numpy")
+    _supply_kernel = twin_kernel(_supply_loop, cache=True, error_model="numpy")
 
 
 OUTPUT_KEYS = (

@@ -14,10 +14,11 @@ and the same seed gives the same numbers.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -42,6 +43,11 @@ SEGMENTS = ("mining", "colocation", "gpu_cloud", "corporate")
 """Segments reported by the Monte Carlo."""
 FAN_QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 """Quantiles kept per month for fan charts [-]."""
+FAN_KEYS = ("hashprice_usd_per_ph_day", "network_hashrate_eh_s", "btc_price_usd")
+"""Monthly quantities kept per path for the fan charts [USD/PH/day, EH/s, USD/BTC]."""
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 
 # --------------------------------------------------------------------------- variants
@@ -98,6 +104,20 @@ def ai_share_variant(scenario: Scenario, share: float) -> Scenario:
 
 
 @dataclass
+class VariantChunk:
+    """One company variant's results on one chunk of paths."""
+
+    npv_usd: FloatArray
+    """Enterprise value per path ``(paths,)`` [USD]."""
+    ebitda_usd_by_year: FloatArray
+    """EBITDA per path and year of 12 months ``(paths, years)`` [USD]."""
+    segment_ebitda_usd: dict[str, FloatArray]
+    """Mean annual EBITDA per path of each segment ``(paths,)`` [USD/yr]."""
+    segment_revenue_usd: dict[str, FloatArray]
+    """Revenue of each segment summed over the chunk's paths, per month ``(months,)`` [USD]."""
+
+
+@dataclass
 class VariantPaths:
     """Per-path results of one company variant, concatenated over chunks."""
 
@@ -105,6 +125,16 @@ class VariantPaths:
     ebitda_usd_by_year: list[FloatArray] = field(default_factory=list)
     segment_ebitda_usd: dict[str, list[FloatArray]] = field(default_factory=dict)
     segment_revenue_usd_monthly_sum: dict[str, FloatArray] = field(default_factory=dict)
+
+    def add(self, chunk: VariantChunk) -> None:
+        """Append the next chunk's paths (chunks must come in path order)."""
+        self.npv_usd.append(chunk.npv_usd)
+        self.ebitda_usd_by_year.append(chunk.ebitda_usd_by_year)
+        for seg, values in chunk.segment_ebitda_usd.items():
+            self.segment_ebitda_usd.setdefault(seg, []).append(values)
+        for seg, revenue in chunk.segment_revenue_usd.items():
+            prev = self.segment_revenue_usd_monthly_sum.get(seg)
+            self.segment_revenue_usd_monthly_sum[seg] = revenue if prev is None else prev + revenue
 
     def arrays(self) -> dict[str, FloatArray]:
         """Concatenated per-path arrays."""
@@ -127,27 +157,32 @@ def _yearly_sum(monthly: FloatArray, months: int) -> FloatArray:
     return np.asarray(padded.reshape(monthly.shape[0], years, 12).sum(axis=-1))
 
 
-def _evaluate(
-    scenario: Scenario, tl: engine.Timeline, market: engine.MarketArrays, acc: VariantPaths
-) -> None:
-    projects = engine.project_flows(scenario, tl, market)
-    flows = engine.consolidate(scenario, projects, market, full=False)
+def evaluate_chunk(
+    scenario: Scenario, tl: engine.Timeline, market: engine.MarketArrays
+) -> VariantChunk:
+    """Cash flows of one company variant on one chunk of market paths, reduced.
+
+    Mining is :func:`engine.mining_totals` (all sites in one compiled pass), the other
+    projects :func:`engine.conversion_projects`; EBITDA and free cash flow are
+    :func:`engine.consolidate`'s (:func:`engine.company_ebitda_fcf`).
+    """
+    mining = engine.mining_totals(scenario, tl, market)
+    others = engine.conversion_projects(scenario, tl, market)
+    ebitda, fcf = engine.company_ebitda_fcf(scenario, mining, others)
     c = scenario.company
     npv = finance.dcf(
-        flows["free_cash_flow_usd"], c.wacc_frac_per_year, "gordon", c.terminal_growth_frac_per_year
+        fcf, c.wacc_frac_per_year, "gordon", c.terminal_growth_frac_per_year
     ).enterprise_value_usd
-    acc.npv_usd.append(np.asarray(npv))
-    acc.ebitda_usd_by_year.append(_yearly_sum(flows["ebitda_usd"], tl.n))
     years = -(-tl.n // 12)
-    for seg in SEGMENTS:
-        parts = [p for p in projects if p.segment == seg]
-        # mean over years of the yearly sums (the last year padded with zeros, as in
-        # _yearly_sum) = the total over all months / years
-        ebitda_total = _path_total([p.ebitda_usd for p in parts], market.shape[0])
-        acc.segment_ebitda_usd.setdefault(seg, []).append(ebitda_total / years)
-        revenue = _month_total([p.flows["revenue_usd"] for p in parts], market.shape)
-        prev = acc.segment_revenue_usd_monthly_sum.get(seg, np.zeros(tl.n))
-        acc.segment_revenue_usd_monthly_sum[seg] = prev + revenue
+    # mean over years of the yearly sums (the last year padded with zeros, as in
+    # _yearly_sum) = the total over all months / years
+    seg_ebitda = {"mining": mining.ebitda_usd.sum(axis=1) / years}
+    seg_revenue = {"mining": mining.revenue_usd.sum(axis=0)}
+    for seg in SEGMENTS[1:]:
+        parts = [p for p in others if p.segment == seg]
+        seg_ebitda[seg] = _path_total([p.ebitda_usd for p in parts], market.shape[0]) / years
+        seg_revenue[seg] = _month_total([p.flows["revenue_usd"] for p in parts], market.shape)
+    return VariantChunk(np.asarray(npv), _yearly_sum(ebitda, tl.n), seg_ebitda, seg_revenue)
 
 
 def _path_total(arrays: list[FloatArray], paths: int) -> FloatArray:
@@ -311,7 +346,13 @@ class Simulation:
         chunk_paths: int = 2_000,
         progress: ProgressFn | None = None,
     ) -> SimulationResult:
-        """Simulate ``paths`` paths (rounded up to whole blocks of 1 000) with ``seed``."""
+        """Simulate ``paths`` paths (rounded up to whole blocks of 1 000) with ``seed``.
+
+        Chunks of ``chunk_paths`` paths run on as many threads as the compiled kernels
+        may use (:func:`hashpivot.kernels.thread_count`), each chunk on one thread with
+        serial kernels; results are gathered in path order, so they do not depend on the
+        thread count either.
+        """
         tune_allocator()
         n_blocks = max(-(-paths // BLOCK_PATHS), 1)
         per_chunk = max(chunk_paths // BLOCK_PATHS, 1)
@@ -319,27 +360,31 @@ class Simulation:
         tl = engine.Timeline.from_start(sc.start_date, sc.horizon_months)
         variants = self._variants()
         acc = {name: VariantPaths() for name in variants}
-        fan_parts: dict[str, list[FloatArray]] = {
-            "hashprice_usd_per_ph_day": [],
-            "network_hashrate_eh_s": [],
-            "btc_price_usd": [],
-        }
-        price_mean: list[FloatArray] = []
-        for first in range(0, n_blocks, per_chunk):
-            k = min(per_chunk, n_blocks - first)
+        total = n_blocks * BLOCK_PATHS
+        fans = {k: np.empty((tl.n, total), np.float32) for k in FAN_KEYS}
+        chunks = [(f, min(per_chunk, n_blocks - f)) for f in range(0, n_blocks, per_chunk)]
+
+        def one(chunk: tuple[int, int]) -> tuple[dict[str, VariantChunk], FloatArray]:
+            first, k = chunk
             market, net = self._market_chunk(tl, seed, first, k)
-            for name, variant in variants.items():
-                _evaluate(variant, tl, market, acc[name])
-            fan_parts["btc_price_usd"].append(market.btc_price_usd.astype(np.float32))
-            fan_parts["network_hashrate_eh_s"].append(net.network_hashrate_eh_s.astype(np.float32))
-            hp = market.hashprice_btc_per_ph_day * market.btc_price_usd
-            fan_parts["hashprice_usd_per_ph_day"].append(hp.astype(np.float32))
-            price_mean.append(market.btc_price_usd.mean(axis=1))
+            rows = slice(first * BLOCK_PATHS, (first + k) * BLOCK_PATHS)
+            price = market.btc_price_usd
+            fans["btc_price_usd"][:, rows] = price.T
+            fans["network_hashrate_eh_s"][:, rows] = net.network_hashrate_eh_s.T
+            fans["hashprice_usd_per_ph_day"][:, rows] = (market.hashprice_btc_per_ph_day * price).T
+            parts = {name: evaluate_chunk(v, tl, market) for name, v in variants.items()}
+            return parts, price.mean(axis=1)
+
+        price_mean: list[FloatArray] = []
+        done = 0
+        for (_, k), (parts, mean) in zip(chunks, in_threads(one, chunks), strict=True):
+            for name, part in parts.items():
+                acc[name].add(part)
+            price_mean.append(mean)
+            done += k * BLOCK_PATHS
             if progress is not None:
-                progress(
-                    min((first + k) * BLOCK_PATHS, n_blocks * BLOCK_PATHS), n_blocks * BLOCK_PATHS
-                )
-        return self._result(n_blocks * BLOCK_PATHS, seed, tl, acc, fan_parts, price_mean)
+                progress(done, total)
+        return self._result(total, seed, tl, acc, fans, price_mean)
 
     def _result(
         self,
@@ -347,10 +392,10 @@ class Simulation:
         seed: int,
         tl: engine.Timeline,
         acc: dict[str, VariantPaths],
-        fan_parts: dict[str, list[FloatArray]],
+        fan_paths: dict[str, npt.NDArray[np.float32]],
         price_mean: list[FloatArray],
     ) -> SimulationResult:
-        fans = fan_quantiles(fan_parts)
+        fans = fan_quantiles(fan_paths)
         variants = {name: a.arrays() for name, a in acc.items()}
         mix = {name: a.segment_revenue_usd_monthly_sum for name, a in acc.items()}
         zero = f"ai_share_{0.0:.2f}"
@@ -367,22 +412,62 @@ class Simulation:
         )  # fmt: skip
 
 
-def fan_quantiles(parts: dict[str, list[FloatArray]]) -> dict[str, FloatArray]:
-    """:data:`FAN_QUANTILES` by month of each array (its chunks concatenated over paths).
+def in_threads(fn: Callable[[_T], _R], items: list[_T], threads: int | None = None) -> Iterator[_R]:
+    """``fn`` of each item, in order, computed on ``threads`` threads with serial kernels.
 
-    The arrays are done in parallel threads, as many as numba may use (NumPy's
-    partition releases the GIL): a third of the Monte Carlo's time at 100 000 paths
-    otherwise.
+    ``threads`` defaults to :func:`hashpivot.kernels.thread_count`; with one thread (or one
+    item) the items run here, in turn, and the kernels keep their own threads. At most
+    twice ``threads`` items are in flight, so finished results never pile up; leaving
+    early (an error, an interrupt) cancels those not started.
     """
+    n = kernels.thread_count() if threads is None else threads
+    if n <= 1 or len(items) <= 1:
+        yield from map(fn, items)
+        return
 
-    def one(chunks: list[FloatArray]) -> FloatArray:
-        return np.asarray(np.quantile(np.concatenate(chunks), FAN_QUANTILES, axis=0))
+    def serial(item: _T) -> _R:
+        with kernels.serial_kernels():
+            return fn(item)
 
-    threads = min(len(parts), kernels.thread_count())
-    if threads <= 1:
-        return {k: one(v) for k, v in parts.items()}
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        return dict(zip(parts, pool.map(one, parts.values()), strict=True))
+    pool = ThreadPoolExecutor(max_workers=n)
+    pending: deque[Future[_R]] = deque()
+    try:
+        for item in items:
+            pending.append(pool.submit(serial, item))
+            if len(pending) >= 2 * n:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+FAN_MONTHS_PER_TASK = 16
+"""Months per task when fan quantiles are computed in threads [months]."""
+
+
+def fan_quantiles(fans: dict[str, npt.NDArray[np.float32]]) -> dict[str, FloatArray]:
+    """:data:`FAN_QUANTILES` by month of each ``(months, paths)`` array ``(quantiles, months)``.
+
+    Months are done in blocks in parallel threads, as many as the kernels may use
+    (NumPy's partition releases the GIL): a third of the Monte Carlo's time at 100 000
+    paths otherwise. Each month's paths are contiguous, which partitions faster than
+    a column of a ``(paths, months)`` array.
+    """
+    out = {k: np.empty((len(FAN_QUANTILES), v.shape[0])) for k, v in fans.items()}
+    tasks = [
+        (k, slice(m, m + FAN_MONTHS_PER_TASK))
+        for k, v in fans.items()
+        for m in range(0, v.shape[0], FAN_MONTHS_PER_TASK)
+    ]
+
+    def one(task: tuple[str, slice]) -> None:
+        k, months = task
+        out[k][:, months] = np.quantile(fans[k][months], FAN_QUANTILES, axis=1)
+
+    for _ in in_threads(one, tasks):
+        pass
+    return out
 
 
 def market_paths(
