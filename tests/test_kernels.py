@@ -122,3 +122,36 @@ def test_serial_twins_give_the_parallel_numbers_and_are_chosen_per_thread() -> N
     assert not kernels.kernels_are_serial()
     for a, b in zip(parallel, serial, strict=True):
         assert np.array_equal(a, b)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.integers(1, 6),
+    n=st.integers(1, 3000),
+    kind=st.sampled_from(["lognormal", "ties", "constant", "tail", "negative"]),
+    seed=st.integers(0, 1000),
+)
+def test_row_quantiles_are_numpys(rows: int, n: int, kind: str, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    a = rng.lognormal(0.0, 2.0, (rows, n))
+    if kind == "ties":
+        a = np.round(a)
+    elif kind == "constant":
+        a[:] = 3.5
+    elif kind == "tail":  # one huge value squeezes the rest into the first bins
+        a[:, 0] = 1e30
+    elif kind == "negative":
+        a = -a
+    a = a.astype(np.float32)
+    q = (0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0)
+    expected = np.quantile(a, q, axis=1)
+    for use_numba in (True, False):
+        got = kernels.row_quantiles(a, q, use_numba=use_numba)
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_row_quantiles_of_a_row_with_nan_are_nan() -> None:
+    a = np.array([[1.0, np.nan, 3.0], [1.0, 2.0, 3.0]])
+    got = kernels.row_quantiles(a, (0.5,))
+    assert np.isnan(got[0, 0])
+    assert got[0, 1] == 2.0

@@ -300,3 +300,114 @@ def site_mining(
         c["shutdown"],
     )  # fmt: skip
     return out
+
+
+QUANTILE_BINS = 4096
+"""Bins of the histogram that narrows each row's order statistics down [-]."""
+
+
+def quantile_ranks(
+    n: int, quantiles: tuple[float, ...]
+) -> tuple[npt.NDArray[np.int64], FloatArray]:
+    """Order statistics (0-based ranks) bracketing each quantile of ``n`` values, and weights.
+
+    NumPy's default ("linear") quantile: the virtual index v = q·(n − 1) lies between the
+    ranks ⌊v⌋ and ⌊v⌋ + 1 (capped at n − 1), with weight v − ⌊v⌋ on the upper one
+    (Hyndman and Fan 1996, definition 7).
+    """
+    v = np.asarray(quantiles, dtype=np.float64) * (n - 1)
+    below = np.floor(v).astype(np.int64)
+    above = np.minimum(below + 1, n - 1)
+    return np.stack([below, above], axis=1).astype(np.int64), v - below
+
+
+def row_quantiles_numpy(a: npt.NDArray[Any], quantiles: tuple[float, ...]) -> FloatArray:
+    """``quantiles`` of each row of ``a`` ``(quantiles, rows)``: NumPy's linear method."""
+    return np.asarray(np.quantile(a, quantiles, axis=1), dtype=np.float64)
+
+
+if HAVE_NUMBA:
+
+    @njit(cache=True, inline="always")
+    def _lerp(a: float, b: float, t: float) -> float:  # pragma: no cover - compiled
+        """Linear interpolation a + (b − a)·t, from the nearer end (NumPy's ``_lerp``)."""
+        d = b - a
+        return b - d * (1.0 - t) if t >= 0.5 else a + d * t
+
+    def _row_quantiles_loop(  # pragma: no cover - compiled
+        a: Any, ranks: Any, weights: Any, n_bins: int
+    ) -> Any:
+        n_r = a.shape[0]
+        n_q = ranks.shape[0]
+        out = np.empty((n_q, n_r))
+        for r in prange(n_r):
+            row = a[r]
+            lo = np.inf
+            hi = -np.inf
+            nan = False
+            for v in row:
+                if v != v:
+                    nan = True
+                lo = min(lo, float(v))
+                hi = max(hi, float(v))
+            if nan or lo == hi:
+                for q in range(n_q):
+                    out[q, r] = np.nan if nan else lo
+                continue
+            # bin of a value: monotone in the value, so rank k lies in the bin where
+            # the cumulative count passes k
+            scale = n_bins / (hi - lo)
+            counts = np.zeros(n_bins, np.int64)
+            for v in row:
+                counts[min(int((float(v) - lo) * scale), n_bins - 1)] += 1
+            first = np.empty(n_bins + 1, np.int64)  # rank of each bin's first value
+            first[0] = 0
+            for b in range(n_bins):
+                first[b + 1] = first[b] + counts[b]
+            # the bins holding a wanted rank get a slot in a buffer of their values
+            offset = np.full(n_bins, -1, np.int64)
+            size = 0
+            bin_of = np.empty(ranks.shape, np.int64)
+            for q in range(n_q):
+                for i in range(2):
+                    b = np.searchsorted(first, ranks[q, i], side="right") - 1
+                    bin_of[q, i] = b
+                    if offset[b] < 0:
+                        offset[b] = size
+                        size += counts[b]
+            buf = np.empty(size, a.dtype)  # b − a below rounds to the input's type
+            fill = offset.copy()
+            for v in row:
+                b = min(int((float(v) - lo) * scale), n_bins - 1)
+                if offset[b] >= 0:
+                    buf[fill[b]] = v
+                    fill[b] += 1
+            for b in range(n_bins):
+                if offset[b] >= 0:
+                    buf[offset[b] : offset[b] + counts[b]].sort()
+            for q in range(n_q):
+                x = np.empty(2, a.dtype)
+                for i in range(2):
+                    b = bin_of[q, i]
+                    x[i] = buf[offset[b] + ranks[q, i] - first[b]]
+                out[q, r] = _lerp(x[0], x[1], weights[q])
+        return out
+
+    _row_quantiles_numba = twin_kernel(_row_quantiles_loop, cache=True)
+
+
+def row_quantiles(
+    a: npt.NDArray[Any], quantiles: tuple[float, ...], use_numba: bool = True
+) -> FloatArray:
+    """``quantiles`` of each row of ``a`` ``(quantiles, rows)``, as :func:`row_quantiles_numpy`.
+
+    The kernel finds each row's order statistics exactly with a histogram (one pass for
+    the range, one to count, one to keep only the values of the few bins that hold a
+    wanted rank, then a sort of those), instead of partitioning the whole row: about
+    three times faster, the same numbers to the last bit of the linear interpolation.
+    """
+    if not (use_numba and HAVE_NUMBA) or a.ndim != 2 or a.shape[1] == 0:
+        return row_quantiles_numpy(a, quantiles)
+    ranks, weights = quantile_ranks(a.shape[1], quantiles)
+    out: FloatArray = _row_quantiles_numba(np.ascontiguousarray(a), ranks, weights, QUANTILE_BINS)
+    return out

@@ -36,6 +36,7 @@ References
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,11 +98,18 @@ class Calendar:
         return np.concatenate([[0.0], np.cumsum(days)[:-1]])
 
 
+@functools.lru_cache(maxsize=64)
 def calendar(start_date: dt.date, months: int) -> Calendar:
-    """Months from ``start_date`` (a first of month) and the month index of each day."""
+    """Months from ``start_date`` (a first of month) and the month index of each day.
+
+    Cached (every chunk of a Monte Carlo asks for the same one); its arrays are read-only.
+    """
     month_start = pd.date_range(pd.Timestamp(start_date), periods=months, freq="MS")
     days = np.asarray(month_start.days_in_month, dtype=np.int64)
-    return Calendar(month_start, days, np.repeat(np.arange(months), days))
+    day_month = np.repeat(np.arange(months), days)
+    days.flags.writeable = False
+    day_month.flags.writeable = False
+    return Calendar(month_start, days, day_month)
 
 
 @dataclass(frozen=True)

@@ -442,32 +442,13 @@ def in_threads(fn: Callable[[_T], _R], items: list[_T], threads: int | None = No
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-FAN_MONTHS_PER_TASK = 16
-"""Months per task when fan quantiles are computed in threads [months]."""
-
-
 def fan_quantiles(fans: dict[str, npt.NDArray[np.float32]]) -> dict[str, FloatArray]:
     """:data:`FAN_QUANTILES` by month of each ``(months, paths)`` array ``(quantiles, months)``.
 
-    Months are done in blocks in parallel threads, as many as the kernels may use
-    (NumPy's partition releases the GIL): a third of the Monte Carlo's time at 100 000
-    paths otherwise. Each month's paths are contiguous, which partitions faster than
-    a column of a ``(paths, months)`` array.
+    :func:`hashpivot.kernels.row_quantiles`: NumPy's linear quantiles, found with a
+    histogram instead of a partition of each month's paths, the months in parallel.
     """
-    out = {k: np.empty((len(FAN_QUANTILES), v.shape[0])) for k, v in fans.items()}
-    tasks = [
-        (k, slice(m, m + FAN_MONTHS_PER_TASK))
-        for k, v in fans.items()
-        for m in range(0, v.shape[0], FAN_MONTHS_PER_TASK)
-    ]
-
-    def one(task: tuple[str, slice]) -> None:
-        k, months = task
-        out[k][:, months] = np.quantile(fans[k][months], FAN_QUANTILES, axis=1)
-
-    for _ in in_threads(one, tasks):
-        pass
-    return out
+    return {k: kernels.row_quantiles(v, FAN_QUANTILES) for k, v in fans.items()}
 
 
 def market_paths(
