@@ -210,30 +210,39 @@ if HAVE_NUMBA:
     ) -> Any:  # fmt: skip
         n_p, n_m = hp_btc.shape
         n_s = site_start.shape[0] - 1
-        out_revenue = np.empty((n_p, n_m))
-        out_ebitda = np.empty((n_p, n_m))
+        out_revenue = np.zeros((n_p, n_m))
+        out_ebitda = np.zeros((n_p, n_m))
         for p in prange(n_p):
+            hpu = np.empty(n_m)
+            fac = np.ones(n_m)
+            b = np.empty(n_m)
+            pw = np.empty(n_m)
+            ox = np.empty(n_m)
             for m in range(n_m):
-                hpb = hp_btc[p, m]
-                pr = price[p, m]
-                hpu = hpb * pr
-                revenue = 0.0
-                ebitda = 0.0
-                for s in range(n_s):
-                    fac = factor[p, m, s] if has_factor else 1.0
-                    b = 0.0
-                    pw = 0.0
-                    ox = 0.0
-                    for i in range(site_start[s], site_start[s + 1]):
-                        if shut[i] == 0 or hpu >= k[i, m] * (pp[i, m] * fac + opm[i, m]):
-                            b += bph[i, m]
-                            pw += cost[i, m]
-                            ox += opex[i, m]
-                    site_revenue = b * hpb * pr
-                    revenue += site_revenue
-                    ebitda += site_revenue - pw * fac - ox
-                out_revenue[p, m] = revenue
-                out_ebitda[p, m] = ebitda
+                hpu[m] = hp_btc[p, m] * price[p, m]
+            for s in range(n_s):
+                if has_factor:
+                    for m in range(n_m):
+                        fac[m] = factor[p, m, s]
+                b[:] = 0.0
+                pw[:] = 0.0
+                ox[:] = 0.0
+                for i in range(site_start[s], site_start[s + 1]):
+                    if shut[i] == 0:  # always runs
+                        for m in range(n_m):
+                            b[m] += bph[i, m]
+                            pw[m] += cost[i, m]
+                            ox[m] += opex[i, m]
+                        continue
+                    for m in range(n_m):  # selects, no branches: the months vectorise
+                        run = hpu[m] >= k[i, m] * (pp[i, m] * fac[m] + opm[i, m])
+                        b[m] += bph[i, m] if run else 0.0
+                        pw[m] += cost[i, m] if run else 0.0
+                        ox[m] += opex[i, m] if run else 0.0
+                for m in range(n_m):
+                    site_revenue = b[m] * hp_btc[p, m] * price[p, m]
+                    out_revenue[p, m] += site_revenue
+                    out_ebitda[p, m] += site_revenue - pw[m] * fac[m] - ox[m]
         return out_revenue, out_ebitda
 
     _company_mining_numba = twin_kernel(_company_mining_loop, cache=True)
