@@ -27,10 +27,11 @@ What it does
 4. Sets the shock sizes by grid search so that the in-sample 5-95 % bands cover 90 %
    of the months in each horizon bucket (1-6, 7-18, 19-36 months).
 5. Out of sample: from the state on 2022-01-01, with the parameters fitted on data up
-   to 2021-12-31, on the realised 2022-01 → 2024-12 prices, the share of months whose
-   realised hashrate falls inside the 5-95 % band and the median absolute % error of
-   the median path (with realised fees, and with the constant 0.05 BTC/block the
-   ``network`` command uses by default); plus the same scores from later origins.
+   to 2021-12-31 (``--split-end 2021-12-01``, the default; a later split end tests on
+   a shorter stretch after it), on the realised 2022-01 → 2024-12 prices, the share of
+   months whose realised hashrate falls inside the 5-95 % band and the median absolute
+   % error of the median path (with realised fees, and with the constant 0.05 BTC/block
+   the ``network`` command uses by default); plus the same scores from later origins.
 6. Repeats 2-4 on the full sample (to 2024-12): those parameters are the defaults of
    :class:`hashpivot.network_spec.NetworkModelSpec`.
 
@@ -74,8 +75,8 @@ DEFAULT_DATA = ROOT.parent / "shared" / "data" / "btc_network_daily.csv"
 ASIC_CSV_NAME = "asic_miner_efficiency_j_per_th.csv"
 FIT_START = dt.date(2018, 1, 1)
 SPLIT_END = dt.date(2021, 12, 1)
-TEST_START = dt.date(2022, 1, 1)
-TEST_MONTHS = 36
+"""Last month of the out-of-sample test's fit window (``--split-end``); the test runs from
+the next month to :data:`FULL_END`."""
 FULL_END = dt.date(2024, 12, 1)
 CBECI_POWER_PRICE_USD_PER_KWH = 0.05
 """CBECI's electricity price, https://ccaf.io/cbnsi/cbeci/methodology [USD/kWh]."""
@@ -482,21 +483,26 @@ def fit_window(
     }
 
 
+def next_month(d: dt.date) -> dt.date:
+    """The first of the month after ``d``'s."""
+    return (pd.Timestamp(d) + pd.DateOffset(months=1)).date().replace(day=1)
+
+
 def out_of_sample(
     spec: NetworkModelSpec, hist: History, args: argparse.Namespace
 ) -> dict[str, Any]:
-    """Scores of the 2022-01 forecast (and later origins) with the ≤ 2021 parameters."""
-    end = TEST_START + pd.DateOffset(months=TEST_MONTHS - 1)
-    end_d = end.date()
-    out: dict[str, Any] = {}
+    """Scores of the forecast from the month after the fit window (and later origins)."""
+    start = next_month(args.split_end)
+    n = months_to(start, FULL_END)
+    out: dict[str, Any] = {"test_window": [str(start), str(FULL_END)], "months": n}
     for label, fees in (("realised_fees", None), ("fees_0.05_btc", CLI_FEES_BTC_PER_BLOCK)):
-        frame = band_scores(spec, hist, [TEST_START], end_d, TEST_MONTHS, args.test_paths, fees)
+        frame = band_scores(spec, hist, [start], FULL_END, n, args.test_paths, fees)
         out[label] = {
             "band_coverage_frac": float(frame["inside"].mean()),
             "median_ape_median_path": float(frame["ape"].median()),
             "months": [
                 {
-                    "month": _month(TEST_START, int(r.horizon)),
+                    "month": _month(start, int(r.horizon)),
                     "real": r.real,
                     "p5": r.p5,
                     "p50": r.p50,
@@ -505,9 +511,7 @@ def out_of_sample(
                 for r in frame.itertuples()
             ],
         }
-    rolling = band_scores(
-        spec, hist, origins(TEST_START, end_d, 6, 6), end_d, TEST_MONTHS, args.noise_paths
-    )
+    rolling = band_scores(spec, hist, origins(start, FULL_END, 6, 6), FULL_END, n, args.noise_paths)
     out["rolling_origins_every_6_months"] = {
         "band_coverage_frac": float(rolling["inside"].mean()),
         "median_ape_median_path": float(rolling["ape"].median()),
@@ -541,6 +545,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--keep-ban", action="store_true", help="fit the 2021 ban months too")
     p.add_argument("--split-only", action="store_true", help="skip the full-sample fit")
+    p.add_argument(
+        "--split-end",
+        type=dt.date.fromisoformat,
+        default=SPLIT_END,
+        help="last month of the out-of-sample fit window (first of month); the test runs "
+        "from the next month to 2024-12",
+    )
     return p.parse_args(argv)
 
 
@@ -548,14 +559,17 @@ def main(argv: list[str] | None = None) -> int:
     """Run both fits and the out-of-sample test; print a report or JSON."""
     args = parse_args(argv)
     hist = load_history(args.data)
-    split = fit_window(hist, args.data, args.fit_start, SPLIT_END, args)
+    if not args.fit_start < args.split_end < FULL_END:
+        msg = f"--split-end {args.split_end}: must fall after --fit-start and before {FULL_END}"
+        raise SystemExit(msg)
+    split = fit_window(hist, args.data, args.fit_start, args.split_end, args)
     oos = out_of_sample(split["spec"], hist, args)
     full = split if args.split_only else fit_window(hist, args.data, args.fit_start, FULL_END, args)
     report = {
         "data": str(args.data),
         "run_date": str(dt.date.today()),
-        "fit_to_2021": {**split, "spec": _spec_fields(split["spec"])},
-        "out_of_sample_2022_2024": oos,
+        "fit_to_split": {**split, "spec": _spec_fields(split["spec"])},
+        "out_of_sample": oos,
         "full_sample": {**full, "spec": _spec_fields(full["spec"])},
     }
     if args.json:
@@ -566,7 +580,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _print_report(r: dict[str, Any]) -> None:
-    for key in ("fit_to_2021", "full_sample"):
+    for key in ("fit_to_split", "full_sample"):
         w = r[key]
         print(
             f"== {key}: window {w['window'][0]} → {w['window'][1]}, {w['origins']} origins,"
@@ -579,11 +593,12 @@ def _print_report(r: dict[str, Any]) -> None:
         print("   shocks:", json.dumps(noise))
         fixed = {k: v for k, v in w["fixed"].items() if k != "releases"}
         print("   fixed:", json.dumps(fixed, default=str))
-    o = r["out_of_sample_2022_2024"]
+    o = r["out_of_sample"]
     for label in ("realised_fees", "fees_0.05_btc"):
         s = o[label]
         print(
-            f"== out of sample from 2022-01-01, 36 months ({label}): band coverage "
+            f"== out of sample from {o['test_window'][0]}, {o['months']} months ({label}): "
+            f"band coverage "
             f"{s['band_coverage_frac']:.3f}, median APE of median path "
             f"{s['median_ape_median_path']:.3f}"
         )
