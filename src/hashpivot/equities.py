@@ -43,8 +43,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import statsmodels.api as sm
-from statsmodels.regression.rolling import RollingOLS
 
 from hashpivot.equity_data import BTC, InsufficientHistoryError, require_columns
 from hashpivot.errors import HashpivotError
@@ -209,6 +207,8 @@ def fit_factor_betas(
     ai_orth, gamma = orthogonalise(data["ai"].to_numpy(), data[others].to_numpy())
     x = np.column_stack([np.ones(n), data[others].to_numpy(), ai_orth])
     lags = newey_west_maxlags(n) if maxlags is None else maxlags
+    import statsmodels.api as sm  # 1.4 s to import: only when a regression runs
+
     res = sm.OLS(data["y"].to_numpy(), x).fit(
         cov_type="HAC", cov_kwds={"maxlags": lags, "use_correction": False}
     )
@@ -354,6 +354,9 @@ def rolling_factor_betas(
         msg = f"{len(data)} joint daily returns, the rolling window needs {window_days}"
         raise InsufficientHistoryError(msg)
     others = ["btc"] + (["mkt"] if market_ret is not None else [])
+    import statsmodels.api as sm  # 1.4 s to import: only when a regression runs
+    from statsmodels.regression.rolling import RollingOLS
+
     z = sm.add_constant(data[others], has_constant="add")
     full = RollingOLS(data["y"], pd.concat([z, data["ai"]], axis=1), window=window_days).fit()
     aux = RollingOLS(data["ai"], z, window=window_days).fit(params_only=True)

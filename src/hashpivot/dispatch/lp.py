@@ -33,16 +33,18 @@ References
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
-from scipy.optimize import linprog
 
 from hashpivot.dispatch.core import SiteParams
 from hashpivot.dispatch.kernel import ChunkInputs, segment_margin
 from hashpivot.dispatch.spec import OperatingLimitsSpec
 from hashpivot.errors import HashpivotError
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -104,6 +106,8 @@ def min_load_bound(
 
 def _load_matrix(mw: FloatArray, n_hours: int) -> sp.csr_matrix:
     """``(hours, segments·hours)`` matrix mapping x to the load ``L[t]``."""
+    import scipy.sparse as sp  # imported when an LP is built: keeps the CLI's start fast
+
     n_seg = mw.shape[0]
     rows = np.tile(np.arange(n_hours), n_seg)
     cols = np.arange(n_seg * n_hours)
@@ -115,6 +119,9 @@ def solve_site_lp(
     site: SiteParams, ci: ChunkInputs, limits: OperatingLimitsSpec, label: str = ""
 ) -> LPSolution:
     """Solve the dispatch LP of one site on one price path (``ci`` holds one path)."""
+    import scipy.sparse as sp
+    from scipy.optimize import linprog
+
     coef, upper = objective_coefficients(site, ci)
     n_seg, n_hours = coef.shape
     mw = np.array([s.power_mw for s in site.segments])
