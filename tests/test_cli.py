@@ -1,4 +1,6 @@
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -229,3 +231,13 @@ def test_value_unknown_company_exit_2() -> None:
     res = invoke("value", "NOPE")
     assert res.exit_code == 2
     assert "unknown company" in res.output
+
+
+def test_the_cli_imports_no_heavy_module_it_does_not_need() -> None:
+    # statsmodels (about 1.4 s) and scipy.optimize load when a regression or an LP runs
+    code = (
+        "import sys, hashpivot.cli; "
+        "print(sorted(m for m in ('statsmodels', 'scipy.optimize') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
