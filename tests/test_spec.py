@@ -10,6 +10,7 @@ from hashpivot.spec import (
     load_scenario,
     parse_scenario,
     scenario_to_yaml,
+    shown_value,
 )
 
 
@@ -210,3 +211,16 @@ def test_probability_outside_unit_interval() -> None:
         _conv(d)["lease"]["tenant_default_prob_per_year"] = 1.5
 
     assert "tenant_default_prob_per_year" in _problems(_edited(edit))
+
+
+def test_error_messages_show_dates_as_written_and_cut_long_values() -> None:
+    text = default_scenario_text().replace("start_date: 2025-01-01", "start_date: 2025-01-15")
+    with pytest.raises(SpecError) as err:
+        parse_scenario(text)
+    assert "start_date (line 12): '2025-01-15' — must be the first day" in str(err.value)
+    assert "datetime.date" not in str(err.value)
+    long = shown_value(list(range(8760)))
+    assert long.endswith("… (8760 items)")
+    assert len(long) < 100
+    assert shown_value("x" * 500).endswith("… (502 characters)")
+    assert shown_value([1, 2]) == "[1, 2]"

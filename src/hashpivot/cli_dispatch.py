@@ -27,7 +27,7 @@ from hashpivot.dispatch import (
     sites_from_scenario,
 )
 from hashpivot.errors import SpecError
-from hashpivot.spec import Scenario, default_scenario, load_scenario
+from hashpivot.spec import Scenario, default_scenario, load_scenario, shown_value
 
 DEFAULT_EFFICIENCY_J_PER_TH = 20.0
 """One-tier site without a scenario: 20 J/TH, the worked example of methods.md §6 [J/TH]."""
@@ -87,7 +87,7 @@ def _validation_problems(exc: ValidationError, prefix: str) -> list[str]:
     for err in exc.errors():
         where = ".".join(str(p) for p in err["loc"]) or "(site)"
         msg = str(err["msg"]).removeprefix("Value error, ")
-        out.append(f"{prefix}{where}: {err.get('input')!r} — {msg}")
+        out.append(f"{prefix}{where}: {shown_value(err.get('input'))} — {msg}")
     return out
 
 

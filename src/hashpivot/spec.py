@@ -636,6 +636,25 @@ def _rule_text(err: Any, model: type[BaseModel]) -> str:
     return msg
 
 
+MAX_SHOWN_CHARS = 80
+"""Longest value an error message repeats; longer ones are cut, with their length [chars]."""
+
+
+def shown_value(value: Any) -> str:
+    """A value as an error message repeats it.
+
+    Dates as ISO text (as they are written in YAML or JSON); lists and long text cut to
+    :data:`MAX_SHOWN_CHARS`, with how many items or characters they hold.
+    """
+    if isinstance(value, dt.date | dt.datetime):
+        return repr(value.isoformat())
+    text = repr(value)
+    if len(text) <= MAX_SHOWN_CHARS:
+        return text
+    size = f"{len(value)} items" if isinstance(value, list | tuple) else f"{len(text)} characters"
+    return f"{text[: MAX_SHOWN_CHARS - 1]}… ({size})"
+
+
 def _format_errors(
     exc: ValidationError, root: yaml.Node | None, model: type[BaseModel]
 ) -> list[str]:
@@ -645,7 +664,7 @@ def _format_errors(
         where = _loc_to_path(loc)
         line = _yaml_line(root, loc) if root is not None else None
         at = f" (line {line})" if line else ""
-        value = "" if err["type"] == "missing" else f": {err.get('input')!r}"
+        value = "" if err["type"] == "missing" else f": {shown_value(err.get('input'))}"
         if err["type"] in {"model_type", "dict_type"} or isinstance(err.get("input"), dict):
             value = ""
         problems.append(f"{where}{at}{value} — {_rule_text(err, model)}")

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hashpivot.errors import HashpivotError, SpecError, UnknownNameError
+from hashpivot.spec import shown_value
 from hashpivot.store_db import StoreError, UnknownRunError
 
 SOURCE = "request body"
@@ -117,7 +118,7 @@ def _line(loc: Sequence[int | str], err: Mapping[str, Any]) -> str:
         return f"{_path(loc)} — required field is missing"
     if kind == "extra_forbidden":
         return f"{_path(loc)} — unknown field"
-    shown = "" if isinstance(value, dict | list) else f": {value!r}"
+    shown = "" if isinstance(value, dict | list) else f": {shown_value(value)}"
     return f"{_path(loc)}{shown} — {msg}"
 
 
