@@ -8,12 +8,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from hashpivot import cli_common
 from hashpivot.cli import app
 from hashpivot.cli_runs import Format, Kind
-from hashpivot.spec import default_scenario
+from hashpivot.spec import default_scenario, default_scenario_text
 from hashpivot.store import EXPORT_FORMATS, RUN_KINDS, RunStore
 
 runner = CliRunner()
@@ -172,3 +173,18 @@ def test_store_option_beats_the_env_var(runs: tuple[str, str, str], tmp_path: Pa
     assert res.exit_code == 2
     via_env = invoke("runs", "list", "--json", env_store=other)
     assert [r["run_id"] for r in json.loads(via_env.stdout)["runs"]] == [only]
+
+
+def test_saved_value_runs_keep_what_was_valued(tmp_path: Path) -> None:
+    scenario = tmp_path / "sc.yaml"
+    scenario.write_text("# my edits\n" + default_scenario_text(), encoding="utf-8")
+    run_id = as_json("value", str(scenario), "--save")["run_id"]
+    res = invoke("runs", "show", run_id, "--scenario")
+    assert res.exit_code == 0, res.output
+    assert res.stdout.startswith("# my edits")  # the file, verbatim
+    ticker = as_json("catalog", "companies")["companies"][0]["ticker"]
+    run_id = as_json("value", ticker, "--save")["run_id"]
+    saved = yaml.safe_load(invoke("runs", "show", run_id, "--scenario").stdout)
+    assert saved["ticker"] == ticker
+    assert saved["company"]["ticker"] == ticker
+    assert saved["scenario"]["sites"]

@@ -13,7 +13,7 @@ from hashpivot import ai
 from hashpivot.cli_common import JsonOpt, console, emit_json, errors_exit_2, fmt, table
 from hashpivot.cli_runs import SaveOpt, StoreOpt, saved_note
 from hashpivot.errors import HashpivotError
-from hashpivot.spec import default_scenario, load_scenario
+from hashpivot.spec import default_scenario, default_scenario_text, load_scenario
 from hashpivot.store import RunStore, record
 from hashpivot.unit_economics import unit_economics
 
@@ -130,6 +130,28 @@ def _value_target(target: str | None) -> dict[str, Any]:
     return value_listed_company(load_company(target), default_scenario()).to_dict()
 
 
+def _valued_spec(target: str | None) -> str | dict[str, Any]:
+    """What a saved ``value`` run records as its scenario: the inputs that were valued.
+
+    The YAML text of the scenario or company file (verbatim), the packaged default
+    scenario's, or for a catalogue ticker the company's sourced facts and the scenario
+    it is valued against.
+    """
+    from hashpivot.companies import load_company
+
+    if target is None:
+        return default_scenario_text()
+    path = Path(target)
+    if path.is_file():
+        return path.read_text(encoding="utf-8")
+    return {
+        "name": f"{target} (catalogue company)",
+        "ticker": target,
+        "company": load_company(target).model_dump(mode="json"),
+        "scenario": yaml.safe_load(default_scenario_text()),
+    }
+
+
 def _print_value(out: dict[str, Any]) -> None:
     tab = Table(title=f"Value of {out['subject']}", title_justify="left", show_header=False)
     for key in ("enterprise_value_usd", "equity_value_usd", "equity_value_usd_per_share",
@@ -169,8 +191,8 @@ def value(
     """
     with errors_exit_2():
         runs = RunStore(store) if save else None
-        out, run_id = record("value", {"target": target or "default scenario"}, None,
-                             lambda: _value_target(target), store=runs)  # fmt: skip
+        spec = _valued_spec(target) if runs is not None else {}
+        out, run_id = record("value", spec, None, lambda: _value_target(target), store=runs)
         if as_json:
             emit_json(out | ({"run_id": run_id} if run_id else {}))
             return
