@@ -313,6 +313,8 @@ def site_mining(
 
 QUANTILE_BINS = 4096
 """Bins of the histogram that narrows each row's order statistics down [-]."""
+QUANTILE_SAMPLE = 2048
+"""Values of a row sampled to place the histogram's bins [-]."""
 
 
 def quantile_ranks(
@@ -343,38 +345,51 @@ if HAVE_NUMBA:
         d = b - a
         return b - d * (1.0 - t) if t >= 0.5 else a + d * t
 
+    @njit(cache=True, inline="always")
+    def _bin(v: float, lo: float, hi: float, scale: float, n_bins: int) -> int:  # pragma: no cover
+        """Bin of ``v``: 0 below ``lo``, ``n_bins + 1`` above ``hi``, else 1 .. ``n_bins``.
+
+        Monotone in ``v``, so the values of rank k lie in the bin where the cumulative
+        count passes k.
+        """
+        if v < lo:
+            return 0
+        if v > hi:
+            return n_bins + 1
+        return 1 + min(int((v - lo) * scale), n_bins - 1)
+
     def _row_quantiles_loop(  # pragma: no cover - compiled
         a: Any, ranks: Any, weights: Any, n_bins: int
     ) -> Any:
-        n_r = a.shape[0]
+        n_r, n = a.shape
         n_q = ranks.shape[0]
         out = np.empty((n_q, n_r))
+        step = max(n // QUANTILE_SAMPLE, 1)
         for r in prange(n_r):
             row = a[r]
-            lo = np.inf
-            hi = -np.inf
+            # the bins span the middle 98 % of an evenly spaced sample of the row, so
+            # heavy tails do not crowd the bulk of the values into a few bins
+            sample = row[::step].astype(np.float64)
+            sample.sort()
+            cut = sample.size // 100
+            lo, hi = sample[cut], sample[sample.size - 1 - cut]
+            scale = n_bins / (hi - lo) if hi > lo else 0.0
+            counts = np.zeros(n_bins + 2, np.int64)
             nan = False
             for v in row:
                 if v != v:
                     nan = True
-                lo = min(lo, float(v))
-                hi = max(hi, float(v))
-            if nan or lo == hi:
-                for q in range(n_q):
-                    out[q, r] = np.nan if nan else lo
+                    break
+                counts[_bin(float(v), lo, hi, scale, n_bins)] += 1
+            if nan:
+                out[:, r] = np.nan
                 continue
-            # bin of a value: monotone in the value, so rank k lies in the bin where
-            # the cumulative count passes k
-            scale = n_bins / (hi - lo)
-            counts = np.zeros(n_bins, np.int64)
-            for v in row:
-                counts[min(int((float(v) - lo) * scale), n_bins - 1)] += 1
-            first = np.empty(n_bins + 1, np.int64)  # rank of each bin's first value
+            first = np.empty(n_bins + 3, np.int64)  # rank of each bin's first value
             first[0] = 0
-            for b in range(n_bins):
+            for b in range(n_bins + 2):
                 first[b + 1] = first[b] + counts[b]
             # the bins holding a wanted rank get a slot in a buffer of their values
-            offset = np.full(n_bins, -1, np.int64)
+            offset = np.full(n_bins + 2, -1, np.int64)
             size = 0
             bin_of = np.empty(ranks.shape, np.int64)
             for q in range(n_q):
@@ -387,11 +402,11 @@ if HAVE_NUMBA:
             buf = np.empty(size, a.dtype)  # b − a below rounds to the input's type
             fill = offset.copy()
             for v in row:
-                b = min(int((float(v) - lo) * scale), n_bins - 1)
+                b = _bin(float(v), lo, hi, scale, n_bins)
                 if offset[b] >= 0:
                     buf[fill[b]] = v
                     fill[b] += 1
-            for b in range(n_bins):
+            for b in range(n_bins + 2):
                 if offset[b] >= 0:
                     buf[offset[b] : offset[b] + counts[b]].sort()
             for q in range(n_q):
@@ -410,10 +425,11 @@ def row_quantiles(
 ) -> FloatArray:
     """``quantiles`` of each row of ``a`` ``(quantiles, rows)``, as :func:`row_quantiles_numpy`.
 
-    The kernel finds each row's order statistics exactly with a histogram (one pass for
-    the range, one to count, one to keep only the values of the few bins that hold a
-    wanted rank, then a sort of those), instead of partitioning the whole row: about
-    three times faster, the same numbers to the last bit of the linear interpolation.
+    The kernel finds each row's order statistics exactly with a histogram (bins placed
+    on a sorted sample of the row, one pass to count, one to keep only the values of the
+    few bins that hold a wanted rank, then a sort of those), instead of partitioning the
+    whole row: several times faster, the same numbers to the last bit of NumPy's linear
+    interpolation.
     """
     if not (use_numba and HAVE_NUMBA) or a.ndim != 2 or a.shape[1] == 0:
         return row_quantiles_numpy(a, quantiles)
