@@ -56,6 +56,12 @@ _LAST_EPOCH = bitcoin.LAST_SUBSIDY_EPOCH + 1
 _MIN_ABS_G = 1e-12  # as network_chain._MIN_ABS_GROWTH_PER_DAY
 _MAX_PASSES = 64  # as network_chain.MAX_RETARGETS_PER_MONTH
 _HP_USD_FACTOR = bitcoin.SECONDS_PER_DAY * 1e15 / bitcoin.HASHES_PER_DIFFICULTY
+_G, _RATE, _TAU, _A0, _A1, _A2, _A3 = range(7)
+"""Rows of a lane's month scratch: growth rate [1/day], block rate [blocks/day], days
+into the month, and the four month sums of :func:`_advance`."""
+_SCRATCH = 7
+LANES = 64
+"""Paths the kernels step through each part of a month together [paths]."""
 
 
 if HAVE_NUMBA:
@@ -100,53 +106,6 @@ if HAVE_NUMBA:
         return el, eb, sub, nh, a0, a1, a2, a3
 
     @njit(cache=True, error_model="numpy", inline="always")
-    def _chain_month(  # pragma: no cover - compiled
-        h0: float, h1: float, days: float, clock: float,
-        height: float, kd: float, el: float, eb: float, sub: float, nh: float,
-        halving_first: float, halving_day: Any, p: int, subsidy: Any,
-    ) -> tuple[float, ...]:  # fmt: skip
-        """One month of one path (:meth:`MonthlyChain.step`).
-
-        Returns the state at the month's end (height, K/D, epoch days and blocks,
-        subsidy, next halving), then ∫K/D dt, ∫subsidy·K/D dt, BTC issued, blocks found
-        and the mean hashrate [H/s].
-        """
-        log_ratio = math.log(h1 / h0)
-        g = log_ratio * (1.0 / days)
-        if abs(g) < _MIN_ABS_G:
-            g = _MIN_ABS_G
-        a0 = a1 = a2 = a3 = 0.0
-        tau = 0.0
-        rate = h0 * kd
-        for _ in range(_MAX_PASSES):
-            to_boundary = _RETARGET - eb
-            y = g * to_boundary / rate
-            x_b = math.log1p(max(y, -1.0 + 1e-15)) / g
-            if not x_b <= days - tau:
-                break
-            el, eb, sub, nh, a0, a1, a2, a3 = _advance(
-                x_b, to_boundary, rate, g, tau, clock, height, kd, el, eb, sub, nh,
-                a0, a1, a2, a3, halving_first, halving_day, p, subsidy,
-            )  # fmt: skip
-            tau += x_b
-            ratio = min(max(el * _DAYS_TO_TARGET_RATIO, _CLAMP_LO), _CLAMP_HI)
-            el = 0.0
-            eb = 0.0
-            kd *= ratio
-            rate *= (1.0 + y) * ratio
-        x = days - tau
-        rate_end = kd * h1
-        gx = g * x
-        mined = rate * x * (1.0 + 0.5 * gx) if abs(gx) < 1e-5 else (rate_end - rate) / g
-        el, eb, sub, nh, a0, a1, a2, a3 = _advance(
-            x, mined, rate, g, tau, clock, height, kd, el, eb, sub, nh,
-            a0, a1, a2, a3, halving_first, halving_day, p, subsidy,
-        )  # fmt: skip
-        height += a3
-        mean_h = 0.5 * (h0 + h1) if abs(log_ratio) < 1e-9 else (h1 - h0) / log_ratio
-        return height, kd, el, eb, sub, nh, a0, a1, a2, a3, mean_h
-
-    @njit(cache=True, error_model="numpy", inline="always")
     def _record(  # pragma: no cover - compiled
         out: Any, p: int, t: int, height: float, kd: float, fee: float, days: float,
         inv_d: float, sub_d: float, issued: float, blocks: float, mean_h: float,
@@ -159,6 +118,77 @@ if HAVE_NUMBA:
         out[4, p, t] = issued
         out[5, p, t] = (sub_d + fee * inv_d) * (1e15 / days)
 
+    @njit(cache=True, error_model="numpy")
+    def _lane_month(  # pragma: no cover - compiled
+        st: Any, h0: Any, h1: Any, log_ratio: Any, w: Any, active: Any, days: float,
+        clock: float, halving_first: float, halving_day: Any, p0: int, subsidy: Any,
+        out: Any, t: int, fees: Any,
+    ) -> None:  # fmt: skip
+        """Month ``t`` of a lane of paths ``p0, p0 + 1, ...`` (:meth:`MonthlyChain.step`).
+
+        ``st`` ``(6, n)`` holds the lane's chain state (:data:`_H` ...), updated in place;
+        ``h0``, ``h1`` the month's start and end hashrates [H/s], ``log_ratio`` ln(h1/h0);
+        ``w`` ``(7, n)`` and ``active`` ``(n,)`` are scratch. The month runs in pieces
+        between retargets; each pass finds, for every path of the lane still crossing an
+        epoch boundary, the time of the crossing (a logarithm and two divisions that
+        depend on each other) before the next pass starts, so the processor works on
+        several paths' chains at once. Each path's arithmetic is the same as alone.
+        """
+        n = st.shape[1]
+        for j in range(n):
+            g = log_ratio[j] * (1.0 / days)
+            if abs(g) < _MIN_ABS_G:
+                g = _MIN_ABS_G
+            w[_G, j] = g
+            w[_RATE, j] = h0[j] * st[_KD, j]
+            w[_TAU, j] = 0.0
+            for k in range(_A0, _A3 + 1):
+                w[k, j] = 0.0
+            active[j] = True
+        for _ in range(_MAX_PASSES):
+            crossing = False
+            for j in range(n):
+                if not active[j]:
+                    continue
+                g, rate, tau = w[_G, j], w[_RATE, j], w[_TAU, j]
+                to_boundary = _RETARGET - st[_EB, j]
+                y = g * to_boundary / rate
+                x_b = math.log1p(max(y, -1.0 + 1e-15)) / g
+                if not x_b <= days - tau:
+                    active[j] = False
+                    continue
+                kd = st[_KD, j]
+                el, _, sub, nh, a0, a1, a2, a3 = _advance(
+                    x_b, to_boundary, rate, g, tau, clock, st[_H, j], kd, st[_EL, j],
+                    st[_EB, j], st[_SUB, j], st[_NH, j], w[_A0, j], w[_A1, j], w[_A2, j],
+                    w[_A3, j], halving_first, halving_day, p0 + j, subsidy,
+                )  # fmt: skip
+                ratio = min(max(el * _DAYS_TO_TARGET_RATIO, _CLAMP_LO), _CLAMP_HI)
+                st[_EL, j], st[_EB, j], st[_SUB, j], st[_NH, j] = 0.0, 0.0, sub, nh
+                st[_KD, j] = kd * ratio
+                w[_TAU, j] = tau + x_b
+                w[_RATE, j] = rate * ((1.0 + y) * ratio)
+                w[_A0, j], w[_A1, j], w[_A2, j], w[_A3, j] = a0, a1, a2, a3
+                crossing = True
+            if not crossing:
+                break
+        for j in range(n):  # the rest of the month, at the last difficulty
+            g, rate, tau, kd = w[_G, j], w[_RATE, j], w[_TAU, j], st[_KD, j]
+            x = days - tau
+            rate_end = kd * h1[j]
+            gx = g * x
+            mined = rate * x * (1.0 + 0.5 * gx) if abs(gx) < 1e-5 else (rate_end - rate) / g
+            el, eb, sub, nh, a0, a1, a2, a3 = _advance(
+                x, mined, rate, g, tau, clock, st[_H, j], kd, st[_EL, j], st[_EB, j],
+                st[_SUB, j], st[_NH, j], w[_A0, j], w[_A1, j], w[_A2, j], w[_A3, j],
+                halving_first, halving_day, p0 + j, subsidy,
+            )  # fmt: skip
+            height = st[_H, j] + a3
+            st[_H, j], st[_EL, j], st[_EB, j], st[_SUB, j], st[_NH, j] = height, el, eb, sub, nh
+            lr = log_ratio[j]
+            mean_h = 0.5 * (h0[j] + h1[j]) if abs(lr) < 1e-9 else (h1[j] - h0[j]) / lr
+            _record(out, p0 + j, t, height, kd, fees[p0 + j, t], days, a0, a1, a2, a3, mean_h)
+
     def _chain_loop(  # pragma: no cover - compiled
         h_start: Any, h_end: Any, fees: Any, days: Any, month_start_day: Any, st0: Any,
         halving_first: float, n_halvings: int, subsidy: Any,
@@ -166,20 +196,24 @@ if HAVE_NUMBA:
         n_p, n_m = h_end.shape
         out = np.empty((6, n_p, n_m))
         halving_day = np.full((n_p, n_halvings), np.nan)
-        for p in prange(n_p):
-            height, kd, el, eb, sub, nh = (
-                st0[_H, p], st0[_KD, p], st0[_EL, p], st0[_EB, p], st0[_SUB, p], st0[_NH, p]
-            )  # fmt: skip
-            h_prev = h_start[p]
+        for lane in prange((n_p + LANES - 1) // LANES):
+            p0 = lane * LANES
+            n = min(LANES, n_p - p0)
+            st = st0[:, p0 : p0 + n].copy()
+            h0 = h_start[p0 : p0 + n].copy()
+            h1 = np.empty(n)
+            log_ratio = np.empty(n)
+            w = np.empty((_SCRATCH, n))
+            active = np.empty(n, np.bool_)
             for t in range(n_m):
-                h1 = h_end[p, t]
-                height, kd, el, eb, sub, nh, inv_d, sub_d, issued, blocks, mean_h = _chain_month(
-                    h_prev, h1, days[t], month_start_day[t], height, kd, el, eb, sub, nh,
-                    halving_first, halving_day, p, subsidy,
+                for j in range(n):
+                    h1[j] = h_end[p0 + j, t]
+                    log_ratio[j] = math.log(h1[j] / h0[j])
+                _lane_month(
+                    st, h0, h1, log_ratio, w, active, days[t], month_start_day[t],
+                    halving_first, halving_day, p0, subsidy, out, t, fees,
                 )  # fmt: skip
-                _record(out, p, t, height, kd, fees[p, t], days[t], inv_d, sub_d, issued,
-                        blocks, mean_h)  # fmt: skip
-                h_prev = h1
+                h0[:] = h1
         return out, halving_day
 
     def _supply_loop(  # pragma: no cover - compiled
@@ -188,6 +222,13 @@ if HAVE_NUMBA:
         mlp0: Any, shock0: Any, st0: Any, h0_h_s: float, params: Any,
         halving_first: float, n_halvings: int, subsidy: Any,
     ) -> tuple[Any, Any]:  # fmt: skip
+        """The supply-curve month loop (:func:`network_supply._run_months`), by lanes.
+
+        Each step of a month runs over a lane of :data:`LANES` paths before the next
+        step: the tiers' and pipeline stages' updates then vectorise over the paths,
+        and the logarithms, exponentials and retarget passes of different paths overlap.
+        Each path's arithmetic is that of one path alone, in the same order.
+        """
         n_p, n_m = price.shape
         n_k = cap0.shape[0]
         n_s = pipe0.shape[0]
@@ -195,56 +236,83 @@ if HAVE_NUMBA:
         target_margin, build_response, retire, min_running = params[5:9]
         out = np.empty((6, n_p, n_m))
         halving_day = np.full((n_p, n_halvings), np.nan)
-        for p in prange(n_p):
-            height, kd, el, eb, sub, nh = (
-                st0[_H, p], st0[_KD, p], st0[_EL, p], st0[_EB, p], st0[_SUB, p], st0[_NH, p]
-            )  # fmt: skip
-            cap = cap0[:, p].copy()
-            pipe = pipe0[:, p].copy()
-            flow = np.empty(max(n_k, n_s))
-            mlp = mlp0[p]
-            shock = shock0[p]
-            h_prev = h0_h_s
+        for lane in prange((n_p + LANES - 1) // LANES):
+            p0 = lane * LANES
+            n = min(LANES, n_p - p0)
+            st = st0[:, p0 : p0 + n].copy()
+            cap = cap0[:, p0 : p0 + n].copy()
+            pipe = pipe0[:, p0 : p0 + n].copy()
+            mlp = mlp0[p0 : p0 + n].copy()
+            shock = shock0[p0 : p0 + n].copy()
+            h0 = np.full(n, h0_h_s)
+            h1 = np.empty(n)
+            log_ratio = np.empty(n)
+            x = np.empty(n)
+            e = np.empty(n)
+            running = np.empty(n)
+            flow = np.empty((max(n_k, n_s), n))
+            w = np.empty((_SCRATCH, n))
+            active = np.empty(n, np.bool_)
             for t in range(n_m):
-                fee = fees[p, t]
-                hp = _HP_USD_FACTOR / (_K / kd) * (sub + fee) * price[p, t]
-                x = math.log(hp) - log_cost[t]
-                for k in range(n_s):  # deliver: network_supply._deliver
-                    flow[k] = pipe[k] * stage_rate
+                for j in range(n):  # log margin of the frontier machine
+                    p = p0 + j
+                    kd, sub = st[_KD, j], st[_SUB, j]
+                    hp = _HP_USD_FACTOR / (_K / kd) * (sub + fees[p, t]) * price[p, t]
+                    x[j] = math.log(hp) - log_cost[t]
+                for j in range(n):
+                    e[j] = math.exp(minus_2beta * x[j])
+                for k in range(n_s):  # deliveries: network_supply._deliver
+                    for j in range(n):
+                        flow[k, j] = pipe[k, j] * stage_rate
                 for k in range(n_s):
-                    pipe[k] -= flow[k]
+                    for j in range(n):
+                        pipe[k, j] -= flow[k, j]
                 for k in range(1, n_s):
-                    pipe[k] += flow[k - 1]
-                cap[0] += flow[n_s - 1]
-                e = math.exp(minus_2beta * x)  # network_supply.running_frac
-                running = 0.0
-                for k in range(n_k):
-                    running += cap[k] * (1.0 / (tier_factor[k] * e + 1.0))
-                running = max(running, min_running)
-                h1 = running * 1e18 * noise_factor[t, p]
-                height, kd, el, eb, sub, nh, inv_d, sub_d, issued, blocks, mean_h = _chain_month(
-                    h_prev, h1, days[t], month_start_day[t], height, kd, el, eb, sub, nh,
-                    halving_first, halving_day, p, subsidy,
+                    for j in range(n):
+                        pipe[k, j] += flow[k - 1, j]
+                for j in range(n):
+                    cap[0, j] += flow[n_s - 1, j]
+                    running[j] = 0.0
+                for k in range(n_k):  # running shares: network_supply.running_frac
+                    for j in range(n):
+                        running[j] += cap[k, j] * (1.0 / (tier_factor[k] * e[j] + 1.0))
+                for j in range(n):
+                    r = max(running[j], min_running)
+                    running[j] = r
+                    h1[j] = r * 1e18 * noise_factor[t, p0 + j]
+                for j in range(n):
+                    log_ratio[j] = math.log(h1[j] / h0[j])
+                _lane_month(
+                    st, h0, h1, log_ratio, w, active, days[t], month_start_day[t],
+                    halving_first, halving_day, p0, subsidy, out, t, fees,
                 )  # fmt: skip
-                _record(out, p, t, height, kd, fee, days[t], inv_d, sub_d, issued, blocks,
-                        mean_h)  # fmt: skip
-                mlp += alpha * (x - mlp)
-                shock = rho * shock + innov_sd * float(build[t, p])
-                on_order = 0.0  # network_supply._orders_eh_s
-                for k in range(n_s):
-                    on_order += pipe[k]
-                supply_line = running + on_order
-                expected = 1.0 - supply_line / running * math.exp(-mlp)
-                required = 1.0 - (1.0 - target_margin) * math.exp(-shock)
-                pipe[0] += build_response * supply_line * max(expected - required, 0.0)
+                h0[:] = h1
+                for j in range(n):  # orders: network_supply._orders_eh_s
+                    m = mlp[j] + alpha * (x[j] - mlp[j])
+                    mlp[j] = m
+                    s = rho * shock[j] + innov_sd * float(build[t, p0 + j])
+                    shock[j] = s
+                    e[j] = math.exp(-m)
+                    log_ratio[j] = math.exp(-s)  # scratch: the required margin's factor
+                for j in range(n):
+                    on_order = 0.0
+                    for k in range(n_s):
+                        on_order += pipe[k, j]
+                    supply_line = running[j] + on_order
+                    expected = 1.0 - supply_line / running[j] * e[j]
+                    required = 1.0 - (1.0 - target_margin) * log_ratio[j]
+                    pipe[0, j] += build_response * supply_line * max(expected - required, 0.0)
                 for k in range(n_k - 1):  # ageing: network_supply._age
-                    flow[k] = cap[k] / tier_width[k]
-                cap[n_k - 1] *= 1.0 - retire
+                    for j in range(n):
+                        flow[k, j] = cap[k, j] / tier_width[k]
+                for j in range(n):
+                    cap[n_k - 1, j] *= 1.0 - retire
                 for k in range(n_k - 1):
-                    cap[k] -= flow[k]
+                    for j in range(n):
+                        cap[k, j] -= flow[k, j]
                 for k in range(n_k - 1):
-                    cap[k + 1] += flow[k]
-                h_prev = h1
+                    for j in range(n):
+                        cap[k + 1, j] += flow[k, j]
         return out, halving_day
 
     _chain_kernel = twin_kernel(_chain_loop, cache=True, error_model="numpy")
