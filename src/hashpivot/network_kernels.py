@@ -153,6 +153,11 @@ if HAVE_NUMBA:
                 g, rate, tau = w[_G, j], w[_RATE, j], w[_TAU, j]
                 to_boundary = _RETARGET - st[_EB, j]
                 y = g * to_boundary / rate
+                # x_b >= to_boundary / (rate·(1 + max(y, 0))) (ln(1+y) >= y/(1+y)): when
+                # that bound is already past the month's end, skip the logarithm
+                if to_boundary > (days - tau) * (1.0 + 1e-9) * (rate * (1.0 + max(y, 0.0))):
+                    active[j] = False
+                    continue
                 x_b = math.log1p(max(y, -1.0 + 1e-15)) / g
                 if not x_b <= days - tau:
                     active[j] = False
