@@ -155,3 +155,15 @@ def test_row_quantiles_of_a_row_with_nan_are_nan() -> None:
     got = kernels.row_quantiles(a, (0.5,))
     assert np.isnan(got[0, 0])
     assert got[0, 1] == 2.0
+
+
+@pytest.mark.parametrize("with_factor", [False, True])
+def test_store_columns_is_a_transposed_copy(with_factor: bool) -> None:
+    rng = np.random.default_rng(5)
+    src = rng.lognormal(size=(130, 7))
+    factor = rng.random((130, 7)) if with_factor else None
+    dst = np.zeros((7, 300), np.float32)
+    kernels.store_columns(dst, src, 100, factor)
+    expected = np.zeros_like(dst)
+    expected[:, 100:230] = (src if factor is None else src * factor).T
+    assert np.array_equal(dst, expected)

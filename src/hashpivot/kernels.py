@@ -311,6 +311,40 @@ def site_mining(
     return out
 
 
+if HAVE_NUMBA:
+
+    def _columns_loop(  # pragma: no cover - compiled
+        dst: Any, src: Any, factor: Any, has_factor: bool, col0: int
+    ) -> None:
+        n_p, n_m = src.shape
+        tile = 64
+        for p_start in prange((n_p + tile - 1) // tile):
+            p_lo = p_start * tile
+            p_hi = min(p_lo + tile, n_p)
+            for m in range(n_m):
+                for p in range(p_lo, p_hi):
+                    v = src[p, m] * factor[p, m] if has_factor else src[p, m]
+                    dst[m, col0 + p] = v
+
+    _columns_numba = twin_kernel(_columns_loop, cache=True)
+
+
+def store_columns(
+    dst: npt.NDArray[Any], src: FloatArray, col0: int, factor: FloatArray | None = None
+) -> None:
+    """``dst[:, col0:col0 + paths] = (src × factor).T``: paths by month into months by path.
+
+    For fan charts, which need each month's paths side by side. The kernel goes through
+    ``src`` in tiles of paths, so both arrays are read and written a cache line at a time.
+    """
+    n_p = src.shape[0]
+    if not HAVE_NUMBA:
+        dst[:, col0 : col0 + n_p] = (src if factor is None else src * factor).T
+        return
+    fac = np.ones((1, 1)) if factor is None else factor
+    _columns_numba(dst, src, fac, factor is not None, col0)
+
+
 QUANTILE_BINS = 4096
 """Bins of the histogram that narrows each row's order statistics down [-]."""
 QUANTILE_SAMPLE = 2048

@@ -369,9 +369,11 @@ class Simulation:
             market, net = self._market_chunk(tl, seed, first, k)
             rows = slice(first * BLOCK_PATHS, (first + k) * BLOCK_PATHS)
             price = market.btc_price_usd
-            fans["btc_price_usd"][:, rows] = price.T
-            fans["network_hashrate_eh_s"][:, rows] = net.network_hashrate_eh_s.T
-            fans["hashprice_usd_per_ph_day"][:, rows] = (market.hashprice_btc_per_ph_day * price).T
+            col0 = rows.start
+            kernels.store_columns(fans["btc_price_usd"], price, col0)
+            kernels.store_columns(fans["network_hashrate_eh_s"], net.network_hashrate_eh_s, col0)
+            hp = market.hashprice_btc_per_ph_day
+            kernels.store_columns(fans["hashprice_usd_per_ph_day"], hp, col0, price)
             parts = {name: evaluate_chunk(v, tl, market) for name, v in variants.items()}
             return parts, price.mean(axis=1)
 
