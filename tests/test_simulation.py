@@ -1,4 +1,5 @@
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -125,3 +126,17 @@ def test_in_threads_keeps_order_and_raises_the_first_error() -> None:
 
     with pytest.raises(ValueError, match="five"):
         list(in_threads(fails_at_five, list(range(20)), threads=2))
+
+
+def test_fixed_power_prices_skip_the_multiplier_with_the_same_numbers() -> None:
+    sc = default_scenario()
+    tl = engine.Timeline.from_start(sc.start_date, sc.horizon_months)
+    market, _ = market_paths(sc, tl, seed=5, n_blocks=1, n_leases=engine.n_leases(sc))
+    ones = np.broadcast_to(1.0, (*market.shape, len(sc.sites)))
+    assert engine.power_factor(replace(market, power_price_factor=ones)) is None
+    materialised = replace(market, power_price_factor=np.ones(ones.shape))
+    assert engine.power_factor(materialised) is not None
+    a = evaluate_chunk(sc, tl, replace(market, power_price_factor=ones))
+    b = evaluate_chunk(sc, tl, materialised)
+    np.testing.assert_array_equal(a.npv_usd, b.npv_usd)
+    np.testing.assert_array_equal(a.ebitda_usd_by_year, b.ebitda_usd_by_year)

@@ -127,11 +127,22 @@ def _site_power_price(site: SiteSpec, tl: Timeline, factor: FloatArray | None) -
     return base if factor is None else base * factor
 
 
-def _site_factor(market: MarketArrays, site_index: int) -> FloatArray | None:
-    """Power price multiplier of one site ``(paths, months)``, or None."""
-    if market.power_price_factor is None:
+def power_factor(market: MarketArrays) -> FloatArray | None:
+    """The power price multiplier ``(paths, months, sites)``, or None where it is all 1.
+
+    Fixed power prices come as a read-only broadcast of ones (no memory); None lets the
+    kernels skip the multiplier instead of materialising it.
+    """
+    f = market.power_price_factor
+    if f is None or (f.size > 0 and not any(f.strides) and float(f.flat[0]) == 1.0):
         return None
-    return np.asarray(market.power_price_factor[..., site_index])
+    return f
+
+
+def _site_factor(market: MarketArrays, site_index: int) -> FloatArray | None:
+    """Power price multiplier of one site ``(paths, months)``, or None where it is all 1."""
+    f = power_factor(market)
+    return None if f is None else np.asarray(f[..., site_index])
 
 
 def _full(shape: tuple[int, int], **flows: FloatArray) -> dict[str, FloatArray]:
@@ -192,11 +203,7 @@ def lease_project(
         share = share * lease.it_load_frac
     power = np.zeros(tl.n)
     if not lease.power_pass_through:
-        factor = (
-            None
-            if market.power_price_factor is None
-            else market.power_price_factor[..., site_index]
-        )
+        factor = _site_factor(market, site_index)
         draw = ai.ai_power_mw(energised, lease.it_load_frac, conv.ai_pue)
         power = draw * tl.hours * _site_power_price(site, tl, factor)
     return _full(
@@ -236,9 +243,7 @@ def gpu_project(
     draw = ai.gpu_cloud_power_mw(
         cloud.gpu_count * live, tdp, cloud.server_overhead_frac, cloud.pue, load
     )
-    factor = (
-        None if market.power_price_factor is None else market.power_price_factor[..., site_index]
-    )
+    factor = _site_factor(market, site_index)
     gpu_capex = cloud.gpu_count * cloud.capex_per_gpu_usd()
     capex = _conversion_capex(conv, tl, 0.0)
     if 0 <= -since[0] < tl.n:
@@ -350,7 +355,7 @@ def mining_totals(scenario: Scenario, tl: Timeline, market: MarketArrays) -> Min
     order = np.concatenate([*groups, np.zeros(0, dtype=np.intp)])
     site_start = np.concatenate([[0], np.cumsum([g.size for g in groups])]).astype(np.int64)
     revenue, ebitda = kernels.company_mining(
-        market.hashprice_btc_per_ph_day, market.btc_price_usd, market.power_price_factor,
+        market.hashprice_btc_per_ph_day, market.btc_price_usd, power_factor(market),
         site_start, _mining_coef(c, order),
     )  # fmt: skip
     sales = _asic_sales(scenario, f, active, tl)
