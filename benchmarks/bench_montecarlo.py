@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--naive-paths", type=int, default=50)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument(
-        "--repeat", type=int, default=3, help="timed runs of each; the fastest of each counts"
+        "--repeat", type=int, default=5, help="timed runs of each; the fastest of each counts"
     )
     ap.add_argument("--json", action="store_true", help="print JSON only")
     args = ap.parse_args(argv)
