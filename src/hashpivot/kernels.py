@@ -35,6 +35,9 @@ try:  # numba is a dependency, but the package still works (slower) without it
 except ImportError:  # pragma: no cover - exercised only where numba is absent
     HAVE_NUMBA = False
 
+_MINING_LANE = 64
+"""Paths of the company mining kernel that share one set of month buffers [paths]."""
+
 
 @contextlib.contextmanager
 def kernel_threads(n: int) -> Iterator[None]:
@@ -212,37 +215,42 @@ if HAVE_NUMBA:
         n_s = site_start.shape[0] - 1
         out_revenue = np.zeros((n_p, n_m))
         out_ebitda = np.zeros((n_p, n_m))
-        for p in prange(n_p):
+        threshold = k * (pp + opm)  # hashprice each fleet needs at a factor of 1
+        for lane in prange((n_p + _MINING_LANE - 1) // _MINING_LANE):
             hpu = np.empty(n_m)
             fac = np.ones(n_m)
             b = np.empty(n_m)
             pw = np.empty(n_m)
             ox = np.empty(n_m)
-            for m in range(n_m):
-                hpu[m] = hp_btc[p, m] * price[p, m]
-            for s in range(n_s):
-                if has_factor:
-                    for m in range(n_m):
-                        fac[m] = factor[p, m, s]
-                b[:] = 0.0
-                pw[:] = 0.0
-                ox[:] = 0.0
-                for i in range(site_start[s], site_start[s + 1]):
-                    if shut[i] == 0:  # always runs
-                        for m in range(n_m):
-                            b[m] += bph[i, m]
-                            pw[m] += cost[i, m]
-                            ox[m] += opex[i, m]
-                        continue
-                    for m in range(n_m):  # selects, no branches: the months vectorise
-                        run = hpu[m] >= k[i, m] * (pp[i, m] * fac[m] + opm[i, m])
-                        b[m] += bph[i, m] if run else 0.0
-                        pw[m] += cost[i, m] if run else 0.0
-                        ox[m] += opex[i, m] if run else 0.0
+            for p in range(lane * _MINING_LANE, min((lane + 1) * _MINING_LANE, n_p)):
                 for m in range(n_m):
-                    site_revenue = b[m] * hp_btc[p, m] * price[p, m]
-                    out_revenue[p, m] += site_revenue
-                    out_ebitda[p, m] += site_revenue - pw[m] * fac[m] - ox[m]
+                    hpu[m] = hp_btc[p, m] * price[p, m]
+                for s in range(n_s):
+                    if has_factor:
+                        for m in range(n_m):
+                            fac[m] = factor[p, m, s]
+                    b[:] = 0.0
+                    pw[:] = 0.0
+                    ox[:] = 0.0
+                    for i in range(site_start[s], site_start[s + 1]):
+                        if shut[i] == 0:  # always runs
+                            for m in range(n_m):
+                                b[m] += bph[i, m]
+                                pw[m] += cost[i, m]
+                                ox[m] += opex[i, m]
+                            continue
+                        for m in range(n_m):  # selects, no branches: the months vectorise
+                            if has_factor:
+                                run = hpu[m] >= k[i, m] * (pp[i, m] * fac[m] + opm[i, m])
+                            else:
+                                run = hpu[m] >= threshold[i, m]
+                            b[m] += bph[i, m] if run else 0.0
+                            pw[m] += cost[i, m] if run else 0.0
+                            ox[m] += opex[i, m] if run else 0.0
+                    for m in range(n_m):
+                        site_revenue = b[m] * hp_btc[p, m] * price[p, m]
+                        out_revenue[p, m] += site_revenue
+                        out_ebitda[p, m] += site_revenue - pw[m] * fac[m] - ox[m]
         return out_revenue, out_ebitda
 
     _company_mining_numba = twin_kernel(_company_mining_loop, cache=True)
