@@ -62,9 +62,11 @@ _here = threading.local()
 def serial_kernels() -> Iterator[None]:
     """Run the compiled kernels single-threaded, and without the GIL, in this thread.
 
-    For work split across Python threads (chunks of paths, each on its own core): numba's
-    default thread pool must not run parallel kernels from two threads at once, and the
-    serial twins of :func:`twin_kernel` release the GIL, so the threads overlap.
+    For work split across Python threads (chunks of paths, each on its own core): each
+    thread then uses one core instead of every thread asking numba for all of them (and
+    numba's fallback "workqueue" layer refuses parallel kernels run from two threads at
+    once), and the serial twins of :func:`twin_kernel` release the GIL, so the threads
+    overlap.
     """
     before = getattr(_here, "serial", False)
     _here.serial = True
