@@ -461,18 +461,27 @@ def consolidate(
 def _signed_sum(
     shape: tuple[int, int], terms: list[tuple[float, FloatArray]], start: FloatArray | None = None
 ) -> FloatArray:
-    """Σ sign × array over ``terms`` ``(paths, months)``, path-independent terms added once."""
-    per_path = np.zeros(shape) if start is None else start.copy()
+    """Σ sign × array over ``terms`` (signs ±1), path-independent terms added once.
+
+    ``(paths, months)`` when ``start`` or a term varies by path, else ``(months,)``, which
+    broadcasts the same; in place, without temporaries.
+    """
+    per_path = None if start is None else start.copy()
     common = np.zeros(shape[1])
     for sign, a in terms:
         a = np.broadcast_to(a, shape)
         if _is_zero(a):
             continue
         if a.strides[0] == 0:
-            common += sign * a[0]
+            (np.add if sign > 0 else np.subtract)(common, a[0], out=common)
         else:
-            per_path += sign * a
-    return per_path + common
+            if per_path is None:
+                per_path = np.zeros(shape)
+            (np.add if sign > 0 else np.subtract)(per_path, a, out=per_path)
+    if per_path is None:
+        return common
+    per_path += common
+    return per_path
 
 
 def company_ebitda_fcf(

@@ -224,6 +224,7 @@ if HAVE_NUMBA:
             b = np.empty(n_m)
             pw = np.empty(n_m)
             ox = np.empty(n_m)
+            need = np.empty(n_m)
             for p in range(lane * _MINING_LANE, min((lane + 1) * _MINING_LANE, n_p)):
                 for m in range(n_m):
                     hpu[m] = hp_btc[p, m] * price[p, m]
@@ -241,11 +242,13 @@ if HAVE_NUMBA:
                                 pw[m] += cost[i, m]
                                 ox[m] += opex[i, m]
                             continue
+                        if has_factor:
+                            for m in range(n_m):
+                                need[m] = k[i, m] * (pp[i, m] * fac[m] + opm[i, m])
+                        else:
+                            need[:] = threshold[i]
                         for m in range(n_m):  # selects, no branches: the months vectorise
-                            if has_factor:
-                                run = hpu[m] >= k[i, m] * (pp[i, m] * fac[m] + opm[i, m])
-                            else:
-                                run = hpu[m] >= threshold[i, m]
+                            run = hpu[m] >= need[m]
                             b[m] += bph[i, m] if run else 0.0
                             pw[m] += cost[i, m] if run else 0.0
                             ox[m] += opex[i, m] if run else 0.0

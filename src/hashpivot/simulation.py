@@ -180,24 +180,37 @@ def evaluate_chunk(
     seg_revenue = {"mining": mining.revenue_usd.sum(axis=0)}
     for seg in SEGMENTS[1:]:
         parts = [p for p in others if p.segment == seg]
-        seg_ebitda[seg] = _path_total([p.ebitda_usd for p in parts], market.shape[0]) / years
+        seg_ebitda[seg] = _path_total(parts, market.shape[0]) / years
         seg_revenue[seg] = _month_total([p.flows["revenue_usd"] for p in parts], market.shape)
     return VariantChunk(np.asarray(npv), _yearly_sum(ebitda, tl.n), seg_ebitda, seg_revenue)
 
 
-def _path_total(arrays: list[FloatArray], paths: int) -> FloatArray:
-    """Sum over months of the sum of ``(paths, months)`` arrays, per path."""
+EBITDA_SIGNS = (("revenue_usd", 1.0), ("power_cost_usd", -1.0), ("opex_usd", -1.0))
+"""The flows of a project's EBITDA and their signs (:attr:`engine.ProjectFlows.ebitda_usd`)."""
+
+
+def _path_total(parts: list[engine.ProjectFlows], paths: int) -> FloatArray:
+    """Sum over months of the projects' EBITDA, per path ``(paths,)`` [USD].
+
+    A flow the same on every path (a zero-stride view) is summed once, not per path.
+    """
     out = np.zeros(paths)
-    for a in arrays:
-        out += np.broadcast_to(a, (paths, np.shape(a)[-1])).sum(axis=1)
+    for p in parts:
+        for key, sign in EBITDA_SIGNS:
+            a = np.broadcast_to(p.flows[key], (paths, np.shape(p.flows[key])[-1]))
+            out += sign * (a[0].sum() if a.strides[0] == 0 else a.sum(axis=1))
     return out
 
 
 def _month_total(arrays: list[FloatArray], shape: tuple[int, int]) -> FloatArray:
-    """Sum over paths of the sum of arrays broadcast to ``(paths, months)``, per month."""
+    """Sum over paths of arrays broadcast to ``(paths, months)``, per month.
+
+    An array the same on every path (a zero-stride view) is its row times the paths.
+    """
     out = np.zeros(shape[1])
     for a in arrays:
-        out += np.broadcast_to(a, shape).sum(axis=0)
+        a = np.broadcast_to(a, shape)
+        out += a[0] * shape[0] if a.strides[0] == 0 else a.sum(axis=0)
     return out
 
 
