@@ -342,24 +342,48 @@ class MiningTotals:
     """Cash from ASICs sold at conversions, all sites ``(months,)`` [USD]."""
 
 
-def mining_totals(scenario: Scenario, tl: Timeline, market: MarketArrays) -> MiningTotals:
-    """:func:`mining_projects` summed over sites, in one compiled pass over the paths.
+@dataclass(frozen=True)
+class MiningPlan:
+    """The path-independent part of :func:`mining_totals`: fleet coefficients by site."""
 
-    The same numbers to rounding (``tests/test_simulation.py``), without the per-site
-    ``(paths, months)`` arrays of power, opex and BTC mined.
-    """
+    site_start: npt.NDArray[np.int64]
+    """Site ``s`` has fleets ``site_start[s]:site_start[s + 1]`` of ``coef``."""
+    coef: dict[str, FloatArray]
+    """The fleets' coefficients (:func:`kernels.company_mining`), grouped by site."""
+    depreciation_usd: FloatArray
+    """ASIC depreciation, all sites ``(months,)`` [USD]."""
+    asic_sale_usd: FloatArray
+    """Cash from ASICs sold at conversions, all sites ``(months,)`` [USD]."""
+
+
+def mining_plan(scenario: Scenario, tl: Timeline) -> MiningPlan:
+    """The fleet coefficients of every site, for :func:`mining_totals` (computed once a run)."""
     f = stack_fleets(scenario)
     active = fleet_installed_frac(scenario, f, tl.n)
     c = fleet_coefficients(f, active, tl.days_in_month)
     groups = _fleets_by_site(scenario, f)
     order = np.concatenate([*groups, np.zeros(0, dtype=np.intp)])
     site_start = np.concatenate([[0], np.cumsum([g.size for g in groups])]).astype(np.int64)
+    coef = {k: np.ascontiguousarray(v, dtype=np.float64) for k, v in _mining_coef(c, order).items()}
+    sales = _asic_sales(scenario, f, active, tl)
+    return MiningPlan(site_start, coef, c.depreciation_usd.sum(axis=0), sales.sum(axis=0))
+
+
+def mining_totals(
+    scenario: Scenario, tl: Timeline, market: MarketArrays, plan: MiningPlan | None = None
+) -> MiningTotals:
+    """:func:`mining_projects` summed over sites, in one compiled pass over the paths.
+
+    The same numbers to rounding (``tests/test_simulation.py``), without the per-site
+    ``(paths, months)`` arrays of power, opex and BTC mined. ``plan`` is
+    :func:`mining_plan` of the same scenario and timeline, made once for many chunks.
+    """
+    plan = mining_plan(scenario, tl) if plan is None else plan
     revenue, ebitda = kernels.company_mining(
         market.hashprice_btc_per_ph_day, market.btc_price_usd, power_factor(market),
-        site_start, _mining_coef(c, order),
+        plan.site_start, plan.coef,
     )  # fmt: skip
-    sales = _asic_sales(scenario, f, active, tl)
-    return MiningTotals(revenue, ebitda, c.depreciation_usd.sum(axis=0), sales.sum(axis=0))
+    return MiningTotals(revenue, ebitda, plan.depreciation_usd, plan.asic_sale_usd)
 
 
 def conversion_projects(

@@ -158,15 +158,19 @@ def _yearly_sum(monthly: FloatArray, months: int) -> FloatArray:
 
 
 def evaluate_chunk(
-    scenario: Scenario, tl: engine.Timeline, market: engine.MarketArrays
+    scenario: Scenario,
+    tl: engine.Timeline,
+    market: engine.MarketArrays,
+    plan: engine.MiningPlan | None = None,
 ) -> VariantChunk:
     """Cash flows of one company variant on one chunk of market paths, reduced.
 
     Mining is :func:`engine.mining_totals` (all sites in one compiled pass), the other
     projects :func:`engine.conversion_projects`; EBITDA and free cash flow are
-    :func:`engine.consolidate`'s (:func:`engine.company_ebitda_fcf`).
+    :func:`engine.consolidate`'s (:func:`engine.company_ebitda_fcf`). ``plan`` is the
+    variant's :func:`engine.mining_plan`, made once per run (default: made here).
     """
-    mining = engine.mining_totals(scenario, tl, market)
+    mining = engine.mining_totals(scenario, tl, market, plan)
     others = engine.conversion_projects(scenario, tl, market)
     ebitda, fcf = engine.company_ebitda_fcf(scenario, mining, others)
     c = scenario.company
@@ -376,6 +380,7 @@ class Simulation:
         total = n_blocks * BLOCK_PATHS
         fans = {k: np.empty((tl.n, total), np.float32) for k in FAN_KEYS}
         chunks = [(f, min(per_chunk, n_blocks - f)) for f in range(0, n_blocks, per_chunk)]
+        plans = {name: engine.mining_plan(v, tl) for name, v in variants.items()}
 
         def one(chunk: tuple[int, int]) -> tuple[dict[str, VariantChunk], FloatArray]:
             first, k = chunk
@@ -387,7 +392,9 @@ class Simulation:
             kernels.store_columns(fans["network_hashrate_eh_s"], net.network_hashrate_eh_s, col0)
             hp = market.hashprice_btc_per_ph_day
             kernels.store_columns(fans["hashprice_usd_per_ph_day"], hp, col0, price)
-            parts = {name: evaluate_chunk(v, tl, market) for name, v in variants.items()}
+            parts = {
+                name: evaluate_chunk(v, tl, market, plans[name]) for name, v in variants.items()
+            }
             return parts, price.mean(axis=1)
 
         price_mean: list[FloatArray] = []
