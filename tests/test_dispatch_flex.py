@@ -74,14 +74,7 @@ def test_bad_block_and_empty_pool() -> None:
 
 
 def test_flexibility_distribution() -> None:
-    site = DispatchSiteSpec(
-        name="s",
-        tiers=(
-            DispatchTierSpec(efficiency_j_per_th=17.0, power_mw=30.0),
-            DispatchTierSpec(efficiency_j_per_th=28.0, power_mw=20.0),
-        ),
-    )
-    d = Dispatch([site], history(), 45.0, 9e4)
+    d = two_tier_dispatch(days=70)
     mc = flexibility_monte_carlo(d, 64, seed=11, ai_mw=10.0)
     out = mc.summary()
     assert out["paths"] == 64
@@ -120,7 +113,8 @@ def test_real_2024_bootstrap_has_dst_calendar(shared_data: Path) -> None:
     assert np.isfinite(sampled.price("LZ_WEST")).all()
 
 
-def two_tier_dispatch() -> Dispatch:
+def two_tier_dispatch(days: int = 30) -> Dispatch:
+    """One site with a 17 J/TH (30 MW) and a 28 J/TH (20 MW) tier on ``days`` of history."""
     site = DispatchSiteSpec(
         name="s",
         tiers=(
@@ -128,7 +122,7 @@ def two_tier_dispatch() -> Dispatch:
             DispatchTierSpec(efficiency_j_per_th=28.0, power_mw=20.0),
         ),
     )
-    return Dispatch([site], history(days=30), 45.0, 9e4)
+    return Dispatch([site], history(days=days), 45.0, 9e4)
 
 
 @pytest.mark.parametrize("ai_mw", [0.0, 5e-324, 1e-300, 1e-12, 25.0 * MIN_RATE_SHARE_FRAC])

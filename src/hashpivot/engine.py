@@ -40,6 +40,9 @@ FLOWS = (
 )
 """Flows every project reports, each shaped ``(paths, months)``."""
 
+EBITDA_SIGNS = (("revenue_usd", 1.0), ("power_cost_usd", -1.0), ("opex_usd", -1.0))
+"""The flows of a project's EBITDA and their signs (:attr:`ProjectFlows.ebitda_usd`)."""
+
 
 @dataclass(frozen=True)
 class Timeline:
@@ -517,12 +520,8 @@ def company_ebitda_fcf(
     formulas are those of :func:`consolidate` with ``full=False``.
     """
     shape = mining.ebitda_usd.shape
-    ebitda = _signed_sum(
-        shape,
-        [(s, p.flows[k]) for p in others
-         for s, k in ((1.0, "revenue_usd"), (-1.0, "power_cost_usd"), (-1.0, "opex_usd"))],
-        mining.ebitda_usd,
-    )  # fmt: skip
+    terms = [(sign, p.flows[key]) for p in others for key, sign in EBITDA_SIGNS]
+    ebitda = _signed_sum(shape, terms, mining.ebitda_usd)
     dep = [(1.0, mining.depreciation_usd)] + [(1.0, p.flows["depreciation_usd"]) for p in others]
     depreciation = _signed_sum(shape, dep)
     invest_terms = [(-1.0, mining.asic_sale_usd)] + [

@@ -184,23 +184,19 @@ def evaluate_chunk(
     seg_revenue = {"mining": mining.revenue_usd.sum(axis=0)}
     for seg in SEGMENTS[1:]:
         parts = [p for p in others if p.segment == seg]
-        seg_ebitda[seg] = _path_total(parts, market.shape[0]) / years
+        seg_ebitda[seg] = _ebitda_path_total(parts, market.shape[0]) / years
         seg_revenue[seg] = _month_total([p.flows["revenue_usd"] for p in parts], market.shape)
     return VariantChunk(np.asarray(npv), _yearly_sum(ebitda, tl.n), seg_ebitda, seg_revenue)
 
 
-EBITDA_SIGNS = (("revenue_usd", 1.0), ("power_cost_usd", -1.0), ("opex_usd", -1.0))
-"""The flows of a project's EBITDA and their signs (:attr:`engine.ProjectFlows.ebitda_usd`)."""
-
-
-def _path_total(parts: list[engine.ProjectFlows], paths: int) -> FloatArray:
+def _ebitda_path_total(parts: list[engine.ProjectFlows], paths: int) -> FloatArray:
     """Sum over months of the projects' EBITDA, per path ``(paths,)`` [USD].
 
     A flow the same on every path (a zero-stride view) is summed once, not per path.
     """
     out = np.zeros(paths)
     for p in parts:
-        for key, sign in EBITDA_SIGNS:
+        for key, sign in engine.EBITDA_SIGNS:
             a = np.broadcast_to(p.flows[key], (paths, np.shape(p.flows[key])[-1]))
             out += sign * (a[0].sum() if a.strides[0] == 0 else a.sum(axis=1))
     return out
@@ -385,9 +381,8 @@ class Simulation:
         def one(chunk: tuple[int, int]) -> tuple[dict[str, VariantChunk], FloatArray]:
             first, k = chunk
             market, net = self._market_chunk(tl, seed, first, k)
-            rows = slice(first * BLOCK_PATHS, (first + k) * BLOCK_PATHS)
             price = market.btc_price_usd
-            col0 = rows.start
+            col0 = first * BLOCK_PATHS
             kernels.store_columns(fans["btc_price_usd"], price, col0)
             kernels.store_columns(fans["network_hashrate_eh_s"], net.network_hashrate_eh_s, col0)
             hp = market.hashprice_btc_per_ph_day
