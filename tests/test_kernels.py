@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hashpivot import kernels
+from hashpivot.markets.fees import episode_month_means_numpy
 
 
 def _coef(rng: np.random.Generator, n_f: int, n_m: int) -> dict[str, np.ndarray]:
@@ -167,3 +168,37 @@ def test_store_columns_is_a_transposed_copy(with_factor: bool) -> None:
     expected = np.zeros_like(dst)
     expected[:, 100:230] = (src if factor is None else src * factor).T
     assert np.array_equal(dst, expected)
+
+
+@pytest.mark.skipif(not kernels.HAVE_NUMBA, reason="numba not installed")
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(0, 40),
+    months=st.integers(1, 60),
+    rate=st.floats(0.0, 3.0),
+    duration=st.floats(0.01, 6.0),
+    seed=st.integers(0, 1000),
+)
+def test_episode_month_means_kernel_is_the_numpy_definition_bit_for_bit(
+    n: int, months: int, rate: float, duration: float, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    counts = rng.poisson(rate * months, n)
+    total = int(counts.sum())
+    start = rng.random(total) * months
+    end = start + rng.exponential(duration, total)  # some end after the horizon
+    level = rng.uniform(4.0, 39.0, total)
+    got = kernels.episode_month_means(counts, start, end, level, months)
+    want = episode_month_means_numpy(counts, start, end, level, months)
+    assert got.shape == (n, months)
+    assert np.array_equal(got, want)
+
+
+def test_episode_month_means_are_the_overlap_of_each_month_with_the_episodes() -> None:
+    # by hand: level 2 over months [0.5, 2.25) and level 4 over [1.75, 9) of a 3-month row
+    counts = np.array([2, 0])
+    start, end, level = np.array([0.5, 1.75]), np.array([2.25, 9.0]), np.array([2.0, 4.0])
+    want = np.array([[2 * 0.5, 2 * 1.0 + 4 * 0.25, 2 * 0.25 + 4 * 1.0], [0.0, 0.0, 0.0]])
+    np.testing.assert_allclose(episode_month_means_numpy(counts, start, end, level, 3), want)
+    if kernels.HAVE_NUMBA:
+        np.testing.assert_allclose(kernels.episode_month_means(counts, start, end, level, 3), want)

@@ -145,6 +145,59 @@ def ar1_accumulate(z: FloatArray, phi: float, use_numba: bool = True) -> FloatAr
     return ar1_accumulate_numpy(z, phi)
 
 
+if HAVE_NUMBA:
+
+    def _episode_month_means_loop(  # pragma: no cover - compiled
+        counts: Any, first: Any, start: Any, end: Any, level: Any, months: int
+    ) -> Any:
+        n = counts.shape[0]
+        out = np.empty((n, months))
+        for r in prange(n):
+            in_month = np.zeros(months + 1)  # kink weights in each month (+ overflow)
+            moment = np.zeros(months + 1)  # and weight × time
+            lo, hi = first[r], first[r] + counts[r]
+            for i in range(lo, hi):  # an episode adds +level at its start ...
+                m = min(int(start[i]), months)
+                in_month[m] += level[i]
+                moment[m] += level[i] * start[i]
+            for i in range(lo, hi):  # ... and -level at its end
+                m = min(int(end[i]), months)
+                w = -level[i]
+                in_month[m] += w
+                moment[m] += w * end[i]
+            alive = 0.0
+            for m in range(months):
+                alive += in_month[m]
+                out[r, m] = max(alive + m * in_month[m] - moment[m], 0.0)
+        return out
+
+    _episode_month_means_numba = twin_kernel(_episode_month_means_loop, cache=True)
+
+
+def episode_month_means(
+    counts: npt.NDArray[np.int64],
+    start: FloatArray,
+    end: FloatArray,
+    level: FloatArray,
+    months: int,
+) -> FloatArray:
+    """Month means of the summed levels of episodes ``[start, end)`` by row ``(rows, months)``.
+
+    Row ``r`` owns episodes ``counts[:r].sum()`` onwards, ``counts[r]`` of them, times in
+    months from the horizon's start. Compiled twin of
+    :func:`hashpivot.markets.fees.episode_month_means_numpy`: the same sums in the same
+    order, so the same numbers bit for bit (``tests/test_kernels.py``).
+    """
+    counts = np.ascontiguousarray(counts, dtype=np.int64)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    out: FloatArray = _episode_month_means_numba(
+        counts, first, np.ascontiguousarray(start, dtype=np.float64),
+        np.ascontiguousarray(end, dtype=np.float64),
+        np.ascontiguousarray(level, dtype=np.float64), int(months),
+    )  # fmt: skip
+    return out
+
+
 def site_mining_numpy(
     hp_btc: FloatArray,
     price_usd: FloatArray,
@@ -213,49 +266,57 @@ if HAVE_NUMBA:
         hp_btc: Any, price: Any, factor: Any, has_factor: bool, site_start: Any, bph: Any,
         cost: Any, opex: Any, k: Any, pp: Any, opm: Any, shut: Any,
     ) -> Any:  # fmt: skip
+        """Revenue and EBITDA of all sites, a lane of paths at a time.
+
+        A fleet's month is added times a 0/1 factor rather than under a branch, so the
+        loops over months vectorise (about 5x faster than branching per month). Without
+        power price multipliers every site's power price is fixed, so all fleets add
+        into one set of sums; with them, each site's power cost takes its multiplier.
+        """
         n_p, n_m = hp_btc.shape
         n_s = site_start.shape[0] - 1
+        n_f = bph.shape[0]
         out_revenue = np.zeros((n_p, n_m))
         out_ebitda = np.zeros((n_p, n_m))
-        threshold = k * (pp + opm)  # hashprice each fleet needs at a factor of 1
+        # the hashprice each fleet needs at a factor of 1; fleets that never shut down need
+        # none
+        threshold = k * (pp + opm)
+        for i in range(n_f):
+            if shut[i] == 0:
+                threshold[i] = -np.inf
         for lane in prange((n_p + _MINING_LANE - 1) // _MINING_LANE):
             hpu = np.empty(n_m)
             fac = np.ones(n_m)
             b = np.empty(n_m)
             pw = np.empty(n_m)
             ox = np.empty(n_m)
-            need = np.empty(n_m)
+            need_f = np.empty(n_m)
             for p in range(lane * _MINING_LANE, min((lane + 1) * _MINING_LANE, n_p)):
                 for m in range(n_m):
                     hpu[m] = hp_btc[p, m] * price[p, m]
-                for s in range(n_s):
+                for s in range(n_s if has_factor else 1):
+                    first, last = (site_start[s], site_start[s + 1]) if has_factor else (0, n_f)
                     if has_factor:
                         for m in range(n_m):
                             fac[m] = factor[p, m, s]
                     b[:] = 0.0
                     pw[:] = 0.0
                     ox[:] = 0.0
-                    for i in range(site_start[s], site_start[s + 1]):
-                        if shut[i] == 0:  # always runs
-                            for m in range(n_m):
-                                b[m] += bph[i, m]
-                                pw[m] += cost[i, m]
-                                ox[m] += opex[i, m]
-                            continue
-                        if has_factor:
+                    for i in range(first, last):
+                        need = threshold[i]
+                        if has_factor and shut[i] != 0:
+                            need = need_f
                             for m in range(n_m):
                                 need[m] = k[i, m] * (pp[i, m] * fac[m] + opm[i, m])
-                        else:
-                            need[:] = threshold[i]
-                        for m in range(n_m):  # selects, no branches: the months vectorise
-                            run = hpu[m] >= need[m]
-                            b[m] += bph[i, m] if run else 0.0
-                            pw[m] += cost[i, m] if run else 0.0
-                            ox[m] += opex[i, m] if run else 0.0
+                        for m in range(n_m):
+                            on = 1.0 if hpu[m] >= need[m] else 0.0
+                            b[m] += on * bph[i, m]
+                            pw[m] += on * cost[i, m]
+                            ox[m] += on * opex[i, m]
                     for m in range(n_m):
-                        site_revenue = b[m] * hp_btc[p, m] * price[p, m]
-                        out_revenue[p, m] += site_revenue
-                        out_ebitda[p, m] += site_revenue - pw[m] * fac[m] - ox[m]
+                        revenue = b[m] * hp_btc[p, m] * price[p, m]
+                        out_revenue[p, m] += revenue
+                        out_ebitda[p, m] += revenue - pw[m] * fac[m] - ox[m]
         return out_revenue, out_ebitda
 
     _company_mining_numba = twin_kernel(_company_mining_loop, cache=True)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import numpy.typing as npt
 
 from hashpivot import kernels
 from hashpivot.markets._common import MONTH_YEARS, MONTHS_PER_YEAR, check_shape
@@ -101,9 +102,25 @@ def spike_excess(spec: FeesSpec, rng: np.random.Generator, n: int, months: int) 
     duration = rng.exponential(spec.spike_duration_months, total)
     log_lo, log_hi = math.log(spec.spike_multiplier_min), math.log(spec.spike_multiplier_max)
     excess = np.exp(rng.uniform(log_lo, log_hi, total)) - 1.0
+    end = start + duration
+    if kernels.HAVE_NUMBA:
+        return kernels.episode_month_means(counts, start, end, excess, months)
+    return episode_month_means_numpy(counts, start, end, excess, months)
+
+
+def episode_month_means_numpy(
+    counts: npt.NDArray[np.int64], start: FloatArray, end: FloatArray, level: FloatArray,
+    months: int,
+) -> FloatArray:  # fmt: skip
+    """Month means of summed episode levels ``(rows, months)``, by kinks (:func:`spike_excess`).
+
+    Row ``r`` owns ``counts[r]`` consecutive episodes ``[start, end)`` of ``level``; the
+    numbers :func:`hashpivot.kernels.episode_month_means` reproduces bit for bit.
+    """
+    n = counts.shape[0]
     row = np.repeat(np.arange(n, dtype=np.int64), counts)
-    kinks = np.concatenate([start, start + duration])
-    weight = np.concatenate([excess, -excess])
+    kinks = np.concatenate([start, end])
+    weight = np.concatenate([level, -level])
     width = months + 1  # one overflow column for kinks after the horizon
     month = np.minimum(kinks.astype(np.int64), months)
     flat = np.concatenate([row, row]) * width + month
