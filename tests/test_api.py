@@ -38,7 +38,7 @@ FAST = {"paths": 1000, "frontier": False}
 
 
 def make_client(store: Path, **settings: Any) -> TestClient:
-    return TestClient(create_app(ServiceSettings(store=store, warmup=False, **settings)))
+    return TestClient(create_app(ServiceSettings(**{"store": store, "warmup": False, **settings})))
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,10 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(store: Path) -> Iterator[TestClient]:
-    with make_client(store) as c:
+    # the app's own warm-up, awaited: on a fresh install the kernels' first compile takes
+    # longer than a request may wait, and the requests below test the service, not numba
+    with make_client(store, warmup=True) as c:
+        assert c.app.state.warm.wait(timeout=600)  # type: ignore[attr-defined]
         yield c
 
 
