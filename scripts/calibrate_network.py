@@ -52,6 +52,7 @@ import datetime as dt
 import itertools
 import json
 import math
+import multiprocessing
 import sys
 import time
 import warnings
@@ -375,17 +376,20 @@ def fit_dynamic(
     """Differential evolution over :data:`FITTED`; returns the spec and its objective."""
     excluded = None if args.keep_ban else BAN_MONTHS
     obj = _Objective(base.model_dump(), hist, tuple(starts), end, args.horizon, excluded)
-    res = differential_evolution(
-        obj,
-        [(lo, hi) for _, lo, hi in FITTED],
-        popsize=args.popsize,
-        maxiter=args.maxiter,
-        tol=1e-4,
-        seed=args.seed,
-        workers=args.workers,
-        updating="deferred",
-        polish=False,
-    )
+    # fresh worker processes: forking this one after its compiled kernels ran threads
+    # (OpenMP) is unsafe, and GNU OpenMP aborts the child
+    with multiprocessing.get_context("spawn").Pool(max(args.workers, 1)) as pool:
+        res = differential_evolution(
+            obj,
+            [(lo, hi) for _, lo, hi in FITTED],
+            popsize=args.popsize,
+            maxiter=args.maxiter,
+            tol=1e-4,
+            seed=args.seed,
+            workers=pool.map if args.workers > 1 else 1,
+            updating="deferred",
+            polish=False,
+        )
     return obj.spec(res.x), float(res.fun)
 
 

@@ -136,6 +136,60 @@ def test_tiers_switch_off_when_hashprice_is_below_their_hashcost() -> None:
     assert np.all(share[0] >= share[1])  # the efficient tier is the last to switch off
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    capacity=st.lists(st.floats(1e-3, 5e3), min_size=5, max_size=5),
+    margin=st.floats(-10.0, 20.0),
+    sd=st.floats(0.1, 2.0),
+    guess=st.floats(-5.0, 12.0),
+)
+def test_equilibrium_running_hashrate_is_what_its_own_hashprice_runs(
+    capacity: list[float], margin: float, sd: float, guess: float
+) -> None:
+    # u = ln H solves H = Σ_k C_k·share_k(A − u): the tiers that run at the hashprice
+    # the running hashrate earns (revenue shared by hashrate) are that hashrate
+    offsets = np.array([0.0, 0.2, 0.4, 0.7, 1.2])
+    cap = np.array(capacity)[:, None]
+    u = network_supply.equilibrium_log_running(
+        np.array([margin]), cap, network_supply.logistic_tier_factor(offsets, sd),
+        2.0 * network_supply._half_inv_scale(sd), np.array([guess]),
+    )  # fmt: skip
+    runs = (cap * network_supply.running_frac(margin - u, offsets, sd)).sum(axis=0)
+    np.testing.assert_allclose(np.exp(u), runs, rtol=1e-12)
+    assert 0.0 < runs[0] <= cap.sum() * (1 + 1e-12)
+
+
+def test_equilibrium_running_hashrate_rises_with_the_reward() -> None:
+    offsets = np.array([0.0, 0.2, 0.4, 0.7, 1.2])
+    cap = np.full((5, 7), 200.0)
+    margins = np.linspace(0.0, 12.0, 7)
+    u = network_supply.equilibrium_log_running(
+        margins, cap, network_supply.logistic_tier_factor(offsets, 0.6),
+        2.0 * network_supply._half_inv_scale(0.6), np.zeros(7),
+    )  # fmt: skip
+    assert np.all(np.diff(u) > 0)
+    assert np.exp(u[-1]) > 0.99 * cap[:, -1].sum()  # a rich reward runs everything
+
+
+def test_hashrate_does_not_swing_on_and_off_after_a_crash() -> None:
+    # With the opening difficulty as the hashprice miners decide on, a marginal fleet
+    # switched most of itself off in a month's price fall and back on after a retarget
+    # (monthly log changes of 0.38 sd on 50 %-vol price paths, 5 % of paths ending below
+    # 2 EH/s). History 2016-2024: sd 0.087, largest 0.31 (the 2021 ban).
+    rng = np.random.default_rng(11)
+    months, paths = 72, 400
+    log_price = np.log(95_000.0) + np.cumsum(
+        rng.normal(-0.5 * 0.5**2 / 12, 0.5 / 12**0.5, (paths, months)), axis=1
+    )
+    net = network.simulate_network(
+        NetworkModelSpec(), np.exp(log_price), 0.05, START, H0_EH_S, D0, HEIGHT0, seed=2
+    )
+    step = np.diff(np.log(net.network_hashrate_eh_s), axis=1)
+    assert step.std() < 0.15
+    assert np.mean(np.abs(step) > 0.5) < 0.002
+    assert np.quantile(net.network_hashrate_eh_s[:, -1], 0.05) > 0.1 * H0_EH_S
+
+
 def test_price_crash_switches_machines_off_within_the_month() -> None:
     spec = NetworkModelSpec(build_shock_log_sd=0.0, hashrate_noise_log_sd=0.0)
     price = np.full((1, 6), 95_000.0)

@@ -28,12 +28,20 @@ KEYS = (
 )
 
 
+# Month flows (and hashprice, a flow per hash) are differences of block heights (~1e6):
+# their rounding is relative to the height, so they are compared relative to the flow
+# scaled up by height / blocks.
+FLOW_KEYS = ("blocks", "issued_btc", "fees_btc", "hashprice_btc_per_ph_day")
+
+
 def max_rel_diff(a: NetworkPath, b: NetworkPath) -> dict[str, float]:
     out = {}
     for k in KEYS:
         x, y = np.asarray(getattr(a, k)), np.asarray(getattr(b, k))
         assert np.array_equal(np.isnan(x), np.isnan(y)), k
         scale = np.maximum(np.abs(x), 1e-300)
+        if k in FLOW_KEYS:
+            scale = scale * np.asarray(a.height_end) / np.maximum(np.asarray(a.blocks), 1e-9)
         rel = np.abs(x - y) / scale
         out[k] = float(np.max(rel[~np.isnan(rel)], initial=0.0))
     return out

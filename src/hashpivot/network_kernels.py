@@ -60,6 +60,14 @@ _G, _RATE, _TAU, _A0, _A1, _A2, _A3 = range(7)
 """Rows of a lane's month scratch: growth rate [1/day], block rate [blocks/day], days
 into the month, and the four month sums of :func:`_advance`."""
 _SCRATCH = 7
+EQUILIBRIUM_HP_FACTOR = 86400.0 / bitcoin.TARGET_BLOCK_TIME_S * 1e15 / 1e18
+"""Hashprice when difficulty matches the hashrate: this × reward [BTC] × price [USD/BTC]
+/ hashrate [EH/s] = USD per PH/s per day (144 blocks a day shared by the hashrate)."""
+NEWTON_STEP_TOL = 1e-8
+"""The equilibrium solve stops after a Newton step smaller than this in ln(EH/s); the
+error left is of the order of its square [-]."""
+NEWTON_MAX_STEPS = 50
+"""Cap on the equilibrium solve's Newton steps per path and month (it takes 2-6) [-]."""
 LANES = 64
 """Paths the kernels step through each part of a month together [paths]."""
 
@@ -224,7 +232,7 @@ if HAVE_NUMBA:
     def _supply_loop(  # pragma: no cover - compiled
         price: Any, fees: Any, noise_factor: Any, build: Any, log_cost: Any, days: Any,
         month_start_day: Any, tier_factor: Any, tier_width: Any, cap0: Any, pipe0: Any,
-        mlp0: Any, shock0: Any, st0: Any, h0_h_s: float, params: Any,
+        mlp0: Any, shock0: Any, st0: Any, h0_h_s: float, log_h0: float, params: Any,
         halving_first: float, n_halvings: int, subsidy: Any,
     ) -> tuple[Any, Any]:  # fmt: skip
         """The supply-curve month loop (:func:`network_supply._run_months`), by lanes.
@@ -237,7 +245,7 @@ if HAVE_NUMBA:
         n_p, n_m = price.shape
         n_k = cap0.shape[0]
         n_s = pipe0.shape[0]
-        stage_rate, minus_2beta, alpha, rho, innov_sd = params[:5]
+        stage_rate, two_beta, alpha, rho, innov_sd = params[:5]
         target_margin, build_response, retire, min_running = params[5:9]
         out = np.empty((6, n_p, n_m))
         halving_day = np.full((n_p, n_halvings), np.nan)
@@ -250,6 +258,10 @@ if HAVE_NUMBA:
             mlp = mlp0[p0 : p0 + n].copy()
             shock = shock0[p0 : p0 + n].copy()
             h0 = np.full(n, h0_h_s)
+            log_run = np.full(n, log_h0)  # ln of the running hashrate [ln EH/s]
+            margin = np.empty(n)
+            slope = np.empty(n)
+            solving = np.empty(n, np.bool_)
             h1 = np.empty(n)
             log_ratio = np.empty(n)
             x = np.empty(n)
@@ -264,8 +276,10 @@ if HAVE_NUMBA:
                     kd, sub = st[_KD, j], st[_SUB, j]
                     hp = _HP_USD_FACTOR / (_K / kd) * (sub + fees[p, t]) * price[p, t]
                     x[j] = math.log(hp) - log_cost[t]
-                for j in range(n):
-                    e[j] = math.exp(minus_2beta * x[j])
+                for j in range(n):  # equilibrium log profitability at 1 EH/s
+                    p = p0 + j
+                    reward = st[_SUB, j] + fees[p, t]
+                    margin[j] = math.log(EQUILIBRIUM_HP_FACTOR * reward * price[p, t]) - log_cost[t]
                 for k in range(n_s):  # deliveries: network_supply._deliver
                     for j in range(n):
                         flow[k, j] = pipe[k, j] * stage_rate
@@ -277,10 +291,37 @@ if HAVE_NUMBA:
                         pipe[k, j] += flow[k - 1, j]
                 for j in range(n):
                     cap[0, j] += flow[n_s - 1, j]
-                    running[j] = 0.0
-                for k in range(n_k):  # running shares: network_supply.running_frac
+                    solving[j] = True
+                # the running hashrate its own hashprice keeps running, by Newton steps
+                # over the lane's paths (network_supply.equilibrium_log_running)
+                for _ in range(NEWTON_MAX_STEPS):
+                    more = False
                     for j in range(n):
-                        running[j] += cap[k, j] * (1.0 / (tier_factor[k] * e[j] + 1.0))
+                        if not solving[j]:
+                            continue
+                        e[j] = math.exp(two_beta * (log_run[j] - margin[j]))
+                        running[j] = 0.0
+                        slope[j] = 0.0
+                    for k in range(n_k):
+                        for j in range(n):
+                            if solving[j]:
+                                share = 1.0 / (tier_factor[k] * e[j] + 1.0)
+                                running[j] += cap[k, j] * share
+                                slope[j] += cap[k, j] * (share * (1.0 - share))
+                    for j in range(n):
+                        if not solving[j]:
+                            continue
+                        g = log_run[j] - math.log(running[j])
+                        step = g / (1.0 + two_beta * slope[j] / running[j])
+                        log_run[j] -= step
+                        if abs(step) >= NEWTON_STEP_TOL:
+                            more = True
+                        else:
+                            solving[j] = False
+                    if not more:
+                        break
+                for j in range(n):
+                    running[j] = math.exp(log_run[j])
                 for j in range(n):
                     r = max(running[j], min_running)
                     running[j] = r
@@ -362,7 +403,7 @@ def chain_months(
 def supply_months(
     arrays: dict[str, Any],
     params: FloatArray,
-    h0_h_s: float,
+    h0_eh_s: float,
     halving_heights: npt.NDArray[np.int64],
 ) -> tuple[dict[str, FloatArray], FloatArray]:
     """The supply-curve month loop, compiled; outputs and halving days.
@@ -378,8 +419,8 @@ def supply_months(
     out, halving_day = _supply_kernel(
         a["price"], a["fees"], a["noise_factor"], a["build"], a["log_cost"], a["days"],
         a["month_start_day"], a["tier_factor"], a["tier_width"], a["capacity"],
-        a["pipeline"], a["mean_log_profit"], a["order_shock"], a["state"], h0_h_s,
-        np.ascontiguousarray(params, dtype=np.float64),
+        a["pipeline"], a["mean_log_profit"], a["order_shock"], a["state"], h0_eh_s * 1e18,
+        math.log(h0_eh_s), np.ascontiguousarray(params, dtype=np.float64),
         float(halving_heights[0]) if len(halving_heights) else 0.0,
         len(halving_heights), SUBSIDY_BTC_BY_EPOCH,
     )  # fmt: skip

@@ -67,7 +67,7 @@ class NetworkModelSpec(Spec):
         "USD/kWh, Ref [2]; not fitted: it trades off against target_margin_frac). [USD/kWh]",
     )
     power_price_log_sd: float = Field(
-        default=0.5797,
+        default=0.5296,
         gt=0.0,
         le=3.0,
         description="Standard deviation of log power price across miners, log-logistic (fit). [-]",
@@ -97,7 +97,7 @@ class NetworkModelSpec(Spec):
         "(assumption: 1/36, ASIC lives of 5-8 years). [1/month]",
     )
     build_response_frac_per_month: float = Field(
-        default=0.2478,
+        default=0.2546,
         ge=0.0,
         le=5.0,
         description="Capacity ordered per month, as a share of the capacity running and on "
@@ -105,21 +105,21 @@ class NetworkModelSpec(Spec):
         "frontier machine (fit). [1/month]",
     )
     target_margin_frac: float = Field(
-        default=0.4769,
+        default=0.4793,
         ge=0.0,
         lt=1.0,
         description="Margin of the frontier machine (1 - hashcost/hashprice at the median "
         "power price) below which no new capacity is ordered (fit). [-]",
     )
     build_lag_months: float = Field(
-        default=11.6,
+        default=11.95,
         ge=3.0,
         le=36.0,
         description="Mean months from an order to the capacity running; deliveries follow "
         "an Erlang-3 lag (fit, within the 6-12 months of methods.md). [months]",
     )
     margin_window_months: float = Field(
-        default=11.97,
+        default=12.0,
         ge=1.0,
         le=36.0,
         description="Mean lag of the exponential average that forms the trailing margin "

@@ -15,9 +15,11 @@ frontier machine's log profitability, an AR(1) build shock, and the chain
    continuous rate of improvement) runs at the sites whose power price is below
    ``HP/(24·e_k)``. Power prices across the network are log-logistic with median
    ``p_med`` and log-sd ``σ_p`` (CBECI's basket of machines that run while profitable,
-   Ref [2]), so its running share is a logistic function of ``x − λ·a_k``. The running
-   hashrate at the month's end is ``Σ_k C_k·share_k·exp(s·η_t)``, ``η_t`` a transient
-   shock (curtailment, weather, luck).
+   Ref [2]), so its running share is a logistic function of ``x − λ·a_k``. Miners decide
+   on the hashprice they earn once difficulty has caught up with the hashrate that runs
+   (revenue shared by hashrate, Refs [6], [7]): the running hashrate is the fixed point
+   ``H = Σ_k C_k·share_k(HP(H))`` (:func:`equilibrium_log_running`), and the month ends
+   at ``H·exp(s·η_t)``, ``η_t`` a transient shock (curtailment, weather, luck).
 5. The chain advances through the month with the hashrate log-linear between its levels
    at the start and the end of the month (:mod:`hashpivot.network_chain`).
 6. New orders (:func:`_orders_eh_s`): a share ``φ`` of the capacity running and on order
@@ -30,8 +32,8 @@ frontier machine's log profitability, an AR(1) build shock, and the chain
 Hashrate thus follows price within the month through the running shares (the weeks of
 Ref [3]) and with a lag through new builds sized by the trailing margin (Ref [4]). At the
 start the fleet's age mix is the steady state of a fleet that grew at
-``history_growth_frac_per_month``, scaled to run the start hashrate at the start
-hashprice; the pipeline holds that history's orders times a lognormal shock. All shocks
+``history_growth_frac_per_month``, scaled to run the start hashrate at the hashprice it
+earns (step 4); the pipeline holds that history's orders times a lognormal shock. All shocks
 are median-neutral (``exp`` of a zero-median normal), so the shock-free path is the
 model's median path, which is what ``scripts/calibrate_network.py`` fits.
 
@@ -50,6 +52,11 @@ References
 .. [5] J. D. Sterman (2000), *Business Dynamics*, McGraw-Hill, ch. 11 (material delays:
    an n-th order delay is an Erlang-n lag) and ch. 17 (stock management with a supply
    line: orders that ignore what is already on order overshoot).
+.. [6] J. Prat and B. Walter (2021), An equilibrium model of the market for Bitcoin
+   mining, J. Political Economy 129(8):2415-2452 (difficulty adjustment shares the
+   block reward among the hashrate; free entry). CESifo WP 6865 (2018).
+.. [7] methods.md §1: "hashrate fills cost tiers up to the point where marginal cost
+   equals hashprice". https://htlc.io/hash-rate-equilibrium-math
 
 """
 
@@ -91,6 +98,13 @@ MIN_START_RUNNING_FRAC = 0.3
 """Floor on the starting fleet's running share when sizing installed capacity [-]."""
 MIN_RUNNING_EH_S = 1e-6
 """Floor on the running hashrate, so that a path whose whole fleet is off stays finite [EH/s]."""
+EQUILIBRIUM_HP_FACTOR = network_kernels.EQUILIBRIUM_HP_FACTOR
+"""(:mod:`hashpivot.network_kernels`) Hashprice once difficulty matches the hashrate:
+this × reward [BTC] × price [USD/BTC] / hashrate [EH/s] [USD/PH/day]."""
+NEWTON_STEP_TOL = network_kernels.NEWTON_STEP_TOL
+"""Newton steps of :func:`equilibrium_log_running` stop below this [ln EH/s]."""
+NEWTON_MAX_STEPS = network_kernels.NEWTON_MAX_STEPS
+"""Cap on the Newton steps per path and month [-]."""
 
 
 @dataclass(frozen=True)
@@ -193,6 +207,62 @@ def running_frac(
     return np.asarray(np.reciprocal(z, out=z))
 
 
+def log_reward_margin(
+    subsidy_btc: FloatArray, fees_btc_per_block: FloatArray, price_usd: FloatArray,
+    log_cost: float,
+) -> FloatArray:  # fmt: skip
+    """Log profitability of the frontier machine on a 1 EH/s network in equilibrium [-].
+
+    ``A = ln(EQUILIBRIUM_HP_FACTOR·reward·price) − ln(frontier hashcost)``: what the
+    frontier machine would earn over its cost were the whole network 1 EH/s and
+    difficulty caught up with it.
+    """
+    reward = subsidy_btc + fees_btc_per_block
+    return np.asarray(np.log(EQUILIBRIUM_HP_FACTOR * reward * price_usd) - log_cost)
+
+
+def equilibrium_log_running(
+    reward_margin: FloatArray,
+    capacity_eh_s: FloatArray,
+    tier_factor: FloatArray,
+    two_beta: float,
+    log_guess: FloatArray,
+) -> FloatArray:
+    """Log of the running hashrate that its own hashprice keeps running ``(paths,)`` [ln EH/s].
+
+    Miners run at the hashprice they earn once difficulty has caught up with the
+    hashrate that runs: revenue shared by hashrate, ``HP = reward·price·144/H`` (Refs
+    [6], [7]). The running hashrate ``H = e^u`` then solves ``u = ln S(u)``, with
+    ``S(u) = Σ_k C_k/(1 + c_k·e^{2β(u − A)})`` the tiers' running capacity at log
+    profitability ``A − u`` (:func:`running_frac`, ``A`` from :func:`log_reward_margin`).
+    ``g(u) = u − ln S(u)`` rises with slope ``g' = 1 + 2β·Σ C_k w_k(1 − w_k)/S`` between
+    1 and 1 + 2β (``w_k`` the shares running), so the root is unique; Newton's method from
+    ``log_guess`` (last month's) finds it, each path stepping until a step is below
+    :data:`NEWTON_STEP_TOL`.
+
+    Deciding on the opening difficulty instead lets a month's price fall switch off
+    most of a marginal fleet; the difficulty then lags by epochs that run long, and the
+    network swings between on and off (a cobweb): with it, simulated hashrate moved by
+    0.38 in logs a month (sd; 2016-2024 history: 0.087) and 5 % of 10-year paths ended
+    below 2 EH/s. Solved here, the sd is 0.087.
+    """
+    u = np.array(log_guess, dtype=np.float64)
+    c = np.asarray(tier_factor, dtype=np.float64)[:, None]
+    todo = np.arange(u.size)
+    for _ in range(NEWTON_MAX_STEPS):
+        if todo.size == 0:
+            break
+        cap = capacity_eh_s[:, todo]
+        e = np.exp(two_beta * (u[todo] - reward_margin[todo]))
+        w = 1.0 / (c * e + 1.0)
+        running = (cap * w).sum(axis=0)
+        slope = (cap * (w * (1.0 - w))).sum(axis=0)
+        step = (u[todo] - np.log(running)) / (1.0 + two_beta * slope / running)
+        u[todo] -= step
+        todo = todo[np.abs(step) >= NEWTON_STEP_TOL]
+    return u
+
+
 def _orders_eh_s(
     spec: NetworkModelSpec, fleet: _FleetState, running_eh_s: FloatArray
 ) -> FloatArray:
@@ -229,18 +299,22 @@ def _initial_fleet(
     spec: NetworkModelSpec,
     start_hashrate_eh_s: FloatArray,
     log_profit0: FloatArray,
+    running_log_profit0: FloatArray,
     tier_offset: FloatArray,
     shock0: FloatArray,
     pipeline_shock: FloatArray,
 ) -> _FleetState:
     """Fleet at the start: steady-state age mix running the start hashrate, and its pipeline.
 
-    The pipeline holds the orders of a running fleet that grew at
+    ``log_profit0`` (at the opening difficulty) starts the trailing average builders
+    look at; the fleet is sized so that the start hashrate is what runs at
+    ``running_log_profit0``, the log profitability it earns (the equilibrium of
+    :func:`equilibrium_log_running`). The pipeline holds the orders of a running fleet that grew at
     ``history_growth_frac_per_month``, times ``exp(s·z)``: orders placed before the start
     are not known. Idle capacity (a low start price) does not add to it.
     """
     shares = steady_state_tier_shares(spec)
-    run = running_frac(log_profit0, tier_offset, spec.power_price_log_sd)
+    run = running_frac(running_log_profit0, tier_offset, spec.power_price_log_sd)
     run_share = np.maximum((shares[:, None] * run).sum(axis=0), MIN_START_RUNNING_FRAC)
     installed = start_hashrate_eh_s / run_share
     capacity = shares[:, None] * installed[None, :]
@@ -319,11 +393,15 @@ def simulate_supply_curve(
     hp0 = hashprice_usd_per_ph_day(
         chain.difficulty, chain.subsidy_btc, fees_btc_per_block[:, 0], price_usd[:, 0]
     )
+    reward_margin0 = log_reward_margin(
+        chain.subsidy_btc, fees_btc_per_block[:, 0], price_usd[:, 0], float(log_cost[0])
+    )
     sd_b = spec.build_shock_log_sd
     fleet = _initial_fleet(
         spec,
         np.full(paths, h0),
         np.log(hp0) - log_cost[0],
+        reward_margin0 - math.log(h0),
         tier_offset,
         sd_b * shocks.start.astype(np.float64),
         spec.start_pipeline_log_sd * shocks.pipeline.astype(np.float64),
@@ -333,7 +411,7 @@ def simulate_supply_curve(
             _kernel_arrays(spec, price_usd, fees_btc_per_block, cal, log_cost, tier_offset)
             | _kernel_fleet(spec, fleet, chain, shocks),
             _kernel_params(spec),
-            h0 * 1e18,
+            h0,
             targets,
         )
         return network_path_of(out, cal, fees_btc_per_block, targets, halving_day)
@@ -395,7 +473,7 @@ def _kernel_params(spec: NetworkModelSpec) -> FloatArray:
     return np.array(
         [
             PIPELINE_STAGES / spec.build_lag_months,
-            -2.0 * _half_inv_scale(spec.power_price_log_sd),
+            2.0 * _half_inv_scale(spec.power_price_log_sd),
             1.0 / spec.margin_window_months,
             rho,
             spec.build_shock_log_sd * math.sqrt(1.0 - rho * rho),
@@ -442,14 +520,20 @@ def _run_months(
     sd_n = spec.hashrate_noise_log_sd
     alpha = 1.0 / spec.margin_window_months
     h_prev = np.full(paths, h0 * 1e18)
+    two_beta = 2.0 * _half_inv_scale(spec.power_price_log_sd)
+    tier_factor = logistic_tier_factor(tier_offset, spec.power_price_log_sd)
+    log_running = np.full(paths, math.log(h0))
     for t in range(months):
         hp = hashprice_usd_per_ph_day(
             chain.difficulty, chain.subsidy_btc, fees[:, t], price_usd[:, t]
         )
         x = np.log(hp) - log_cost[t]
         fleet.capacity_eh_s[0] += _deliver(fleet.pipeline_eh_s, stage_rate)
-        share = running_frac(x, tier_offset, spec.power_price_log_sd)
-        running = np.maximum(np.einsum("kp,kp->p", fleet.capacity_eh_s, share), MIN_RUNNING_EH_S)
+        margin = log_reward_margin(chain.subsidy_btc, fees[:, t], price_usd[:, t], log_cost[t])
+        log_running = equilibrium_log_running(
+            margin, fleet.capacity_eh_s, tier_factor, two_beta, log_running
+        )
+        running = np.maximum(np.exp(log_running), MIN_RUNNING_EH_S)
         h_end = running * 1e18 * np.exp(sd_n * shocks.noise[t].astype(np.float64))
         rec.record(t, chain, h_prev, h_end, float(cal.days_in_month[t]), fees[:, t])
         fleet.mean_log_profit += alpha * (x - fleet.mean_log_profit)
