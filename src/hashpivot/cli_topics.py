@@ -15,6 +15,7 @@ TOPICS = (
     "cli_runs",
     "cli_dispatch",
     "cli_planner",
+    "cli_markets",
     "cli_network",
     "cli_sweep",
     "cli_serve",

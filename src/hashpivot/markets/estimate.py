@@ -139,7 +139,11 @@ class ModelFit:
         }
 
     def to_spec(self) -> Spec:
-        """The spec these estimates describe (GBM, jump, regime or fees)."""
+        """The spec these estimates describe (GBM, jump, regime or fees).
+
+        For fees, the baseline level is the median of the last 12 months' fees per block
+        and the spike parameters keep their defaults.
+        """
         v = {p.name: p.value for p in self.parameters}
         if self.model == "gbm":
             return GbmPriceSpec(
@@ -163,6 +167,7 @@ class ModelFit:
                 states=states, transition_matrix_per_month=self.transition_matrix_per_month
             )
         return FeesSpec(
+            baseline_btc_per_block=v["recent_median_btc_per_block"],
             baseline_volatility_frac_per_year=v["baseline_volatility_frac_per_year"],
             baseline_mean_reversion_per_year=v["baseline_mean_reversion_per_year"],
         )
