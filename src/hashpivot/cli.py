@@ -363,6 +363,10 @@ def company(
             saved_note(run_id, runs)
 
 
+RUN_METRIC_LABELS = {"npv_usd": "NPV", "ebitda_usd_per_year": "EBITDA per year"}
+"""Rows of the ``run`` table, by summary key (``--json`` keeps the keys, in USD)."""
+
+
 def _print_simulation(summary: dict[str, Any]) -> None:
     title = (
         f"{summary['scenario']}: {summary['paths']:,} paths × {summary['months']} months, "
@@ -370,11 +374,11 @@ def _print_simulation(summary: dict[str, Any]) -> None:
     )
     rows = []
     for variant in ("pure_mining", "hybrid"):
-        for metric in ("npv_usd", "ebitda_usd_per_year"):
+        for metric, label in RUN_METRIC_LABELS.items():
             d = summary[variant][metric]
-            rows.append({"variant": variant, "metric": metric, **{k: d[k] for k in
+            rows.append({"variant": variant, "USD M": label, **{k: d[k] / 1e6 for k in
                          ("mean", "std", "p5", "p50", "p95", "cvar5")}})  # fmt: skip
-    console.print(table(pd.DataFrame(rows), title))
+    console.print(table(pd.DataFrame(rows).round(1), title))
     head = Table(show_header=False)
     head.add_row("variance reduction of annual EBITDA (hybrid vs pure)",
                  f"{summary['variance_reduction_frac']:.1%}")  # fmt: skip
@@ -386,7 +390,11 @@ def _print_simulation(summary: dict[str, Any]) -> None:
                      f"{v['prob_negative_ebitda_any_year']:.1%}")  # fmt: skip
     console.print(head)
     if summary["frontier"]:
-        console.print(table(pd.DataFrame(summary["frontier"]), "AI-share frontier (same paths)"))
+        frontier = pd.DataFrame(summary["frontier"])
+        usd = [c for c in frontier.columns if c.endswith("_usd")]
+        frontier[usd] = (frontier[usd] / 1e6).round(1)
+        frontier = frontier.rename(columns={c: c.removesuffix("_usd") + " (USD M)" for c in usd})
+        console.print(table(frontier, "AI-share frontier (same paths)"))
 
 
 def _per_path(result: Any) -> dict[str, Any]:
