@@ -76,3 +76,20 @@ def test_bad_paths_exit_2() -> None:
     res = invoke("--paths", "10")
     assert res.exit_code == 2
     assert "--paths" in res.output
+
+
+def test_flows_csv(tmp_path: Path) -> None:
+    import pandas as pd
+
+    path = tmp_path / "flows.csv"
+    res = invoke("--paths", "1000", "--seed", "2", "--flows", str(path), "--flow-paths", "5")
+    assert res.exit_code == 0, res.output
+    frame = pd.read_csv(path)
+    assert set(frame["variant"]) == {"hybrid", "pure_mining"}
+    assert sorted(frame["path"].unique()) == [0, 1, 2, 3, 4]
+    assert {"mining", "colocation", "corporate"} <= set(frame["segment"])
+    assert set(frame.loc[frame["variant"] == "pure_mining", "segment"]) == {"mining", "corporate"}
+    res = invoke("--paths", "1000", "--flows", str(tmp_path / "x.csv"), "--flow-paths", "2000")
+    assert res.exit_code == 2
+    assert "--flow-paths: 2000 (must be <= --paths 1000)" in res.output
+    assert not (tmp_path / "x.csv").exists()

@@ -29,7 +29,7 @@ from hashpivot.cli_common import (
 )
 from hashpivot.cli_runs import SaveOpt, StoreOpt, saved_note
 from hashpivot.company import CompanyModel, CompanyResult
-from hashpivot.errors import HashpivotError
+from hashpivot.errors import HashpivotError, SpecError
 from hashpivot.hardware import asic_catalog, gpu_catalog
 from hashpivot.projection import Projection, ProjectionResult
 from hashpivot.spec import Scenario, default_scenario, default_scenario_text, load_scenario
@@ -412,6 +412,18 @@ def run(
     report: Annotated[
         Path | None, typer.Option(help="Write a self-contained HTML report here.")
     ] = None,
+    flows: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the monthly cash flows of the first --flow-paths paths here (CSV): "
+            "one row per variant (hybrid, pure_mining), path, month and project, labelled "
+            "by site and segment, a column per flow [USD, BTC].",
+            show_default=False,
+        ),
+    ] = None,
+    flow_paths: Annotated[
+        int, typer.Option(min=1, max=10_000, help="Paths written by --flows.")
+    ] = 100,
     save: SaveOpt = False,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
@@ -426,6 +438,8 @@ def run(
     from hashpivot.simulation import Simulation
 
     with errors_exit_2():
+        if flows is not None and flow_paths > paths:
+            raise SpecError([f"--flow-paths: {flow_paths} (must be <= --paths {paths})"])
         scenario = _load(path)
         sim = Simulation(scenario)
         runs = RunStore(store) if save else None
@@ -450,15 +464,31 @@ def run(
                 )  # fmt: skip
         if report is not None:
             write_montecarlo_report(result, report)
+        if flows is not None:
+            write_flows_csv(sim, flows, flow_paths, seed)
         extra = ({"report": str(report)} if report else {}) | ({"run_id": run_id} if run_id else {})
+        extra |= {"flows": str(flows)} if flows else {}
         if as_json:
             emit_json(result.summary() | extra)
             return
         _print_simulation(result.summary())
         if report is not None:
             console.print(f"report: {report}")
+        if flows is not None:
+            console.print(f"cash flows of {flow_paths} paths: {flows}")
         if runs is not None:
             saved_note(run_id, runs)
+
+
+def write_flows_csv(sim: Any, path: Path, paths: int, seed: int) -> None:
+    """The monthly flows per project of the first ``paths`` paths, both variants, as CSV."""
+    frames = []
+    for variant in ("hybrid", "pure_mining"):
+        frame = sim.cash_flows(paths=paths, seed=seed, variant=variant).to_frame()
+        frames.append(frame.assign(variant=variant))
+    out = pd.concat(frames, ignore_index=True)
+    out = out[["variant", *[c for c in out.columns if c != "variant"]]]
+    write_atomic(path, out.to_csv(index=False))
 
 
 # --------------------------------------------------------------------------- catalogues

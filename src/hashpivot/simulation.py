@@ -27,6 +27,7 @@ import pandas as pd
 from hashpivot import engine, finance, kernels, markets, risk
 from hashpivot import network as net_mod
 from hashpivot.allocator import tune_allocator
+from hashpivot.path_flows import PathCashFlows, slice_market, variant_cash_flows
 from hashpivot.spec import (
     ColocationLeaseSpec,
     ConversionSpec,
@@ -351,6 +352,31 @@ class Simulation:
         self, tl: engine.Timeline, seed: int, first_block: int, n_blocks: int
     ) -> tuple[engine.MarketArrays, net_mod.NetworkPath]:
         return market_paths(self.scenario, tl, seed, first_block, n_blocks, self._n_leases)
+
+    def cash_flows(
+        self, paths: int = 1_000, seed: int = 0, variant: str = "hybrid", first_path: int = 0
+    ) -> PathCashFlows:
+        """Monthly cash flows per path, by site and segment, of paths ``first_path ...``.
+
+        The same futures as :meth:`run` with this ``seed`` (path ``i`` here is path ``i``
+        there, with the same NPV), kept whole rather than reduced; ``variant`` is
+        ``hybrid``, ``pure_mining`` or ``ai_share_0.50``-style frontier names.
+        """
+        variants = self._variants()
+        if variant not in variants:
+            msg = f"unknown variant {variant!r}; one of {', '.join(variants)}"
+            raise KeyError(msg)
+        if paths < 1 or first_path < 0:
+            msg = f"paths must be >= 1 and first_path >= 0, got {paths} and {first_path}"
+            raise ValueError(msg)
+        sc = self.scenario
+        tl = engine.Timeline.from_start(sc.start_date, sc.horizon_months)
+        first_block = first_path // BLOCK_PATHS
+        n_blocks = -(-(first_path + paths) // BLOCK_PATHS) - first_block
+        market, _ = self._market_chunk(tl, seed, first_block, n_blocks)
+        offset = first_path - first_block * BLOCK_PATHS
+        market = slice_market(market, slice(offset, offset + paths))
+        return variant_cash_flows(variant, variants[variant], tl, market, seed, first_path)
 
     def run(
         self,
