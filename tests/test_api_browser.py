@@ -210,10 +210,14 @@ def test_with_a_token_the_browser_signs_in_then_runs(browser: Any, tmp_path: Pat
         assert first is not None
         assert first.status == 401
         pg.fill("#token", "wrong-token-0123456789")
-        pg.click("button[type=submit]")
+        # the form posts and the answer is a new page: read it only once it has loaded
+        # (reading straight after the click raced the navigation on a busy machine)
+        with pg.expect_navigation():
+            pg.click("button[type=submit]")
         assert "wrong token" in pg.text_content("body")
         pg.fill("#token", token)
-        pg.click("button[type=submit]")
+        with pg.expect_navigation():
+            pg.click("button[type=submit]")
         pg.wait_for_function(
             "() => document.querySelector('#scenario-name').textContent"
             ".includes('default-us-miner')"
