@@ -9,6 +9,7 @@ paste), or one JSON object with ``--json``.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -121,24 +122,16 @@ def estimate_command(
             _print(payload)
 
 
+@dataclass(frozen=True)
 class EstimateOptions:
     """The checked options of one ``estimate`` run."""
 
-    def __init__(
-        self,
-        models: tuple[str, ...],
-        start: dt.date | None,
-        end: dt.date | None,
-        regimes: int,
-        frequency: str,
-        max_jump_intensity_per_year: float,
-    ) -> None:
-        self.models = models
-        self.start = start
-        self.end = end
-        self.regimes = regimes
-        self.frequency = frequency
-        self.max_jump_intensity_per_year = max_jump_intensity_per_year
+    models: tuple[str, ...]
+    start: dt.date | None
+    end: dt.date | None
+    regimes: int
+    frequency: str
+    max_jump_intensity_per_year: float
 
     @classmethod
     def checked(
