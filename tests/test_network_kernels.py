@@ -66,7 +66,11 @@ def test_chain_kernel_equals_numpy(
     args = (h_end, 700e18, cal, height, 1.1e14, None, fees)
     a = simulate_chain_monthly(*args, use_numba=False)
     b = simulate_chain_monthly(*args, use_numba=True)
-    assert max(max_rel_diff(a, b).values()) < 1e-12
+    # The two order their operations differently, so they agree to rounding, amplified
+    # where a retarget falls as hashrate collapses (the crossing time is then
+    # ill-conditioned): 1.9e-12 in difficulty seen after a month's -53 % drop. A
+    # difference in the arithmetic itself shows at 1e-6 or more.
+    assert max(max_rel_diff(a, b).values()) < 1e-10
 
 
 def _supply(vol_per_month: float, use_numba: bool, paths: int = 600) -> NetworkPath:
