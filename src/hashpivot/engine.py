@@ -531,3 +531,9 @@ def company_ebitda_fcf(
     c = scenario.company
     fcf = ebitda - c.tax_rate_frac * np.maximum(ebitda - depreciation, 0.0) - invest
     return ebitda, fcf
+
+
+def company_value(scenario: Scenario, fcf_usd: FloatArray) -> finance.DcfResult:
+    """DCF of free cash flow at the company's WACC with a Gordon terminal value [USD]."""
+    c = scenario.company
+    return finance.dcf(fcf_usd, c.wacc_frac_per_year, "gordon", c.terminal_growth_frac_per_year)

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from hashpivot import engine, finance
+from hashpivot import engine
 from hashpivot.spec import Scenario
 
 FloatArray = npt.NDArray[np.float64]
@@ -131,10 +131,7 @@ def variant_cash_flows(
     """Flows of the company ``scenario`` on ``market`` (paths from ``first_path``)."""
     projects = engine.project_flows(scenario, tl, market)
     full = engine.consolidate(scenario, projects, market)
-    c = scenario.company
-    npv = finance.dcf(
-        full["free_cash_flow_usd"], c.wacc_frac_per_year, "gordon", c.terminal_growth_frac_per_year
-    ).enterprise_value_usd
+    npv = engine.company_value(scenario, full["free_cash_flow_usd"]).enterprise_value_usd
     company = {k: np.asarray(full[k]) for k in COMPANY_FLOWS}
     return PathCashFlows(
         variant, seed, first_path, tl.month_start, tuple(projects), company, np.asarray(npv)

@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from hashpivot import engine, finance, kernels, markets, risk
+from hashpivot import engine, kernels, markets, risk
 from hashpivot import network as net_mod
 from hashpivot.allocator import tune_allocator
 from hashpivot.path_flows import PathCashFlows, slice_market, variant_cash_flows
@@ -174,10 +174,7 @@ def evaluate_chunk(
     mining = engine.mining_totals(scenario, tl, market, plan)
     others = engine.conversion_projects(scenario, tl, market)
     ebitda, fcf = engine.company_ebitda_fcf(scenario, mining, others)
-    c = scenario.company
-    npv = finance.dcf(
-        fcf, c.wacc_frac_per_year, "gordon", c.terminal_growth_frac_per_year
-    ).enterprise_value_usd
+    npv = engine.company_value(scenario, fcf).enterprise_value_usd
     years = -(-tl.n // 12)
     # mean over years of the yearly sums (the last year padded with zeros, as in
     # _yearly_sum) = the total over all months / years
