@@ -80,12 +80,9 @@ class PathCashFlows:
         Columns: ``path`` (the run's path number), ``month`` (YYYY-MM), ``site``,
         ``segment``, ``project``, ``ebitda_usd`` and every flow of :data:`engine.FLOWS`.
         """
-        n_p, n_m = self.paths, len(self.month_start)
-        path = np.repeat(np.arange(self.first_path, self.first_path + n_p), n_m)
-        month = np.tile(self.month_start.strftime("%Y-%m").to_numpy(), n_p)
         frames = []
         for p in self.projects:
-            cols = {"path": path, "month": month, "site": p.site, "segment": p.segment}
+            cols = self._path_month() | {"site": p.site, "segment": p.segment}
             cols["project"] = p.project
             for name in ("ebitda_usd", *engine.FLOWS):
                 cols[name] = self.flow(p, name).ravel()
@@ -95,14 +92,19 @@ class PathCashFlows:
 
     def company_frame(self) -> pd.DataFrame:
         """Company flows per path and month: ``path``, ``month`` and :data:`COMPANY_FLOWS`."""
+        cols = self._path_month()
+        for name in COMPANY_FLOWS:
+            shape = (self.paths, len(self.month_start))
+            cols[name] = np.broadcast_to(self.company[name], shape).ravel()
+        return pd.DataFrame(cols)
+
+    def _path_month(self) -> dict[str, object]:
+        """``path`` and ``month`` columns, path-major, for frames of ``(paths, months)``."""
         n_p, n_m = self.paths, len(self.month_start)
-        cols: dict[str, object] = {
+        return {
             "path": np.repeat(np.arange(self.first_path, self.first_path + n_p), n_m),
             "month": np.tile(self.month_start.strftime("%Y-%m").to_numpy(), n_p),
         }
-        for name in COMPANY_FLOWS:
-            cols[name] = np.broadcast_to(self.company[name], (n_p, n_m)).ravel()
-        return pd.DataFrame(cols)
 
 
 def slice_market(market: engine.MarketArrays, rows: slice) -> engine.MarketArrays:
