@@ -35,7 +35,7 @@ import httpx
 
 from hashpivot.api.live import LiveServer
 from hashpivot.spec import default_scenario
-from hashpivot.store import RunStore
+from hashpivot.store.runstore import RunStore
 
 TARGET_SECONDS = 1.0
 CLIENTS = 16

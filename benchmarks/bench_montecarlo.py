@@ -34,7 +34,7 @@ import time
 
 import numpy as np
 
-from hashpivot import engine
+from hashpivot.company import engine
 from hashpivot.projection import fleet_installed_frac, stack_fleets
 from hashpivot.simulation import BLOCK_PATHS, Simulation, market_paths
 from hashpivot.spec import Scenario, default_scenario

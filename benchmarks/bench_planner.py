@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from hashpivot.engine import MarketArrays, Timeline
+from hashpivot.company.engine import MarketArrays, Timeline
 from hashpivot.planner import PlannerError, PlannerSpec, build_data, simulation_sampler, solve_plan
 from hashpivot.planner.data import with_decision_rule
 from hashpivot.projection import deterministic_market

@@ -53,8 +53,8 @@ import duckdb
 import pandas as pd
 import yaml
 
-from hashpivot.sweep import Sweep, SweepSpec
-from hashpivot.sweep_spec import example_sweep_text
+from hashpivot.sweep.core import Sweep, SweepSpec
+from hashpivot.sweep.spec import example_sweep_text
 
 
 def spec_document(args: argparse.Namespace) -> dict[str, Any]:

@@ -33,7 +33,7 @@ What it does
    % error of the median path (with realised fees, and with the constant 0.05 BTC/block
    the ``network`` command uses by default); plus the same scores from later origins.
 6. Repeats 2-4 on the full sample (to 2024-12): those parameters are the defaults of
-   :class:`hashpivot.network_spec.NetworkModelSpec`.
+   :class:`hashpivot.network.spec.NetworkModelSpec`.
 
 The fit window starts in 2018-01 (``--fit-start``): the 2016-2017 S9 build-out, when
 hashrate grew 10-20 % a month, is a one-off ramp of the ASIC industry that the
@@ -65,9 +65,10 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.optimize import differential_evolution
 
-from hashpivot import bitcoin, network
-from hashpivot.network_chain import HALVING_ANCHORS
-from hashpivot.network_spec import NetworkModelSpec
+from hashpivot import bitcoin
+from hashpivot.network import models as network
+from hashpivot.network.chain import HALVING_ANCHORS
+from hashpivot.network.spec import NetworkModelSpec
 
 FloatArray = npt.NDArray[np.float64]
 

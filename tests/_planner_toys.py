@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from hashpivot.engine import MarketArrays
+from hashpivot.company.engine import MarketArrays
 from hashpivot.planner.data import PlannerData
 from hashpivot.projection import deterministic_market
 from hashpivot.spec import Scenario

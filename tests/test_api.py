@@ -32,7 +32,7 @@ from hashpivot.api.problems import ProblemError
 from hashpivot.api.settings import ServiceSettings
 from hashpivot.cli import app as cli_app
 from hashpivot.spec import Scenario, default_scenario_text, scenario_from_dict
-from hashpivot.store import RunStore
+from hashpivot.store.runstore import RunStore
 
 FAST = {"paths": 1000, "frontier": False}
 

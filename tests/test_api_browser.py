@@ -24,7 +24,7 @@ import pytest
 from hashpivot.api.live import LiveServer
 from hashpivot.errors import SpecError
 from hashpivot.spec import default_scenario, scenario_from_dict
-from hashpivot.store import RunStore
+from hashpivot.store.runstore import RunStore
 
 CHROMIUM = Path(os.environ.get("HASHPIVOT_CHROMIUM", "/usr/bin/chromium"))
 if not CHROMIUM.exists():

@@ -167,7 +167,7 @@ def test_delete_job_cancels_a_queued_simulation_and_it_stores_nothing(tmp_path: 
 
     from hashpivot.api.app import create_app
     from hashpivot.api.settings import ServiceSettings
-    from hashpivot.store import RunStore
+    from hashpivot.store.runstore import RunStore
 
     store = tmp_path / "runs.duckdb"
     settings = ServiceSettings(store=store, warmup=False, job_workers=1)

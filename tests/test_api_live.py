@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from hashpivot.api.live import LiveServer
-from hashpivot.store import RunStore
+from hashpivot.store.runstore import RunStore
 
 httpx = pytest.importorskip("httpx")
 pytest.importorskip("uvicorn")

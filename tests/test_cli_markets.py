@@ -182,7 +182,7 @@ def test_real_history_2019_2024(shared_data: Path) -> None:
 
 
 def test_frequencies_match_the_estimator() -> None:
-    from hashpivot.cli_markets import FREQUENCIES
+    from hashpivot.cli.markets import FREQUENCIES
     from hashpivot.markets.estimate import STEP_YEARS
 
     assert tuple(STEP_YEARS) == FREQUENCIES

@@ -11,11 +11,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from hashpivot import cli_common
 from hashpivot.cli import app
-from hashpivot.cli_runs import Format, Kind
+from hashpivot.cli import common as cli_common
+from hashpivot.cli.runs import Format, Kind
 from hashpivot.spec import default_scenario, default_scenario_text
-from hashpivot.store import EXPORT_FORMATS, RUN_KINDS, RunStore
+from hashpivot.store.runstore import EXPORT_FORMATS, RUN_KINDS, RunStore
 
 runner = CliRunner()
 

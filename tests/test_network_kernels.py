@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hashpivot import network_kernels, network_supply
-from hashpivot.network import draw_shocks
-from hashpivot.network_chain import NetworkPath, calendar, simulate_chain_monthly
+from hashpivot.network import kernels as network_kernels
+from hashpivot.network import supply as network_supply
+from hashpivot.network.chain import NetworkPath, calendar, simulate_chain_monthly
+from hashpivot.network.models import draw_shocks
 from hashpivot.spec import default_scenario
 
 pytestmark = pytest.mark.skipif(not network_kernels.HAVE_NUMBA, reason="numba not installed")

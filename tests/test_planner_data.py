@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from _planner_toys import synthetic_market
-from hashpivot import engine, finance
+from hashpivot import finance
+from hashpivot.company import engine
 from hashpivot.errors import SpecError
 from hashpivot.planner import PlannerSpec, build_data, conversion_terms, load_planner_spec
 from hashpivot.planner.baselines import never_convert

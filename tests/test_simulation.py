@@ -4,7 +4,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from hashpivot import engine, finance, kernels
+from hashpivot import finance, kernels
+from hashpivot.company import engine
 from hashpivot.simulation import (
     Simulation,
     ai_share_variant,

@@ -9,9 +9,9 @@ import pytest
 
 from hashpivot.errors import SpecError
 from hashpivot.spec import default_scenario
-from hashpivot.sweep import Sweep, SweepSpec, example_sweep_text, load_sweep, parse_sweep
-from hashpivot.sweep_design import design_rows, point_seed, resolve_parameters
-from hashpivot.sweep_paths import PathError, expand, format_path, get_value, parse_path
+from hashpivot.sweep.core import Sweep, SweepSpec, example_sweep_text, load_sweep, parse_sweep
+from hashpivot.sweep.design import design_rows, point_seed, resolve_parameters
+from hashpivot.sweep.paths import PathError, expand, format_path, get_value, parse_path
 
 VOL = "market_model.btc_price.volatility_frac_per_year"
 LEASE = "sites[*].conversions[0].lease.rate_usd_per_kw_month"

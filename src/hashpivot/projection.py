@@ -16,8 +16,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from hashpivot import conversion, mining, network
+from hashpivot import conversion, mining
 from hashpivot.hardware import get_asic
+from hashpivot.network import models as network
 from hashpivot.spec import Scenario
 
 FloatArray = npt.NDArray[np.float64]

@@ -1,8 +1,8 @@
 """The Monte Carlo orchestrator: ``Simulation(scenario).run(paths=..., seed=...)``.
 
 For each chunk of paths it samples the market drivers (:mod:`hashpivot.markets`), runs
-the network model under each BTC price path (:mod:`hashpivot.network`), and evaluates
-the company's cash flows (:mod:`hashpivot.engine`) for every company variant on the
+the network model under each BTC price path (:mod:`hashpivot.network.models`), and evaluates
+the company's cash flows (:mod:`hashpivot.company.engine`) for every company variant on the
 *same* paths: the scenario's mix (``hybrid``), the same sites with no conversion
 (``pure_mining``), and optionally a sweep of AI shares of site MW for the frontier.
 
@@ -24,10 +24,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from hashpivot import engine, kernels, markets, risk
-from hashpivot import network as net_mod
+from hashpivot import kernels, markets, risk
 from hashpivot.allocator import tune_allocator
-from hashpivot.path_flows import PathCashFlows, slice_market, variant_cash_flows
+from hashpivot.company import engine
+from hashpivot.company.path_flows import PathCashFlows, slice_market, variant_cash_flows
+from hashpivot.network import models as net_mod
 from hashpivot.spec import (
     ColocationLeaseSpec,
     ConversionSpec,

@@ -3,7 +3,7 @@
 Thin, like the CLI: each endpoint parses a request typed with the same spec models as
 the CLI (so the OpenAPI schema is the scenario schema), hands it to the library
 (:class:`~hashpivot.simulation.Simulation`, :class:`~hashpivot.planner.Planner`,
-:class:`~hashpivot.dispatch.Dispatch`, :class:`~hashpivot.store.RunStore`) and renders
+:class:`~hashpivot.dispatch.Dispatch`, :class:`~hashpivot.store.runstore.RunStore`) and renders
 JSON. Modules:
 
 * :mod:`~hashpivot.api.settings`: :class:`ServiceSettings` from options and ``HASHPIVOT_*``;

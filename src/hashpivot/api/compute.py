@@ -4,7 +4,7 @@ Each endpoint checks the request against the service's limits, then hands a job 
 :class:`~hashpivot.api.jobs.JobManager`. Small requests wait for it and answer 200 with
 the result; large ones (above ``sync_path_months``), ``?async=true`` and any still
 running after ``request_timeout_s`` answer 202 with the job to poll. The job saves the
-run through :func:`hashpivot.store.record`, which stores nothing when the job fails.
+run through :func:`hashpivot.store.runstore.record`, which stores nothing when the job fails.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from hashpivot.api.problems import SOURCE, Problem, ProblemError, line_problem, 
 from hashpivot.api.settings import ServiceSettings
 from hashpivot.errors import SpecError
 from hashpivot.spec import Scenario, default_scenario
-from hashpivot.store import RunStore, record
+from hashpivot.store.runstore import RunStore, record
 
 router = APIRouter(tags=["compute"])
 

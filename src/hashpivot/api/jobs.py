@@ -10,7 +10,7 @@ release the GIL (two threads run about 1.8x faster than one on two cores), resul
 no pickling, and the run store is shared in-process. A job reports progress through
 :meth:`JobContext.progress`, which is also its checkpoint: there the job stops when it is
 cancelled or past its time limit, by raising :class:`JobStopped`. Because the store
-saves a run only after the job's function returns (:func:`hashpivot.store.record`), a
+saves a run only after the job's function returns (:func:`hashpivot.store.runstore.record`), a
 stopped or failed job stores nothing.
 """
 
@@ -29,8 +29,8 @@ from enum import StrEnum
 from typing import Any
 
 from hashpivot.api.problems import Problem, problem_from_exception
-from hashpivot.cli_common import jsonable
 from hashpivot.errors import HashpivotError
+from hashpivot.io import jsonable
 
 log = logging.getLogger("hashpivot.api")
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hashpivot.errors import HashpivotError, SpecError, UnknownNameError
-from hashpivot.spec import shown_value
-from hashpivot.store_db import StoreError, UnknownRunError
+from hashpivot.specbase import shown_value
+from hashpivot.store.db import StoreError, UnknownRunError
 
 SOURCE = "request body"
 """Where a request's input comes from, as named in messages."""

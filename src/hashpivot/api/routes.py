@@ -28,7 +28,7 @@ from hashpivot.api.models import (
 from hashpivot.api.problems import Problem, ProblemError
 from hashpivot.api.settings import ServiceSettings
 from hashpivot.spec import Scenario, default_scenario_text
-from hashpivot.store import RUN_KINDS, RunStore
+from hashpivot.store.runstore import RUN_KINDS, RunStore
 
 router = APIRouter()
 

@@ -30,8 +30,14 @@ import pandas as pd
 
 from hashpivot.dispatch import core, kernel, lp
 from hashpivot.dispatch.io import HourCalendar, MarketData
-from hashpivot.dispatch.spec import HOURS_PER_YEAR, DispatchSiteSpec, DispatchTierSpec
+from hashpivot.dispatch.spec import (
+    HOURS_PER_YEAR,
+    DispatchSiteSpec,
+    DispatchTierSpec,
+    sites_from_scenario,
+)
 from hashpivot.errors import SpecError
+from hashpivot.spec import Scenario
 
 FloatArray = npt.NDArray[np.float64]
 HashpriceInput = float | pd.DataFrame | pd.Series | npt.ArrayLike
@@ -232,6 +238,22 @@ class Dispatch:
         self.n_threads = n_threads
         self.chunk_paths = chunk_paths
         self.hashprice = core.hashprice_by_hour(market.calendar, hashprice, btc_price_usd)
+
+    @classmethod
+    def from_scenario(
+        cls,
+        scenario: Scenario,
+        market: MarketData,
+        hashprice: HashpriceInput,
+        btc_price_usd: float | npt.ArrayLike | None = None,
+        node: str | None = None,
+    ) -> Dispatch:
+        """Dispatch a scenario's sites: each site's fleets as tiers, its power contract.
+
+        See :func:`~hashpivot.dispatch.spec.sites_from_scenario` for how a site becomes a
+        dispatch site; the other arguments are those of :class:`Dispatch`.
+        """
+        return cls(sites_from_scenario(scenario), market, hashprice, btc_price_usd, node)
 
     def site_node(self, site: DispatchSiteSpec) -> str:
         """The price column a site uses."""

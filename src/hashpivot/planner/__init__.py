@@ -28,9 +28,9 @@ cycle and commands that do not plan do not pay for linopy.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from hashpivot._lazy import lazy_exports
 from hashpivot.planner.spec import PlannerSpec, load_planner_spec, planner_spec_from_dict
 
 if TYPE_CHECKING:
@@ -81,14 +81,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """Import the planner's heavier parts on first use (PEP 562)."""
-    module = _LAZY.get(name)
-    if module is None:
-        msg = f"module 'hashpivot.planner' has no attribute {name!r}"
-        raise AttributeError(msg)
-    return getattr(importlib.import_module(f"hashpivot.planner.{module}"), name)
-
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 __all__ = [
     "EVALUATION_FIRST_BLOCK",

@@ -34,7 +34,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from hashpivot import ai, conversion, finance, mining
-from hashpivot.engine import MarketArrays, Timeline
+from hashpivot.company.engine import MarketArrays, Timeline
 from hashpivot.errors import HashpivotError
 from hashpivot.planner.spec import PlannerSpec
 from hashpivot.projection import (

@@ -1,6 +1,6 @@
 """Turn a plan back into a scenario: one lease conversion per site and period with MW to convert.
 
-The planned scenario runs through the company model (:func:`hashpivot.engine.project_flows`,
+The planned scenario runs through the company model (:func:`hashpivot.company.engine.project_flows`,
 the Monte Carlo, valuation) like any other, so a plan can be fed back into the
 simulation on fresh paths with taxes, overhead and debt (DESIGN.md §2). Each planned
 conversion copies the lease terms the planner used (:class:`~hashpivot.planner.data.ConversionTerms`

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from hashpivot.engine import MarketArrays, Timeline
+from hashpivot.company.engine import MarketArrays, Timeline
 from hashpivot.planner.baselines import baseline_policies, meets_min_share, rule_schedule
 from hashpivot.planner.data import (
     ConversionTerms,
@@ -38,7 +38,7 @@ from hashpivot.planner.feedback import planned_scenario
 from hashpivot.planner.model import FAMILIES
 from hashpivot.planner.solve import MONEY_FAMILIES, PlannerError, Solution, solve_plan
 from hashpivot.planner.spec import PlannerSpec
-from hashpivot.spec import Scenario
+from hashpivot.spec import Scenario, default_scenario
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -373,3 +373,13 @@ def _durations(clock: dict[str, float], solution: Solution) -> dict[str, float]:
         "evaluate": clock["evaluate"] - clock["frontier"],
         "total": clock["evaluate"] - clock["start"],
     }
+
+
+def plan(scenario: Scenario | None = None, spec: PlannerSpec | None = None) -> PlanResult:
+    """Solve the conversion plan and value it against the baselines (``hashpivot plan``).
+
+    ``Planner(scenario, spec).run()``; ``scenario`` defaults to the packaged default
+    scenario and ``spec`` to the scenario's ``planner`` settings.
+    """
+    sc = scenario or default_scenario()
+    return Planner(sc, spec or sc.planner).run()

@@ -27,7 +27,7 @@ import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from hashpivot.errors import SpecError
-from hashpivot.specbase import Spec
+from hashpivot.specbase import Spec, format_errors
 
 
 class PlannerSpec(Spec):
@@ -222,12 +222,10 @@ class PlannerSpec(Spec):
 
 def planner_spec_from_dict(data: dict[str, Any], source: str = "<dict>") -> PlannerSpec:
     """Validate planner settings given as a mapping; problems become one :class:`SpecError`."""
-    from hashpivot.spec import _format_errors  # here: the scenario spec may embed PlannerSpec
-
     try:
         return PlannerSpec.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(_format_errors(exc, None, PlannerSpec), source) from None
+        raise SpecError(format_errors(exc, None, PlannerSpec), source) from None
 
 
 def load_planner_spec(path: str | Path) -> PlannerSpec:

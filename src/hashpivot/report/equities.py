@@ -8,8 +8,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from hashpivot.equities import LABELS, FactorModelResult
-from hashpivot.events import EventStudyResult
+from hashpivot.equities.betas import LABELS, FactorModelResult
+from hashpivot.equities.events import EventStudyResult
 from hashpivot.report.html import Section, figure_section, table_section, text_section, write_report
 
 _LABEL_COLOURS = {"BTC-driven": "#f2a900", "AI-driven": "#76b900", "mixed": "#5b8ff9"}

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from hashpivot import __version__
-from hashpivot.cli_common import write_atomic
+from hashpivot.io import write_atomic
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;

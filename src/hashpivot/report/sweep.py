@@ -11,11 +11,11 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from hashpivot.report.html import Section, figure_section, table_section, text_section, write_report
-from hashpivot.sweep_analysis import DECISION_METRIC
-from hashpivot.sweep_spec import is_number
+from hashpivot.sweep.analysis import DECISION_METRIC
+from hashpivot.sweep.spec import is_number
 
 if TYPE_CHECKING:
-    from hashpivot.sweep import SweepResult
+    from hashpivot.sweep.core import SweepResult
 
 MAX_METRIC_FIGURES = 6
 """Metrics that get their own tornado and one-way figures (the first ones listed)."""

@@ -1,0 +1,397 @@
+"""The ``hashpivot dispatch`` command: hourly run/curtail, 4CP, demand response, PPA resale.
+
+Thin: parse the options into dispatch specs, call :mod:`hashpivot.dispatch`, render.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from pydantic import ValidationError
+from rich.table import Table
+
+from hashpivot import bitcoin
+from hashpivot.cli.common import JsonOpt, console, emit_json, errors_exit_2, fmt, table
+from hashpivot.dispatch import (
+    DataRulesSpec,
+    Dispatch,
+    DispatchSiteSpec,
+    DispatchTierSpec,
+    flexibility_monte_carlo,
+    read_hashprice_history,
+    read_market,
+    sites_from_scenario,
+)
+from hashpivot.errors import SpecError
+from hashpivot.spec import Scenario, default_scenario, load_scenario
+from hashpivot.specbase import shown_value
+
+DEFAULT_EFFICIENCY_J_PER_TH = 20.0
+"""One-tier site without a scenario: 20 J/TH, the worked example of methods.md §6 [J/TH]."""
+DEFAULT_MINING_MW = 100.0
+"""One-tier site without a scenario: 100 MW at the meter (assumption) [MW]."""
+
+_TABLE_COLS = {
+    "uptime_frac": "uptime",
+    "energy_mwh": "energy MWh",
+    "avg_power_price_usd_per_mwh": "net USD/MWh",
+    "btc_mined": "BTC",
+    "mining_revenue_usd": "revenue USD",
+    "energy_cost_usd": "energy cost USD",
+    "curtailment_savings_usd": "curtail savings USD",
+    "power_credits_usd": "credits USD",
+    "four_cp_savings_usd": "4CP USD",
+    "dr_income_usd": "DR USD",
+    "profit_usd": "profit USD",
+    "flexibility_value_usd": "flex value USD",
+}
+
+
+class FourCP(StrEnum):
+    """4CP strategy choice."""
+
+    auto = "auto"
+    none = "none"
+    heuristic = "heuristic"
+    perfect_foresight = "perfect_foresight"
+
+
+class Missing(StrEnum):
+    """Rule for missing hours and NaN."""
+
+    refuse = "refuse"
+    interpolate = "interpolate"
+    drop = "drop"
+
+
+class Duplicates(StrEnum):
+    """Rule for duplicated hours."""
+
+    refuse = "refuse"
+    first = "first"
+    mean = "mean"
+
+
+class Block(StrEnum):
+    """Bootstrap block."""
+
+    day = "day"
+    hour = "hour"
+
+
+def _validation_problems(exc: ValidationError, prefix: str) -> list[str]:
+    out = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "(site)"
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        out.append(f"{prefix}{where}: {shown_value(err.get('input'))} — {msg}")
+    return out
+
+
+def _scenario(path: Path | None) -> Scenario | None:
+    """The scenario of ``--scenario``: a YAML file, or ``default`` for the packaged one."""
+    if path is None:
+        return None
+    if str(path) == "default" and not path.exists():
+        return default_scenario()
+    return load_scenario(path)
+
+
+def _one_tier(
+    site: DispatchSiteSpec, e: float | None, mw: float | None
+) -> tuple[DispatchTierSpec, ...]:
+    """One tier replacing a site's fleets: given J/TH or the MW-weighted mean, given MW or all."""
+    total = site.mining_mw
+    if e is None:
+        e = sum(t.efficiency_j_per_th * t.power_mw for t in site.tiers) / total
+    return (DispatchTierSpec(name=f"{e:g} J/TH", efficiency_j_per_th=e, power_mw=mw or total),)
+
+
+def _base_sites(
+    scenario: Scenario | None, site_name: str | None, e: float | None, mw: float | None
+) -> list[DispatchSiteSpec]:
+    if scenario is None:
+        tier = DispatchTierSpec(
+            name="tier 1",
+            efficiency_j_per_th=e or DEFAULT_EFFICIENCY_J_PER_TH,
+            power_mw=mw or DEFAULT_MINING_MW,
+        )
+        return [DispatchSiteSpec(name="site", tiers=(tier,))]
+    sites = list(sites_from_scenario(scenario))
+    if site_name is not None:
+        names = [s.name for s in sites]
+        if site_name not in names:
+            raise SpecError(
+                [f"--site {site_name!r}: not in the scenario; sites: {', '.join(names)}"]
+            )
+        sites = [sites[names.index(site_name)]]
+    if e is not None or mw is not None:
+        sites = [s.model_copy(update={"tiers": _one_tier(s, e, mw)}) for s in sites]
+    return sites
+
+
+def _apply_flags(site: DispatchSiteSpec, flags: dict[str, Any]) -> DispatchSiteSpec:
+    """Re-validate a site with the contract, 4CP, DR and limit flags applied."""
+    data = site.model_dump()
+    for section, values in flags.items():
+        if isinstance(values, dict):
+            data[section] = {**data[section], **{k: v for k, v in values.items() if v is not None}}
+        elif values is not None:
+            data[section] = values
+    try:
+        return DispatchSiteSpec.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(
+            _validation_problems(exc, f"site {site.name!r}: "), "command line"
+        ) from None
+
+
+def _contract_flags(
+    ppa: float | None, share: float | None, no_resale: bool, adder: float
+) -> dict[str, Any]:
+    if share is not None and ppa is None:
+        raise SpecError(["--ppa-share-frac: needs --ppa-usd-per-mwh"], "command line")
+    kind = "index" if ppa is None else ("hybrid" if share is not None else "ppa")
+    return {
+        "kind": kind,
+        "ppa_price_usd_per_mwh": ppa,
+        "ppa_share_frac": share,
+        "resale": not no_resale,
+        "adder_usd_per_mwh": adder,
+    }
+
+
+def _market_hashprice(scenario: Scenario) -> tuple[float, float]:
+    """Hashprice and BTC price of a scenario's market at its start [USD/PH/day, USD/BTC]."""
+    m = scenario.market
+    difficulty = m.difficulty or float(
+        bitcoin.difficulty_for_hashrate(m.network_hashrate_eh_s * 1e18)
+    )
+    subsidy = float(bitcoin.subsidy_btc(m.block_height))
+    hp = float(
+        bitcoin.hashprice_usd_per_ph_day(m.btc_price_usd, difficulty, subsidy, m.fees_btc_per_block)
+    )
+    return hp, m.btc_price_usd
+
+
+def _hashprice(
+    scenario: Scenario | None, constant: float | None, history: Path | None, btc_price: float | None
+) -> tuple[Any, float | None, dict[str, Any]]:
+    if constant is not None and history is not None:
+        msg = "give --hashprice-usd-per-ph-day or --hashprice-file, not both"
+        raise SpecError([msg], "command line")
+    if history is not None:
+        return read_hashprice_history(history), None, {"hashprice": f"daily history {history}"}
+    hp, price = _market_hashprice(scenario or default_scenario())
+    source = "scenario market at start" if scenario else "default scenario market at start"
+    if constant is not None:
+        hp, source = constant, "constant"
+    btc = btc_price or price
+    info = {"hashprice_usd_per_ph_day": hp, "hashprice": source, "btc_price_usd": btc}
+    return hp, btc, info
+
+
+def _print(
+    payload: dict[str, Any], result_monthly: pd.DataFrame, result_yearly: pd.DataFrame
+) -> None:
+    head = Table(title="Dispatch summary", show_header=False, title_justify="left")
+    for key, value in payload.items():
+        if not isinstance(value, list | dict):
+            head.add_row(key, fmt(value))
+    console.print(head)
+    cols = ["year", *_TABLE_COLS]
+    console.print(table(result_yearly[cols].rename(columns=_TABLE_COLS), "By year"))
+    cols = ["month", *_TABLE_COLS]
+    console.print(table(result_monthly[cols].rename(columns=_TABLE_COLS), "By month"))
+    for key, title in (
+        ("four_cp_comparison", "4CP strategies"),
+        ("ai_conversion", "AI conversion"),
+        ("monte_carlo", "Monte Carlo of flexibility (resampled price years)"),
+        ("inputs", "Inputs"),
+    ):
+        block = payload.get(key)
+        if not block:
+            continue
+        t = Table(title=title, show_header=False, title_justify="left")
+        for k, v in block.items():
+            text = (
+                ", ".join(f"{a}={fmt(b)}" for a, b in v.items()) if isinstance(v, dict) else fmt(v)
+            )
+            t.add_row(k, text)
+        console.print(t)
+    for note in payload.get("notes", []):
+        console.print(f"note: {note}", highlight=False)
+
+
+def dispatch(
+    prices: Annotated[Path, typer.Option(help="Hourly price CSV (ERCOT layouts).")],
+    node: Annotated[str, typer.Option(help="Price column to use, e.g. LZ_WEST or LZ_WEST_rtm.")],
+    load: Annotated[
+        Path | None, typer.Option(help="System load CSV (for 4CP), e.g. ERCOT native load.")
+    ] = None,
+    load_column: Annotated[str, typer.Option(help="Load column. [MW]")] = "ERCOT",
+    year: Annotated[int | None, typer.Option(help="Keep only this operating year.")] = None,
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            help="Scenario YAML whose site fleets are dispatched ('default': the packaged one)."
+        ),
+    ] = None,
+    site: Annotated[str | None, typer.Option(help="Dispatch only this scenario site.")] = None,
+    hashprice_usd_per_ph_day: Annotated[
+        float | None, typer.Option(min=0.0, help="Constant hashprice. [USD/PH/day]")
+    ] = None,
+    hashprice_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Daily hashprice history CSV (date, drv_hashprice_usd_per_phs_day, price_usd_cm)."
+        ),
+    ] = None,
+    btc_price_usd: Annotated[
+        float | None, typer.Option(min=1e-9, help="BTC price for BTC mined. [USD/BTC]")
+    ] = None,
+    efficiency_j_per_th: Annotated[
+        float | None,
+        typer.Option(min=1e-6, max=1e4, help="One-tier efficiency (default 20). [J/TH]"),
+    ] = None,
+    mining_mw: Annotated[
+        float | None,
+        typer.Option(min=1e-6, max=1e4, help="One-tier mining MW at the meter (default 100). [MW]"),
+    ] = None,
+    ai_mw: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            max=1e4,
+            help="MW of each site that become firm AI load: report the flexibility lost. [MW]",
+        ),
+    ] = None,
+    ai_interruptible_frac: Annotated[
+        float,
+        typer.Option(min=0.0, max=1.0, help="Share of AI load interruptible in 4CP hours. [-]"),
+    ] = 0.0,
+    ppa_usd_per_mwh: Annotated[
+        float | None,
+        typer.Option(min=-1000.0, max=1e4, help="Fixed-price PPA for the mining load. [USD/MWh]"),
+    ] = None,
+    ppa_share_frac: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=1.0, help="Hybrid: share of mining MW under the PPA. [-]"),
+    ] = None,
+    no_resale: Annotated[
+        bool, typer.Option("--no-resale", help="PPA block energy not used is not resold.")
+    ] = False,
+    adder_usd_per_mwh: Annotated[
+        float, typer.Option(min=-1000.0, max=1000.0, help="Adders on each MWh consumed. [USD/MWh]")
+    ] = 0.0,
+    four_cp: Annotated[
+        FourCP, typer.Option(help="4CP strategy; auto: heuristic with --load, else none.")
+    ] = FourCP.auto,
+    four_cp_usd_per_kw_year: Annotated[
+        float, typer.Option(min=0.0, max=1000.0, help="4CP transmission rate. [USD/kW/yr]")
+    ] = 50.0,
+    dr_mw: Annotated[
+        float, typer.Option(min=0.0, max=1e4, help="Mining MW committed to demand response. [MW]")
+    ] = 0.0,
+    dr_usd_per_mw_hour: Annotated[
+        float | None, typer.Option(min=0.0, help="DR capacity payment (default 7.42). [USD/MW/h]")
+    ] = None,
+    min_load_mw: Annotated[
+        float, typer.Option(min=0.0, help="Minimum mining load (LP). [MW]")
+    ] = 0.0,
+    ramp_mw_per_hour: Annotated[
+        float | None, typer.Option(min=1e-9, help="Ramp limit of the mining load (LP). [MW/h]")
+    ] = None,
+    missing: Annotated[Missing, typer.Option(help="Missing hours / NaN rule.")] = Missing.refuse,
+    duplicates: Annotated[
+        Duplicates, typer.Option(help="Duplicated hours rule.")
+    ] = Duplicates.refuse,
+    max_gap_hours: Annotated[
+        int, typer.Option(min=1, max=168, help="Longest gap interpolated. [h]")
+    ] = 3,
+    paths: Annotated[
+        int,
+        typer.Option(
+            min=0, max=100_000, help="Monte Carlo of flexibility: resampled price years (0: off)."
+        ),
+    ] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the Monte Carlo.")] = 0,
+    block: Annotated[Block, typer.Option(help="Bootstrap block: day or hour.")] = Block.day,
+    as_json: JsonOpt = False,
+    report: Annotated[Path | None, typer.Option(help="Write an HTML report to this file.")] = None,
+) -> None:
+    """Hourly run/curtail dispatch with PPA resale, 4CP, demand response; flexibility value.
+
+    Each tier runs while price + adder < its breakeven hashprice·1000/(24·J/TH·PUE)·(1 − fee).
+    Flags override the scenario; without one they describe a one-tier site.
+    """
+    with errors_exit_2():
+        sc = _scenario(scenario)
+        rules = DataRulesSpec(
+            missing=missing.value, duplicates=duplicates.value, max_gap_hours=max_gap_hours
+        )
+        market = read_market(prices, [node], load, load_column, year, rules)
+        strategy = four_cp.value
+        if strategy == "auto":
+            strategy = "heuristic" if load is not None else "none"
+        flags: dict[str, Any] = {
+            "contract": _contract_flags(
+                ppa_usd_per_mwh, ppa_share_frac, no_resale, adder_usd_per_mwh
+            ),
+            "four_cp": {"strategy": strategy, "rate_usd_per_kw_year": four_cp_usd_per_kw_year},
+            "demand_response": {
+                "committed_mw": dr_mw,
+                "capacity_usd_per_mw_hour": dr_usd_per_mw_hour,
+            },
+            "limits": {"min_load_mw": min_load_mw, "ramp_mw_per_hour": ramp_mw_per_hour},
+            "ai_interruptible_frac": ai_interruptible_frac,
+        }
+        sites = [
+            _apply_flags(s, flags) for s in _base_sites(sc, site, efficiency_j_per_th, mining_mw)
+        ]
+        hp, btc, hp_info = _hashprice(sc, hashprice_usd_per_ph_day, hashprice_file, btc_price_usd)
+        engine = Dispatch(sites, market, hp, btc, node=node)
+        result = engine.run()
+        payload = result.to_dict()
+        payload["inputs"] = {
+            "prices": str(prices),
+            "node": node,
+            "load": str(load) if load else None,
+            "year": year,
+            "sites": ", ".join(s.name for s in sites),
+            "contract": sites[0].contract.kind,
+            "four_cp_strategy": strategy,
+            **hp_info,
+        }
+        extras: dict[str, dict[str, Any]] = {}
+        if load is not None:
+            payload["four_cp_comparison"] = engine.four_cp_comparison()
+            extras["4CP strategies"] = payload["four_cp_comparison"]
+        if ai_mw:
+            payload["ai_conversion"] = engine.flexibility_lost(ai_mw).summary()
+            extras["AI conversion"] = payload["ai_conversion"]
+        if paths:
+            mc = flexibility_monte_carlo(engine, paths, seed, ai_mw, block.value)
+            payload["monte_carlo"] = mc.summary()
+            extras["Monte Carlo of flexibility"] = payload["monte_carlo"]
+        if report is not None:
+            from hashpivot.dispatch.report import dispatch_report
+
+            dispatch_report(report, result, payload["inputs"], extras)
+            payload["report"] = str(report)
+        if as_json:
+            emit_json(payload)
+            return
+        _print(payload, result.monthly(), result.yearly())
+        if report is not None:
+            console.print(f"wrote {report}")
+
+
+def register(app: typer.Typer, catalog_app: typer.Typer) -> None:
+    """Add the ``dispatch`` command."""
+    del catalog_app
+    app.command("dispatch")(dispatch)

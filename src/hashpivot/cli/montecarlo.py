@@ -1,0 +1,151 @@
+"""``hashpivot run``: the main job, the Monte Carlo of the company."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from hashpivot.cli.common import JsonOpt, console, emit_json, err_console, errors_exit_2, table
+from hashpivot.cli.runs import SaveOpt, StoreOpt, saved_note
+from hashpivot.cli.scenario import ScenarioArg, load_or_default
+from hashpivot.errors import SpecError
+from hashpivot.io import write_atomic
+from hashpivot.store.runstore import RunStore, record
+
+
+def register(app: typer.Typer, catalog_app: typer.Typer) -> None:
+    """Add ``run``."""
+    del catalog_app
+    app.command("run")(run)
+
+
+RUN_METRIC_LABELS = {"npv_usd": "NPV", "ebitda_usd_per_year": "EBITDA per year"}
+"""Rows of the ``run`` table, by summary key (``--json`` keeps the keys, in USD)."""
+
+
+def _print_simulation(summary: dict[str, Any]) -> None:
+    title = (
+        f"{summary['scenario']}: {summary['paths']:,} paths × {summary['months']} months, "
+        f"seed {summary['seed']}"
+    )
+    rows = []
+    for variant in ("pure_mining", "hybrid"):
+        for metric, label in RUN_METRIC_LABELS.items():
+            d = summary[variant][metric]
+            rows.append({"variant": variant, "USD M": label, **{k: d[k] / 1e6 for k in
+                         ("mean", "std", "p5", "p50", "p95", "cvar5")}})  # fmt: skip
+    console.print(table(pd.DataFrame(rows).round(1), title))
+    head = Table(show_header=False)
+    head.add_row("variance reduction of annual EBITDA (hybrid vs pure)",
+                 f"{summary['variance_reduction_frac']:.1%}")  # fmt: skip
+    for variant in ("pure_mining", "hybrid"):
+        v = summary[variant]
+        head.add_row(f"{variant}: BTC beta (elasticity) / correlation",
+                     f"{v['btc_beta']:.2f} / {v['btc_corr']:.2f}")  # fmt: skip
+        head.add_row(f"{variant}: P(EBITDA < 0 in any year)",
+                     f"{v['prob_negative_ebitda_any_year']:.1%}")  # fmt: skip
+    console.print(head)
+    if summary["frontier"]:
+        frontier = pd.DataFrame(summary["frontier"])
+        usd = [c for c in frontier.columns if c.endswith("_usd")]
+        frontier[usd] = (frontier[usd] / 1e6).round(1)
+        frontier = frontier.rename(columns={c: c.removesuffix("_usd") + " (USD M)" for c in usd})
+        console.print(table(frontier, "AI-share frontier (same paths)"))
+
+
+def _per_path(result: Any) -> dict[str, Any]:
+    """Per-path arrays of a simulation result, named ``variant.metric``, for the run store."""
+    return {f"{v}.{k}": a for v, arrays in result.variants.items() for k, a in arrays.items()}
+
+
+def run(
+    path: ScenarioArg = None,
+    paths: Annotated[
+        int, typer.Option(min=1000, max=2_000_000, help="Monte Carlo paths (whole thousands).")
+    ] = 10_000,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed; same seed, same numbers.")] = 0,
+    report: Annotated[
+        Path | None, typer.Option(help="Write a self-contained HTML report here.")
+    ] = None,
+    flows: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the monthly cash flows of the first --flow-paths paths here (CSV): "
+            "one row per variant (hybrid, pure_mining), path, month and project, labelled "
+            "by site and segment, a column per flow [USD, BTC].",
+            show_default=False,
+        ),
+    ] = None,
+    flow_paths: Annotated[
+        int, typer.Option(min=1, max=10_000, help="Paths written by --flows.")
+    ] = 100,
+    save: SaveOpt = False,
+    store: StoreOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run the main job: the Monte Carlo of the company, pure mining vs the hybrid mix.
+
+    Draws BTC price, fees, GPU rental and power paths, simulates the network under each
+    price path, and evaluates the scenario's company (hybrid), the same sites with no
+    conversion (pure mining) and a sweep of AI shares, all on the same paths.
+    """
+    from hashpivot.report.montecarlo import write_montecarlo_report
+    from hashpivot.simulation import Simulation
+
+    with errors_exit_2():
+        if flows is not None and flow_paths > paths:
+            raise SpecError([f"--flow-paths: {flow_paths} (must be <= --paths {paths})"])
+        scenario = load_or_default(path)
+        sim = Simulation(scenario)
+        runs = RunStore(store) if save else None
+        if as_json:
+            result, run_id = record(
+                "run", scenario, seed, lambda: sim.run(paths=paths, seed=seed), store=runs,
+                per_path=_per_path,
+            )  # fmt: skip
+        else:
+            with Progress(
+                TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
+                TimeElapsedColumn(), console=err_console, transient=True,
+            ) as bar:  # fmt: skip
+                task = bar.add_task("paths", total=paths)
+
+                def tick(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                result, run_id = record(
+                    "run", scenario, seed, lambda: sim.run(paths=paths, seed=seed, progress=tick),
+                    store=runs, per_path=_per_path,
+                )  # fmt: skip
+        if report is not None:
+            write_montecarlo_report(result, report)
+        if flows is not None:
+            write_flows_csv(sim, flows, flow_paths, seed)
+        extra = ({"report": str(report)} if report else {}) | ({"run_id": run_id} if run_id else {})
+        extra |= {"flows": str(flows)} if flows else {}
+        if as_json:
+            emit_json(result.summary() | extra)
+            return
+        _print_simulation(result.summary())
+        if report is not None:
+            console.print(f"report: {report}")
+        if flows is not None:
+            console.print(f"cash flows of {flow_paths} paths: {flows}")
+        if runs is not None:
+            saved_note(run_id, runs)
+
+
+def write_flows_csv(sim: Any, path: Path, paths: int, seed: int) -> None:
+    """The monthly flows per project of the first ``paths`` paths, both variants, as CSV."""
+    frames = []
+    for variant in ("hybrid", "pure_mining"):
+        frame = sim.cash_flows(paths=paths, seed=seed, variant=variant).to_frame()
+        frames.append(frame.assign(variant=variant))
+    out = pd.concat(frames, ignore_index=True)
+    out = out[["variant", *[c for c in out.columns if c != "variant"]]]
+    write_atomic(path, out.to_csv(index=False))

@@ -1,0 +1,81 @@
+import numpy as np
+import pytest
+
+from hashpivot.company.model import CompanyModel
+from hashpivot.spec import default_scenario
+
+
+@pytest.fixture(scope="module")
+def result():
+    return CompanyModel(default_scenario()).run()
+
+
+def test_default_is_hybrid(result) -> None:
+    shares = result.summary()["revenue_share_by_segment"]
+    assert shares["mining"] > 0.3
+    assert shares["colocation"] > 0.1
+
+
+def test_lease_rent_follows_energisation_and_escalator(result) -> None:
+    seg = result.segments
+    colo = seg[seg["segment"] == "colocation"].set_index("month")["revenue_usd"]
+    assert colo[:"2025-12-01"].sum() == 0.0  # rent only after the build
+    jan = colo["2026-01-01"]
+    # 23 MW x 1000 x 150 USD/kW-month x expected share (no default yet in month 0)
+    assert jan == pytest.approx(23 * 1000 * 150)
+    jul = colo["2026-07-01"]
+    s = 0.98 ** (6 / 12)
+    assert jul == pytest.approx(46 * 1000 * 150 * (s + (1 - s) * 0.5))
+    jan27 = colo["2027-01-01"]
+    s = 0.98 ** (12 / 12)
+    assert jan27 == pytest.approx(46 * 1000 * 150 * 1.03 * (s + (1 - s) * 0.5))
+
+
+def test_conversion_displaces_least_efficient_fleet(result) -> None:
+    f = result.mining.fleets
+    pecos = f[f["site"] == "Pecos West"].groupby("fleet")["installed_frac"].first()
+    assert pecos["Antminer S21 XP"] == 1.0
+    # 60 gross MW needed, 10.3 MW free: the rest comes out of the S19 XP fleet
+    s19_draw = 20000 * 3010 * 1.05 / 1e6
+    s21_draw = 20000 * 3645 * 1.05 / 1e6
+    free = 150 - s19_draw - s21_draw
+    assert 1 - pecos["Antminer S19 XP"] == pytest.approx((60 - free) / s19_draw)
+
+
+def test_capex_is_the_remaining_build(result) -> None:
+    capex = result.segments.loc[result.segments["segment"] == "colocation", "capex_usd"].sum()
+    total = 60 / 1.3 * 9e6 * (1 - 0.1)
+    assert capex == pytest.approx(total * 12 / 15)  # 3 of 15 build months before the start
+
+
+def test_cash_flows_add_up(result) -> None:
+    c = result.company
+    assert np.allclose(c["ebitda_usd"], c["revenue_usd"] - c["power_cost_usd"] - c["opex_usd"])
+    seg_total = result.segments.groupby("month")["ebitda_usd"].sum().to_numpy()
+    assert np.allclose(seg_total, c["ebitda_usd"].to_numpy())
+    assert c["debt_balance_usd"].iloc[-1] == pytest.approx(0.0, abs=1.0)
+    assert (np.diff(c["btc_held"]) >= 0).all()
+
+
+def test_gpu_cloud_conversion() -> None:
+    sc = default_scenario()
+    site = sc.sites[0]
+    conv = site.conversions[0]
+    cloud = {
+        "gpu_model": "H100 SXM",
+        "gpu_count": 30000,
+        "start_date": "2026-01-01",
+        "price_usd_per_gpu_hour": 2.35,
+    }
+    from hashpivot.spec import GpuCloudSpec
+
+    new_conv = conv.model_copy(update={"lease": None, "gpu_cloud": GpuCloudSpec(**cloud)})
+    new_site = site.model_copy(update={"conversions": (new_conv,)})
+    r = CompanyModel(sc.model_copy(update={"sites": (new_site, *sc.sites[1:])})).run()
+    gpu = r.segments[r.segments["segment"] == "gpu_cloud"].set_index("month")
+    first = gpu.loc["2026-01-01"]
+    hours = 31 * 24
+    expected = 30000 * hours * (0.5 * 2.35 + 0.5 * 0.7 * 2.35)
+    assert first["revenue_usd"] == pytest.approx(expected)
+    assert gpu["capex_usd"].sum() > 30000 * 30000  # GPUs plus the facility
+    assert gpu["depreciation_usd"].loc["2026-01-01"] == pytest.approx(30000 * 50000 * 0.9 / 60)
