@@ -140,6 +140,16 @@ def test_mine_table() -> None:
     res = invoke("mine", "--level", "fleet")
     assert res.exit_code == 0
     assert "Antminer S21 XP" in res.stdout
+    assert "network model: supply_curve" in res.stdout
+
+
+def test_mine_and_company_say_which_network_model() -> None:
+    assert as_json("mine")["summary"]["network_model"] == "supply_curve"
+    fixed = as_json("mine", "--network-model", "fixed_growth")
+    assert fixed["summary"]["network_model"] == "fixed_growth"
+    assert as_json("company")["summary"]["network_model"] == "supply_curve"
+    res = invoke("mine", "--network-model", "linear")
+    assert res.exit_code == 2
 
 
 def test_catalogs() -> None:

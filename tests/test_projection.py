@@ -83,3 +83,62 @@ def test_margin_never_rises_with_power_price(price: float, extra: float) -> None
         return float(Projection(changed).run().fleets["gross_margin_usd"].sum())
 
     assert margin(price + extra) <= margin(price) + 1e-6
+
+
+# --------------------------------------------------------------------------- base path models
+
+
+def test_base_path_runs_the_scenario_network_model(result) -> None:
+    assert result.network_model == "supply_curve"
+    assert result.summary()["network_model"] == "supply_curve"
+
+
+def test_supply_curve_base_path_is_the_monte_carlo_median() -> None:
+    """The zero-shock path sits at the median of 2 000 shocked supply-curve paths.
+
+    Independent route: the Monte Carlo's own ``simulate_network`` with random shocks
+    (seeded), not the zero-shock call of ``deterministic_market``.
+    """
+    from hashpivot.network.models import simulate_network
+    from hashpivot.projection import deterministic_market
+
+    sc = default_scenario()
+    n = 36
+    net, price = deterministic_market(sc, n)
+    m = sc.market
+    mc = simulate_network(
+        sc.network_model, price, m.fees_btc_per_block, sc.start_date,
+        m.network_hashrate_eh_s, m.difficulty, m.block_height, seed=7, paths=2000,
+    )  # fmt: skip
+    median = np.median(mc.hashprice_btc_per_ph_day, axis=0)
+    assert net.hashprice_btc_per_ph_day.shape == (n,)
+    np.testing.assert_allclose(net.hashprice_btc_per_ph_day, median, rtol=0.06)
+
+
+def test_fixed_growth_by_name_grows_at_the_market_rate() -> None:
+    # H(t) = 795.7 · 1.02^t EH/s at the month's middle, the calculators' assumption:
+    # month 24 ≈ 795.7 · 1.02^24.5 = 1 290 EH/s (hand calculation).
+    r = Projection(default_scenario(), "fixed_growth").run(36)
+    assert r.network_model == "fixed_growth"
+    h = r.network["network_hashrate_eh_s"].to_numpy()
+    assert h[24] == pytest.approx(795.7 * 1.02**24.5, rel=0.01)
+
+
+def test_supply_curve_hashprice_stays_above_fixed_growth_after_the_halving() -> None:
+    # Fixed 2 %/month growth reaches 795.7·1.02^60 ≈ 2 600 EH/s whatever hashprice does;
+    # the supply curve switches marginal fleets off after the 2028 halving instead.
+    sc = default_scenario()
+    supply = Projection(sc).run().network
+    fixed = Projection(sc, "fixed_growth").run().network
+    late = supply["month"] >= np.datetime64("2029-01-01")
+    assert (
+        supply.loc[late, "hashprice_usd_per_ph_day"] > fixed.loc[late, "hashprice_usd_per_ph_day"]
+    ).all()
+    assert supply["network_hashrate_eh_s"].iloc[-1] < fixed["network_hashrate_eh_s"].iloc[-1]
+
+
+def test_unknown_base_path_model_lists_the_valid_ones() -> None:
+    from hashpivot.errors import HashpivotError
+
+    with pytest.raises(HashpivotError, match="supply_curve"):
+        Projection(default_scenario(), "linear")

@@ -1,24 +1,32 @@
 """Deterministic mining projection: one orchestrator, one result object.
 
-``Projection(scenario).run()`` grows BTC price and network hashrate at the scenario's
-constant monthly rates, simulates the chain (retargets, halvings) day by day, and
+``Projection(scenario).run()`` grows the BTC price at the scenario's constant monthly
+rate, runs a network model along that price path (:func:`deterministic_market`), and
 computes every fleet's monthly economics with the functions of :mod:`hashpivot.mining`.
+
+The base path's network model is the scenario's ``network_model`` by default: the supply
+curve of the Monte Carlo with every shock at zero (its median path), so that hashprice
+stays in equilibrium with the fleet that can run at it. ``fixed_growth`` stays available
+by name: hashrate grows at the market block's ``network_hashrate_growth_frac_per_month``
+on the exact daily chain (what mining calculators assume).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from hashpivot import conversion, mining
+from hashpivot import bitcoin, conversion, mining
 from hashpivot.hardware import get_asic
+from hashpivot.network import chain
 from hashpivot.network import models as network
+from hashpivot.network.supply import SupplyShocks
 from hashpivot.spec import Scenario
 
 FloatArray = npt.NDArray[np.float64]
@@ -272,6 +280,8 @@ class ProjectionResult:
         Halvings inside the horizon as ``(height, date)``.
     capex_usd
         ASIC capex per (site, fleet), NaN where no price is known. [USD]
+    network_model
+        Network model of the base path (:data:`BASE_PATH_MODELS`).
 
     """
 
@@ -280,6 +290,7 @@ class ProjectionResult:
     network: pd.DataFrame
     halvings: list[tuple[int, dt.date]]
     capex_usd: pd.Series
+    network_model: str = "supply_curve"
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def aggregate(
@@ -340,6 +351,7 @@ class ProjectionResult:
             "scenario": self.scenario.name,
             "start_month": str(self.network["month"].iloc[0].date()),
             "months": len(self.network),
+            "network_model": self.network_model,
             "btc_mined": float(total["btc_mined"]),
             "revenue_usd": float(total["revenue_usd"]),
             "power_cost_usd": float(total["power_cost_usd"]),
@@ -372,20 +384,89 @@ class ProjectionResult:
         }
 
 
-def deterministic_market(scenario: Scenario, months: int) -> tuple[network.NetworkPath, FloatArray]:
-    """Network path and monthly BTC price [USD/BTC] under the scenario's constant growth."""
+BASE_PATH_MODELS = ("supply_curve", "fixed_growth")
+"""Network models the deterministic base path can run, by name (the scenario's by default)."""
+
+
+def _zero_shocks(months: int) -> SupplyShocks:
+    """Every supply shock at zero, one path: the model's median path (no build or noise draw)."""
+    z = np.zeros((months, 1), dtype=np.float32)
+    one = np.zeros(1, dtype=np.float32)
+    return SupplyShocks(build=z, noise=z.copy(), start=one, pipeline=one.copy())
+
+
+def _single_path(net: network.NetworkPath) -> network.NetworkPath:
+    """A one-path network path with its leading path axis dropped (arrays ``(months,)``)."""
+    squeeze = {
+        f.name: getattr(net, f.name)[0]
+        for f in fields(net)
+        if isinstance(getattr(net, f.name), np.ndarray)
+        and f.name != "halving_heights"
+        and getattr(net, f.name).ndim == 2
+    }
+    return replace(net, **squeeze)
+
+
+def base_network_model(scenario: Scenario, network_model: str | None = None) -> str:
+    """Name of the base path's network model: ``network_model``, else the scenario's.
+
+    Raises
+    ------
+    UnknownNameError
+        The name is not one of :data:`BASE_PATH_MODELS` (the message lists them).
+
+    """
+    name = scenario.network_model.model if network_model is None else network_model
+    network.network_model(name)  # raises with the valid names
+    return name
+
+
+def deterministic_market(
+    scenario: Scenario, months: int, network_model: str | None = None
+) -> tuple[network.NetworkPath, FloatArray]:
+    """Network path and monthly BTC price [USD/BTC] of the deterministic base path.
+
+    The BTC price grows at the market block's constant monthly rate. The network follows
+    the named model (default: the scenario's ``network_model.model``):
+
+    - ``supply_curve``: :func:`hashpivot.network.supply.simulate_supply_curve` along that
+      price with every shock at zero, the median path of the Monte Carlo's network
+      (methods.md §1; Fantazzini and Kolodin 2020, https://www.mdpi.com/1911-8074/13/11/263):
+      miners run while hashprice covers their hashcost, so hashprice cannot fall below
+      what the fleet that runs can bear;
+    - ``fixed_growth``: hashrate grows at the market block's
+      ``network_hashrate_growth_frac_per_month`` whatever hashprice does, on the exact
+      daily chain (the calculators' assumption).
+    """
     m = scenario.market
-    net = network.fixed_growth_network(
-        scenario.start_date,
-        months,
-        m.network_hashrate_eh_s,
-        m.network_hashrate_growth_frac_per_month,
-        m.block_height,
-        m.difficulty,
-        m.fees_btc_per_block,
-    )
     growth = (1.0 + m.btc_price_growth_frac_per_month) ** np.arange(months, dtype=np.float64)
-    return net, np.asarray(m.btc_price_usd * growth, dtype=np.float64)
+    price = np.asarray(m.btc_price_usd * growth, dtype=np.float64)
+    if base_network_model(scenario, network_model) == "fixed_growth":
+        net = network.fixed_growth_network(
+            scenario.start_date,
+            months,
+            m.network_hashrate_eh_s,
+            m.network_hashrate_growth_frac_per_month,
+            m.block_height,
+            m.difficulty,
+            m.fees_btc_per_block,
+        )
+        return net, price
+    d0 = m.difficulty
+    if d0 is None:
+        d0 = float(bitcoin.difficulty_for_hashrate(m.network_hashrate_eh_s * 1e18))
+    net = network.network_model("supply_curve")(
+        scenario.network_model,
+        price[None, :],
+        np.full((1, months), m.fees_btc_per_block),
+        chain.calendar(scenario.start_date, months),
+        m.network_hashrate_eh_s,
+        float(d0),
+        float(m.block_height),
+        _zero_shocks(months),
+        None,
+    )
+    return _single_path(net), price
 
 
 def month_index(start_date: dt.date, date: dt.date) -> int:
@@ -429,17 +510,21 @@ class Projection:
     ----------
     scenario
         A validated scenario.
+    network_model
+        Network model of the base path (:data:`BASE_PATH_MODELS`); default: the
+        scenario's ``network_model.model``.
 
     """
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Scenario, network_model: str | None = None) -> None:
         self.scenario = scenario
+        self.network_model = base_network_model(scenario, network_model)
 
     def run(self, months: int | None = None) -> ProjectionResult:
         """Project ``months`` months (default: the scenario's horizon)."""
         sc = self.scenario
         n = sc.horizon_months if months is None else months
-        net, price_usd = deterministic_market(sc, n)
+        net, price_usd = deterministic_market(sc, n, self.network_model)
         fleets = stack_fleets(sc)
         active = fleet_installed_frac(sc, fleets, n)
         capex = pd.Series(
@@ -452,4 +537,5 @@ class Projection:
             network=_network_frame(net, price_usd),
             halvings=network.halving_dates(net, sc.start_date),
             capex_usd=capex,
+            network_model=self.network_model,
         )

@@ -12,6 +12,7 @@ from rich.table import Table
 from hashpivot import ai
 from hashpivot.cli.common import JsonOpt, console, emit_json, errors_exit_2, fmt, table
 from hashpivot.cli.runs import SaveOpt, StoreOpt, saved_note
+from hashpivot.cli.xlsx import XlsxOpt, write_value_workbook
 from hashpivot.company.unit_economics import unit_economics
 from hashpivot.errors import HashpivotError
 from hashpivot.spec import default_scenario, default_scenario_text, load_scenario
@@ -111,7 +112,10 @@ def unit_economics_command(
             emit_json({**attrs, "rows": frame.to_dict(orient="records")})
             return
         wacc = frame.attrs["wacc_frac_per_year"]
-        title = f"Per gross MW at {frame.attrs['site']}, {years} years, WACC {wacc:.0%}"
+        title = (
+            f"Per gross MW at {frame.attrs['site']}, {years} years, WACC {wacc:.0%}, "
+            f"network model {frame.attrs['network_model']}"
+        )
         console.print(table(frame, title))
 
 
@@ -172,6 +176,7 @@ def value(
     ] = None,
     save: SaveOpt = False,
     store: StoreOpt = None,
+    xlsx: XlsxOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """DCF and sum-of-the-parts value, with EV per MW and per EH/s cross-checks.
@@ -185,6 +190,8 @@ def value(
         runs = RunStore(store) if save else None
         spec = _valued_spec(target) if runs is not None else {}
         out, run_id = record("value", spec, None, lambda: _value_target(target), store=runs)
+        if xlsx is not None:
+            write_value_workbook(target, xlsx)
         if as_json:
             emit_json(out | ({"run_id": run_id} if run_id else {}))
             return

@@ -14,6 +14,7 @@ from hashpivot import bitcoin
 from hashpivot.cli.common import JsonOpt, console, emit_json, errors_exit_2, fmt, table
 from hashpivot.cli.runs import SaveOpt, StoreOpt, saved_note
 from hashpivot.cli.scenario import ScenarioArg, load_or_default
+from hashpivot.cli.xlsx import XlsxOpt, write_company_workbook
 from hashpivot.company.model import CompanyModel, CompanyResult
 from hashpivot.errors import HashpivotError
 from hashpivot.projection import Projection, ProjectionResult
@@ -29,6 +30,32 @@ def register(app: typer.Typer, catalog_app: typer.Typer) -> None:
     app.command("hashprice")(hashprice)
     app.command("mine")(mine)
     app.command("company")(company)
+
+
+class NetworkModelName(StrEnum):
+    """Network model of the deterministic base path."""
+
+    supply_curve = "supply_curve"
+    fixed_growth = "fixed_growth"
+
+
+NetworkModelOpt = Annotated[
+    NetworkModelName | None,
+    typer.Option(
+        "--network-model",
+        help="Network model of the base path: supply_curve (the Monte Carlo's, every shock "
+        "at zero) or fixed_growth (the market block's constant hashrate growth); default: "
+        "the scenario's network_model.",
+    ),
+]
+
+
+def _network_note(name: str) -> str:
+    what = {
+        "supply_curve": "supply curve, median path (every shock at zero)",
+        "fixed_growth": "fixed hashrate growth at the market block's rate",
+    }[name]
+    return f"network model: {name} ({what})"
 
 
 class Freq(StrEnum):
@@ -169,11 +196,17 @@ def mine(
     level: Annotated[
         Level, typer.Option(help="Sum over the company, or show each site or fleet.")
     ] = Level.company,
+    network_model: NetworkModelOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Deterministic fleet projection: BTC mined, revenue, power, margin, cost per BTC."""
+    """Deterministic fleet projection: BTC mined, revenue, power, margin, cost per BTC.
+
+    The base path runs the scenario's network model along its BTC price path (the
+    supply curve with every shock at zero by default); --network-model picks another.
+    """
     with errors_exit_2():
-        result = Projection(load_or_default(path)).run(months)
+        name = None if network_model is None else network_model.value
+        result = Projection(load_or_default(path), name).run(months)
         frame = result.aggregate(level.value, "Y" if freq is Freq.yearly else "M")
         if as_json:
             rows = frame.assign(period=frame["period"].astype(str)).to_dict(orient="records")
@@ -191,6 +224,7 @@ def mine(
                 f"{result.scenario.name}: {level.value}, {freq.value}",
             )
         )
+        console.print(_network_note(result.network_model), highlight=False)
         console.print(table(result.payback(), "ASIC capex payback"))
 
 
@@ -218,6 +252,7 @@ def _print_run(result: ProjectionResult) -> None:
         head.add_row(key, fmt(s[key]))
     for h in s["halvings"]:
         head.add_row(f"halving at block {h['height']:,}", h["date"])
+    head.add_row("network_model", _network_note(result.network_model))
     console.print(head)
     console.print(table(_flowstable(result, Level.company, Freq.yearly), "Company by year"))
     console.print(table(result.site_breakeven(), "Breakeven power price by site, first month"))
@@ -249,19 +284,25 @@ def company(
     path: ScenarioArg = None,
     save: SaveOpt = False,
     store: StoreOpt = None,
+    xlsx: XlsxOpt = None,
+    network_model: NetworkModelOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Company cash flows by segment along the deterministic base path, then the mining detail.
 
-    The base path grows BTC price and network hashrate at the scenario's constant monthly
-    rates; `hashpivot run` draws thousands of futures instead.
+    The base path grows the BTC price at the scenario's constant monthly rate and runs
+    the scenario's network model along it (the supply curve with every shock at zero by
+    default; --network-model picks another); `hashpivot run` draws thousands of futures.
     """
     with errors_exit_2():
         scenario = load_or_default(path)
+        name = None if network_model is None else network_model.value
         runs = RunStore(store) if save else None
         result, run_id = record(
-            "run", scenario, None, lambda: CompanyModel(scenario).run(), store=runs
+            "run", scenario, None, lambda: CompanyModel(scenario, name).run(), store=runs
         )
+        if xlsx is not None:
+            write_company_workbook(result, xlsx, path)
         if as_json:
             emit_json(result.to_dict() | ({"run_id": run_id} if run_id else {}))
             return

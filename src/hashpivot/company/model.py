@@ -18,7 +18,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from hashpivot.company import engine
-from hashpivot.projection import Projection, ProjectionResult, deterministic_market
+from hashpivot.projection import (
+    Projection,
+    ProjectionResult,
+    base_network_model,
+    deterministic_market,
+)
 from hashpivot.spec import Scenario, default_scenario
 
 FloatArray = npt.NDArray[np.float64]
@@ -99,6 +104,7 @@ class CompanyResult:
             "scenario": self.scenario.name,
             "company": self.scenario.company.name,
             "months": len(c),
+            "network_model": self.mining.network_model,
             "revenue_usd": total_rev,
             "ebitda_usd": float(c["ebitda_usd"].sum()),
             "free_cash_flow_usd": float(c["free_cash_flow_usd"].sum()),
@@ -131,24 +137,30 @@ class CompanyResult:
 
 
 class CompanyModel:
-    """Monthly cash flows of a scenario's company along its deterministic market path."""
+    """Monthly cash flows of a scenario's company along its deterministic market path.
 
-    def __init__(self, scenario: Scenario) -> None:
+    ``network_model`` names the base path's network model
+    (:data:`hashpivot.projection.BASE_PATH_MODELS`); default: the scenario's.
+    """
+
+    def __init__(self, scenario: Scenario, network_model: str | None = None) -> None:
         self.scenario = scenario
+        self.network_model = base_network_model(scenario, network_model)
 
     def run(self, months: int | None = None) -> CompanyResult:
         """Run ``months`` months (default: the scenario's horizon)."""
         sc = self.scenario
         n = sc.horizon_months if months is None else months
         tl = engine.Timeline.from_start(sc.start_date, n)
-        net, price_usd = deterministic_market(sc, n)
+        net, price_usd = deterministic_market(sc, n, self.network_model)
         market = engine.MarketArrays(price_usd[None, :], net.hashprice_btc_per_ph_day[None, :])
         projects = engine.project_flows(sc, tl, market)
         flows = engine.consolidate(sc, projects, market)
         company = pd.DataFrame({k: np.asarray(v)[0] for k, v in flows.items()})
         company.insert(0, "month", tl.month_start)
         company["btc_price_usd"] = price_usd
-        return CompanyResult(sc, _segment_frame(projects, tl), company, Projection(sc).run(n))
+        mining = Projection(sc, self.network_model).run(n)
+        return CompanyResult(sc, _segment_frame(projects, tl), company, mining)
 
 
 def project(scenario: Scenario | None = None, months: int | None = None) -> CompanyResult:

@@ -209,5 +209,10 @@ def unit_economics(scenario: Scenario, site: str | None = None, years: int = 10)
     rows[1]["revenue_change_btc_half_frac"] = 0.0
     rows[2]["revenue_change_btc_half_frac"] = 0.0
     frame = pd.DataFrame(rows)
-    frame.attrs |= {"site": s.name, "years": years, "wacc_frac_per_year": wacc}
+    frame.attrs |= {
+        "site": s.name,
+        "years": years,
+        "wacc_frac_per_year": wacc,
+        "network_model": scenario.network_model.model,
+    }
     return frame

@@ -37,6 +37,7 @@ class Valuation:
     ev_per_eh_usd: float
     ev_per_mw_usd: float
     inputs: dict[str, float]
+    network_model: str = "supply_curve"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: enterprise and equity value, per share, SOTP parts, cross-checks."""
@@ -62,6 +63,7 @@ class Valuation:
             },
             "ev_per_eh_usd": self.ev_per_eh_usd,
             "ev_per_mw_usd": self.ev_per_mw_usd,
+            "network_model": self.network_model,
             "inputs": self.inputs,
         }
 
@@ -122,6 +124,7 @@ def value_scenario(scenario: Scenario, result: CompanyResult | None = None) -> V
             "power_capacity_mw": total_mw,
             "fleet_hashrate_eh_s": float(np.round(hashrate_eh_s, 6)),
         },
+        network_model=r.mining.network_model,
     )
 
 
@@ -152,6 +155,7 @@ class ListedValuation:
     ev_per_eh_usd: float
     notes: list[str]
     inputs: dict[str, float]
+    network_model: str = "supply_curve"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready; values a missing input prevents are null and named in ``missing``."""
@@ -169,6 +173,7 @@ class ListedValuation:
             "ev_per_mw_usd": self.ev_per_mw_usd,
             "ev_per_eh_usd": self.ev_per_eh_usd,
             "notes": self.notes,
+            "network_model": self.network_model,
             "inputs": self.inputs,
         }
 
@@ -281,6 +286,7 @@ def value_listed_company(
             "reported_mw": total_mw,
             "uncontracted_mw": uncontracted,
         },
+        network_model=market_scenario.network_model.model,
     )
 
 
