@@ -5,9 +5,10 @@ Target (DESIGN.md §6): 500 scenarios × 40 quarters × 10 sites with CVaR in un
 
 ``build_seconds`` counts everything but HiGHS itself: the coefficients from the company
 model (:func:`hashpivot.planner.build_data`), the linopy model, and its hand-over to
-HiGHS; ``solve_seconds`` is HiGHS's own run time. Market paths come from
-``hashpivot.simulation.market_paths`` when it is available, else from a GBM stand-in
-(reported as ``market``); drawing them is not timed.
+HiGHS; ``solve_seconds`` is HiGHS's own run time. Market paths come from the planner's
+own sampler (:func:`hashpivot.planner.simulation_sampler`: the Monte Carlo's market and
+network paths); if it fails, the benchmark fails with its error (no stand-in market).
+Drawing them is not timed.
 
     python benchmarks/bench_planner.py --scenarios 500 --periods 40 --sites 10 --json
 """
@@ -21,9 +22,8 @@ import time
 import numpy as np
 
 from hashpivot.company.engine import MarketArrays, Timeline
-from hashpivot.planner import PlannerError, PlannerSpec, build_data, simulation_sampler, solve_plan
+from hashpivot.planner import PlannerSpec, build_data, simulation_sampler, solve_plan
 from hashpivot.planner.data import with_decision_rule
-from hashpivot.projection import deterministic_market
 from hashpivot.spec import PowerContractSpec, Scenario, default_scenario
 
 
@@ -42,22 +42,10 @@ def scenario_with_sites(n_sites: int) -> Scenario:
     return base.model_copy(update={"sites": tuple(sites)})
 
 
-def gbm_market(scenario: Scenario, months: int, paths: int, seed: int) -> MarketArrays:
-    """GBM price (σ 0.5/yr) and a hashprice answering price at an elasticity of 0.6."""
-    net, price0 = deterministic_market(scenario, months)
-    rng = np.random.default_rng(seed)
-    z = rng.standard_normal((paths, months))
-    ratio = np.exp(np.cumsum(-0.125 / 12 + 0.5 * np.sqrt(1 / 12) * z, axis=1))
-    return MarketArrays(price0 * ratio, net.hashprice_btc_per_ph_day * ratio**-0.6)
-
-
-def market(scenario: Scenario, months: int, paths: int, seed: int) -> tuple[MarketArrays, str]:
+def market(scenario: Scenario, months: int, paths: int, seed: int) -> MarketArrays:
+    """The planner's market paths (its errors propagate: no synthetic stand-in)."""
     tl = Timeline.from_start(scenario.start_date, months)
-    try:
-        blocks = -(-paths // 1000)
-        return simulation_sampler(scenario, tl, seed, 0, blocks), "simulation"
-    except PlannerError:
-        return gbm_market(scenario, months, paths, seed), "synthetic"
+    return simulation_sampler(scenario, tl, seed, 0, -(-paths // 1000))
 
 
 def run(
@@ -66,7 +54,7 @@ def run(
     sc = scenario_with_sites(sites)
     spec = PlannerSpec(scenarios=scenarios, horizon_periods=periods, seed=seed,
                        risk_aversion=risk_aversion, decision_rule_buckets=bands)  # fmt: skip
-    paths, source = market(sc, periods * spec.period_months, scenarios, seed)
+    paths = market(sc, periods * spec.period_months, scenarios, seed)
     start = time.perf_counter()
     data, _ = with_decision_rule(build_data(sc, spec, paths), bands)
     data_seconds = time.perf_counter() - start
@@ -79,7 +67,7 @@ def run(
         "fleets": data.shape[3],
         "risk_aversion": risk_aversion,
         "bands": bands,
-        "market": source,
+        "market": "simulation",
         "variables": sol.variables,
         "constraints": sol.constraints,
         "data_seconds": round(data_seconds, 3),
