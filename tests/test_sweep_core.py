@@ -188,10 +188,6 @@ def test_common_random_numbers_compute_a_repeated_point_once(tmp_path: Path) -> 
 
 
 def test_planner_decision_across_the_sweep(tmp_path: Path) -> None:
-    try:
-        from hashpivot.planner import Planner  # noqa: F401
-    except ImportError as exc:
-        pytest.skip(f"the planner is not available: {exc}")
     sw = sweep_of(
         parameters=[{"path": LEASE, "values": [60, 150, 250]}],
         metrics=["planner.first_period_convert_mw", "hybrid.npv_usd.mean"],

@@ -36,8 +36,9 @@ from hashpivot.planner.evaluate import (
 )
 from hashpivot.planner.feedback import planned_scenario
 from hashpivot.planner.model import FAMILIES
-from hashpivot.planner.solve import MONEY_FAMILIES, PlannerError, Solution, solve_plan
+from hashpivot.planner.solve import MONEY_FAMILIES, Solution, solve_plan
 from hashpivot.planner.spec import PlannerSpec
+from hashpivot.simulation import market_paths
 from hashpivot.spec import Scenario, default_scenario
 
 FloatArray = npt.NDArray[np.float64]
@@ -56,16 +57,7 @@ def simulation_sampler(
     scenario: Scenario, tl: Timeline, seed: int, first_block: int, n_blocks: int
 ) -> MarketArrays:
     """Paths of the Monte Carlo (:func:`hashpivot.simulation.market_paths`)."""
-    try:
-        from hashpivot import simulation
-
-        market, _ = simulation.market_paths(scenario, tl, seed, first_block, n_blocks)
-    except (ImportError, AttributeError) as exc:
-        msg = (
-            "sampled market paths are not available yet (hashpivot.simulation.market_paths: "
-            f"{exc}); pass MarketArrays to Planner.run(training=..., evaluation=...)"
-        )
-        raise PlannerError(msg) from exc
+    market, _ = market_paths(scenario, tl, seed, first_block, n_blocks)
     return market
 
 

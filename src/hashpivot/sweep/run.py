@@ -276,11 +276,8 @@ def local_cluster_settings() -> Iterator[None]:
 @contextlib.contextmanager
 def dask_client(scheduler: str | None, workers: int) -> Iterator[Any]:
     """A client of an existing scheduler, or of a LocalCluster started and stopped here."""
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError as exc:  # pragma: no cover - distributed is installed with hashpivot
-        msg = f"running on Dask needs dask and distributed installed ({exc}); use --workers 1"
-        raise SweepError(msg) from None
+    from distributed import Client, LocalCluster  # a dependency; imported here as it is slow
+
     if scheduler is None:
         with (
             local_cluster_settings(),
