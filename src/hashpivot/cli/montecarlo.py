@@ -13,6 +13,7 @@ from rich.table import Table
 from hashpivot.cli.common import JsonOpt, console, emit_json, err_console, errors_exit_2, table
 from hashpivot.cli.runs import SaveOpt, StoreOpt, saved_note
 from hashpivot.cli.scenario import ScenarioArg, load_or_default
+from hashpivot.cli.xlsx import XlsxOpt, write_run_workbook
 from hashpivot.errors import SpecError
 from hashpivot.io import write_atomic
 from hashpivot.store.runstore import RunStore, record
@@ -84,6 +85,10 @@ def run(
     flow_paths: Annotated[
         int, typer.Option(min=1, max=10_000, help="Paths written by --flows.")
     ] = 100,
+    xlsx: XlsxOpt = None,
+    xlsx_paths: Annotated[
+        int, typer.Option(min=1, max=1_000, help="Paths whose monthly flows --xlsx writes.")
+    ] = 10,
     save: SaveOpt = False,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
@@ -126,8 +131,11 @@ def run(
             write_montecarlo_report(result, report)
         if flows is not None:
             write_flows_csv(sim, flows, flow_paths, seed)
+        if xlsx is not None:
+            write_run_workbook(sim, result, xlsx, min(xlsx_paths, paths), seed, path)
         extra = ({"report": str(report)} if report else {}) | ({"run_id": run_id} if run_id else {})
         extra |= {"flows": str(flows)} if flows else {}
+        extra |= {"xlsx": str(xlsx)} if xlsx else {}
         if as_json:
             emit_json(result.summary() | extra)
             return
@@ -136,6 +144,8 @@ def run(
             console.print(f"report: {report}")
         if flows is not None:
             console.print(f"cash flows of {flow_paths} paths: {flows}")
+        if xlsx is not None:
+            console.print(f"workbook: {xlsx}")
         if runs is not None:
             saved_note(run_id, runs)
 

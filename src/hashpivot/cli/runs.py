@@ -61,6 +61,7 @@ class Format(StrEnum):
     parquet = "parquet"
     csv = "csv"
     json = "json"
+    xlsx = "xlsx"
 
 
 runs_app = typer.Typer(

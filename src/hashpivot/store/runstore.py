@@ -109,7 +109,7 @@ RUN_KINDS = ("run", "plan", "dispatch", "value", "sweep")
 RUN_STATUSES = ("ok", "failed")
 """Statuses of a saved run."""
 
-EXPORT_FORMATS = ("parquet", "csv", "json")
+EXPORT_FORMATS = ("parquet", "csv", "json", "xlsx")
 """Formats of :meth:`RunStore.export`."""
 
 T = TypeVar("T")
@@ -502,7 +502,10 @@ class RunStore:
             (metadata, scenario YAML, summary) as JSON in the file's key-value metadata
             under ``hashpivot.run``. ``csv``: the per-path table only. The per-path table is
             the saved frame, or for named arrays the long form ``name, path, col, value``.
-            ``parquet`` and ``csv`` refuse a run without per-path data.
+            ``parquet`` and ``csv`` refuse a run without per-path data. ``xlsx``: an Excel
+            workbook (:func:`hashpivot.report.xlsx.stored_run_sheets`): the run, its
+            scenario's inputs, its summary and its tables, the per-path arrays one row
+            per path.
         dest
             A file, or an existing directory (then ``<run_id>.<format>`` in it); default
             ``<run_id>.<format>`` in the working directory.
@@ -531,6 +534,11 @@ class RunStore:
 
             write_atomic_with(target, write_json)
             return target
+        if format == "xlsx":
+            from hashpivot.report.xlsx import stored_run_sheets, write_workbook
+
+            frame = _export_frame(rec, arrays) if rec.per_path_format else None
+            return write_workbook(target, stored_run_sheets(rec, frame))
         if rec.per_path_format is None:
             msg = f"run {rec.run_id} has no per-path data; export its summary with --format json"
             raise StoreError(msg)
