@@ -128,8 +128,58 @@ def test_scenario_site_and_hashprice_history(files: dict[str, Path]) -> None:
 
 
 def test_packaged_default_scenario(files: dict[str, Path]) -> None:
-    out = as_json("--prices", str(files["prices"]), "--node", "LZ_WEST", "--scenario", "default")
+    out = as_json(
+        "--prices", str(files["prices"]), "--node", "LZ_WEST", "--same-node",
+        "--scenario", "default", "--load", str(files["load"]),
+    )  # fmt: skip
     assert [s["site"] for s in out["sites"]] == ["Pecos West", "Lake Niagara", "Red River"]
+    four_cp = {s["site"]: s["four_cp_savings_usd"] for s in out["sites"]}
+    assert four_cp["Pecos West"] > 0  # the 4 June peaks of the 3-day file fall on day 1-3
+    assert four_cp["Lake Niagara"] == 0.0  # NYISO: no 4CP
+    assert four_cp["Red River"] == 0.0  # SPP: no 4CP
+    assert any("Lake Niagara" in n and "no 4CP" in n for n in out["notes"])
+
+
+def test_each_site_at_its_own_node(files: dict[str, Path], tmp_path: Path) -> None:
+    # a price file with each default site's node, at different flat prices
+    frame = pd.read_csv(files["prices"])
+    frame = frame.assign(WEST=20.0, SPPNORTH_HUB=25.0)
+    prices = tmp_path / "three.csv"
+    frame.to_csv(prices, index=False)
+    out = as_json(
+        "--prices", str(prices), "--scenario", "default", "--hashprice-usd-per-ph-day", "50",
+        "--load", str(files["load"]), "--four-cp", "perfect_foresight",
+    )  # fmt: skip
+    by_site = {s["site"]: s for s in out["sites"]}
+    # flat prices far below breakeven: every site runs every hour, at its own node's price
+    assert by_site["Lake Niagara"]["avg_power_price_usd_per_mwh"] == pytest.approx(20.0)
+    assert by_site["Red River"]["avg_power_price_usd_per_mwh"] == pytest.approx(25.0)
+    assert by_site["Lake Niagara"]["four_cp_savings_usd"] == 0.0
+    assert by_site["Red River"]["four_cp_savings_usd"] == 0.0
+    # perfect foresight at the ERCOT site: 1 June peak (3-day file) × 50 USD/kW-yr / 4 × kW
+    pecos = by_site["Pecos West"]
+    assert pecos["four_cp_savings_usd"] == pytest.approx(pecos["mining_mw"] * 1000 * 50 / 4)
+    assert "Pecos West=LZ_WEST" in out["inputs"]["node"]
+
+
+def test_site_node_not_in_file_is_refused(files: dict[str, Path]) -> None:
+    res = invoke("--prices", str(files["prices"]), "--scenario", "default")
+    assert res.exit_code == 2
+    flat = " ".join(res.output.split())
+    assert "'Lake Niagara': node 'WEST' is not a column" in flat
+    assert "'Red River': node 'SPPNORTH_HUB'" in flat
+    assert "columns: LZ_WEST, LZ_NORTH" in flat
+    assert "Pecos West" not in flat  # its node LZ_WEST is in the file
+    res = invoke("--prices", str(files["prices"]), "--scenario", "default", "--node", "LZ_NORTH")
+    assert res.exit_code == 2
+    assert "--same-node" in res.output or "same-node" in res.output
+    # --node overrides in a one-site run
+    out = as_json(
+        "--prices", str(files["prices"]), "--scenario", "default", "--site", "Lake Niagara",
+        "--node", "LZ_NORTH",
+    )  # fmt: skip
+    assert out["inputs"]["node"] == "Lake Niagara=LZ_NORTH"
+    assert out["four_cp_savings_usd"] == 0.0
 
 
 def test_report_written(files: dict[str, Path], tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from hashpivot.dispatch import (
     kernel,
     read_hashprice_history,
     read_market,
+    resolve_nodes,
     sites_from_scenario,
 )
 from hashpivot.dispatch.engine import SUMMARY_KEYS
@@ -570,14 +571,21 @@ def test_real_ercot_2024_lz_west(shared_data: Path) -> None:
     )
     assert m.calendar.n_hours == 8783  # 366 days, 23-hour spring day, repeated hour once
     history = read_hashprice_history(shared_data / "btc_network_daily.csv")
+    scenario_sites = resolve_nodes(
+        sites_from_scenario(default_scenario()), ["LZ_WEST"], "LZ_WEST", True
+    )
     sites = [
         x.model_copy(update={"four_cp": FourCPSpec(strategy="perfect_foresight")})
-        for x in sites_from_scenario(default_scenario())
+        if x.power_market == "ERCOT"
+        else x
+        for x in scenario_sites
     ]
     out = Dispatch(sites, m, history).run().summary()
-    mining_mw = sum(x.mining_mw for x in sites)
+    ercot_mw = sum(x.mining_mw for x in sites if x.power_market == "ERCOT")
+    assert [x.name for x in sites if x.power_market == "ERCOT"] == ["Pecos West"]
     assert 0.9 < out["uptime_frac"] < 1.0
     assert 15.0 < out["avg_power_price_usd_per_mwh"] < 40.0
-    assert out["four_cp_savings_usd"] == pytest.approx(50.0 * 1000 * mining_mw)
+    # perfect foresight avoids the whole tag of the ERCOT site only: 50 USD/kW-yr × its kW
+    assert out["four_cp_savings_usd"] == pytest.approx(50.0 * 1000 * ercot_mw)
     assert out["flexibility_value_usd"] > 0
     assert out["btc_mined"] == pytest.approx(out["mining_revenue_usd"] / 60_000, rel=0.25)

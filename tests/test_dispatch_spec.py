@@ -16,8 +16,9 @@ from hashpivot.dispatch import (
     sites_from_scenario,
 )
 from hashpivot.dispatch.spec import ERS_USD_PER_MW_YEAR, HOURS_PER_YEAR
+from hashpivot.errors import SpecError
 from hashpivot.hardware import get_asic
-from hashpivot.spec import default_scenario
+from hashpivot.spec import default_scenario, scenario_from_dict
 
 TIER = DispatchTierSpec(efficiency_j_per_th=20.0, power_mw=10.0)
 
@@ -81,3 +82,32 @@ def test_sites_from_default_scenario() -> None:
     assert sites[0].tiers[0].power_mw == pytest.approx(expected_mw)
     assert sites[0].tiers[0].efficiency_j_per_th == pytest.approx(asic.efficiency_j_per_th)
     assert sites[0].contract.kind == "index"
+
+
+def test_default_scenario_sites_name_their_market_and_node() -> None:
+    # issue 25 item 1: each site is priced at its own node; 4CP (PUCT Subst. R. 25.192,
+    # an ERCOT tariff) only at the ERCOT site
+    sites = {s.name: s for s in sites_from_scenario(default_scenario())}
+    got = {name: (s.power_market, s.node, s.has_four_cp) for name, s in sites.items()}
+    assert got == {
+        "Pecos West": ("ERCOT", "LZ_WEST", True),
+        "Lake Niagara": ("NYISO", "WEST", False),
+        "Red River": ("SPP", "SPPNORTH_HUB", False),
+    }
+    assert sites["Pecos West"].load_zone == "LZ_WEST"
+
+
+def test_four_cp_only_at_ercot_sites() -> None:
+    heuristic = FourCPSpec(strategy="heuristic")
+    assert DispatchSiteSpec(name="s", tiers=(TIER,), four_cp=heuristic).has_four_cp
+    for market in ("NYISO", "SPP", None):
+        with pytest.raises(ValidationError, match=r"4CP is an ERCOT tariff.*power_market"):
+            DispatchSiteSpec(name="s", tiers=(TIER,), four_cp=heuristic, power_market=market)
+        assert not DispatchSiteSpec(name="s", tiers=(TIER,), power_market=market).has_four_cp
+
+
+def test_scenario_load_zone_only_for_ercot() -> None:
+    data = default_scenario().model_dump(mode="json")
+    data["sites"][1]["load_zone"] = "LZ_WEST"  # Lake Niagara is NYISO
+    with pytest.raises(SpecError, match=r"sites\[1\].*load_zone 'LZ_WEST'.*ERCOT sites only"):
+        scenario_from_dict(data)

@@ -375,12 +375,34 @@ def add_months(date: dt.date, months: int) -> dt.date:
     return out
 
 
+PowerMarket = Literal["ERCOT", "PJM", "MISO", "SPP", "NYISO", "ISO-NE", "CAISO", "other"]
+"""Wholesale power markets a site may stand in: the seven US ISO/RTOs
+(https://www.ferc.gov/electric-power-markets), or 'other' (bilateral, non-US)."""
+
+
 class SiteSpec(Spec):
     """A site: grid interconnect, power contract, cooling overhead and ASIC fleets."""
 
     name: str = Field(min_length=1, max_length=80, description="Site name, unique in the scenario.")
     region: str = Field(
         default="", max_length=80, description="Market or ISO zone, e.g. 'ERCOT West'."
+    )
+    power_market: PowerMarket | None = Field(
+        default=None,
+        description="Wholesale power market (ISO/RTO) of the site; it decides which grid "
+        "tariffs apply in hourly dispatch (ERCOT 4CP only at ERCOT sites). None: not stated.",
+    )
+    node: str = Field(
+        default="",
+        max_length=80,
+        description="Settlement point whose hourly price the site pays, a column of the "
+        "hourly price file in dispatch (e.g. ERCOT 'LZ_WEST'); empty: not stated.",
+    )
+    load_zone: str = Field(
+        default="",
+        max_length=80,
+        description="ERCOT load zone whose transmission (4CP) charge the site pays, e.g. "
+        "'LZ_WEST'; ERCOT sites only.",
     )
     power_capacity_mw: float = Field(
         gt=0.0, le=10_000.0, description="Gross interconnect capacity at the meter. [MW]"
@@ -417,6 +439,16 @@ class SiteSpec(Spec):
     conversions: tuple[ConversionSpec, ...] = Field(
         default=(), description="Conversions of site MW to AI leases or GPU clouds."
     )
+
+    @model_validator(mode="after")
+    def _load_zone_in_ercot(self) -> SiteSpec:
+        if self.load_zone and self.power_market != "ERCOT":
+            msg = (
+                f"load_zone {self.load_zone!r}: set, but power_market is "
+                f"{self.power_market!r}; ERCOT load zones (4CP) apply to ERCOT sites only"
+            )
+            raise ValueError(msg)
+        return self
 
     @model_validator(mode="after")
     def _fleets_fit_interconnect(self) -> SiteSpec:

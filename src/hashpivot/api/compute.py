@@ -273,10 +273,18 @@ _DETAIL_KEYS = ("monthly", "yearly", "sites", "notes")
 
 def dispatch_work(scenario: Scenario, req: DispatchRequest, store: RunStore | None) -> Work:
     """The job of ``POST /dispatch``: dispatch the sites hour by hour and save the run."""
-    from hashpivot.dispatch import Dispatch, HourCalendar, MarketData, sites_from_scenario
+    from hashpivot.dispatch import (
+        Dispatch,
+        HourCalendar,
+        MarketData,
+        resolve_nodes,
+        sites_from_scenario,
+    )
 
-    try:
-        sites = req.sites or sites_from_scenario(scenario)
+    try:  # the request gives one price series: every site is priced at it
+        sites = resolve_nodes(
+            req.sites or sites_from_scenario(scenario), ["prices"], "prices", True
+        )
     except SpecError as exc:
         raise ProblemError(spec_problem(exc, "scenario")) from None
     hp = req.hashprice_usd_per_ph_day

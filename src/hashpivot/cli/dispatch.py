@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 import typer
@@ -16,19 +16,25 @@ from rich.table import Table
 
 from hashpivot import bitcoin
 from hashpivot.cli.common import JsonOpt, console, emit_json, errors_exit_2, fmt, table
+from hashpivot.cli.runs import SaveOpt, StoreOpt, saved_note
 from hashpivot.dispatch import (
     DataRulesSpec,
     Dispatch,
+    DispatchResult,
     DispatchSiteSpec,
     DispatchTierSpec,
+    FlexibilityMonteCarlo,
     flexibility_monte_carlo,
     read_hashprice_history,
     read_market,
+    resolve_nodes,
     sites_from_scenario,
 )
+from hashpivot.dispatch.io import value_columns
 from hashpivot.errors import SpecError
 from hashpivot.spec import Scenario, default_scenario, load_scenario
 from hashpivot.specbase import shown_value
+from hashpivot.store.runstore import RunStore, record
 
 DEFAULT_EFFICIENCY_J_PER_TH = 20.0
 """One-tier site without a scenario: 20 J/TH, the worked example of methods.md §6 [J/TH]."""
@@ -135,8 +141,13 @@ def _base_sites(
 
 
 def _apply_flags(site: DispatchSiteSpec, flags: dict[str, Any]) -> DispatchSiteSpec:
-    """Re-validate a site with the contract, 4CP, DR and limit flags applied."""
+    """Re-validate a site with the contract, 4CP, DR and limit flags applied.
+
+    The 4CP flags reach ERCOT sites only: elsewhere 4CP is not a tariff.
+    """
     data = site.model_dump()
+    if not site.has_four_cp:
+        flags = {k: v for k, v in flags.items() if k != "four_cp"}
     for section, values in flags.items():
         if isinstance(values, dict):
             data[section] = {**data[section], **{k: v for k, v in values.items() if v is not None}}
@@ -229,7 +240,21 @@ def _print(
 
 def dispatch(
     prices: Annotated[Path, typer.Option(help="Hourly price CSV (ERCOT layouts).")],
-    node: Annotated[str, typer.Option(help="Price column to use, e.g. LZ_WEST or LZ_WEST_rtm.")],
+    node: Annotated[
+        str | None,
+        typer.Option(
+            help="Price column for a one-site run, e.g. LZ_WEST or LZ_WEST_rtm (overrides the "
+            "site's node); scenario sites otherwise use their own node."
+        ),
+    ] = None,
+    same_node: Annotated[
+        bool,
+        typer.Option(
+            "--same-node",
+            help="Price every site at --node (a proxy when the file lacks their nodes); "
+            "4CP stays with the ERCOT sites.",
+        ),
+    ] = False,
     load: Annotated[
         Path | None, typer.Option(help="System load CSV (for 4CP), e.g. ERCOT native load.")
     ] = None,
@@ -323,18 +348,22 @@ def dispatch(
     block: Annotated[Block, typer.Option(help="Bootstrap block: day or hour.")] = Block.day,
     as_json: JsonOpt = False,
     report: Annotated[Path | None, typer.Option(help="Write an HTML report to this file.")] = None,
+    save: SaveOpt = False,
+    store: StoreOpt = None,
 ) -> None:
     """Hourly run/curtail dispatch with PPA resale, 4CP, demand response; flexibility value.
 
     Each tier runs while price + adder < its breakeven hashprice·1000/(24·J/TH·PUE)·(1 − fee).
-    Flags override the scenario; without one they describe a one-tier site.
+    Flags override the scenario; without one they describe a one-tier site. Each scenario
+    site is priced at its own node (its column in the price file); 4CP applies to ERCOT
+    sites only. With --save the run (sites, inputs, summary, Monte Carlo per path) goes into
+    the run store: `hashpivot runs list --kind dispatch`.
     """
     with errors_exit_2():
         sc = _scenario(scenario)
         rules = DataRulesSpec(
             missing=missing.value, duplicates=duplicates.value, max_gap_hours=max_gap_hours
         )
-        market = read_market(prices, [node], load, load_column, year, rules)
         strategy = four_cp.value
         if strategy == "auto":
             strategy = "heuristic" if load is not None else "none"
@@ -350,16 +379,16 @@ def dispatch(
             "limits": {"min_load_mw": min_load_mw, "ramp_mw_per_hour": ramp_mw_per_hour},
             "ai_interruptible_frac": ai_interruptible_frac,
         }
-        sites = [
-            _apply_flags(s, flags) for s in _base_sites(sc, site, efficiency_j_per_th, mining_mw)
-        ]
+        base = _base_sites(sc, site, efficiency_j_per_th, mining_mw)
+        base = list(resolve_nodes(base, value_columns(prices), node, same_node, str(prices)))
+        sites = [_apply_flags(s, flags) for s in base]
+        nodes = list(dict.fromkeys(s.node for s in sites))
+        market = read_market(prices, nodes, load, load_column, year, rules)
         hp, btc, hp_info = _hashprice(sc, hashprice_usd_per_ph_day, hashprice_file, btc_price_usd)
-        engine = Dispatch(sites, market, hp, btc, node=node)
-        result = engine.run()
-        payload = result.to_dict()
-        payload["inputs"] = {
+        engine = Dispatch(sites, market, hp, btc)
+        inputs = {
             "prices": str(prices),
-            "node": node,
+            "node": ", ".join(f"{s.name}={s.node}" for s in sites),
             "load": str(load) if load else None,
             "year": year,
             "sites": ", ".join(s.name for s in sites),
@@ -367,17 +396,16 @@ def dispatch(
             "four_cp_strategy": strategy,
             **hp_info,
         }
-        extras: dict[str, dict[str, Any]] = {}
-        if load is not None:
-            payload["four_cp_comparison"] = engine.four_cp_comparison()
-            extras["4CP strategies"] = payload["four_cp_comparison"]
-        if ai_mw:
-            payload["ai_conversion"] = engine.flexibility_lost(ai_mw).summary()
-            extras["AI conversion"] = payload["ai_conversion"]
-        if paths:
-            mc = flexibility_monte_carlo(engine, paths, seed, ai_mw, block.value)
-            payload["monte_carlo"] = mc.summary()
-            extras["Monte Carlo of flexibility"] = payload["monte_carlo"]
+        runs = RunStore(store) if save else None
+        how: Literal["day", "hour"] = "day" if block == Block.day else "hour"
+        (payload, result, extras, _), run_id = record(
+            "dispatch", _saved_spec(sc, sites, inputs), seed if paths else None,
+            lambda: _compute(engine, inputs, ai_mw, paths, seed, how), store=runs,
+            summary=lambda out: {k: v for k, v in out[0].items() if k not in _DETAIL_KEYS},
+            per_path=lambda out: None if out[3] is None else out[3].per_path(),
+        )  # fmt: skip
+        if run_id is not None:
+            payload["run_id"] = run_id
         if report is not None:
             from hashpivot.dispatch.report import dispatch_report
 
@@ -389,6 +417,50 @@ def dispatch(
         _print(payload, result.monthly(), result.yearly())
         if report is not None:
             console.print(f"wrote {report}")
+        saved_note(run_id, runs)
+
+
+_DETAIL_KEYS = ("monthly", "yearly", "sites", "notes")
+"""Payload entries a saved run keeps out of its summary (tables, not metrics)."""
+
+
+def _saved_spec(
+    scenario: Scenario | None, sites: list[DispatchSiteSpec], inputs: dict[str, Any]
+) -> dict[str, Any]:
+    """What a saved dispatch run records as its scenario: the sites as dispatched, inputs."""
+    return {
+        "name": scenario.name if scenario is not None else "dispatch",
+        "scenario": None if scenario is None else scenario.model_dump(mode="json"),
+        "sites": [s.model_dump(mode="json") for s in sites],
+        "inputs": inputs,
+    }
+
+
+def _compute(
+    engine: Dispatch,
+    inputs: dict[str, Any],
+    ai_mw: float | None,
+    paths: int,
+    seed: int,
+    block: Literal["day", "hour"],
+) -> tuple[dict[str, Any], DispatchResult, dict[str, dict[str, Any]], FlexibilityMonteCarlo | None]:
+    """Run the dispatch and the options' extras: payload, result, extras, Monte Carlo."""
+    result = engine.run()
+    payload = result.to_dict()
+    payload["inputs"] = inputs
+    extras: dict[str, dict[str, Any]] = {}
+    if engine.market.system_load_mw is not None:
+        payload["four_cp_comparison"] = engine.four_cp_comparison()
+        extras["4CP strategies"] = payload["four_cp_comparison"]
+    if ai_mw:
+        payload["ai_conversion"] = engine.flexibility_lost(ai_mw).summary()
+        extras["AI conversion"] = payload["ai_conversion"]
+    mc = None
+    if paths:
+        mc = flexibility_monte_carlo(engine, paths, seed, ai_mw, block)
+        payload["monte_carlo"] = mc.summary()
+        extras["Monte Carlo of flexibility"] = payload["monte_carlo"]
+    return payload, result, extras, mc
 
 
 def register(app: typer.Typer, catalog_app: typer.Typer) -> None:

@@ -9,7 +9,9 @@ import pandas as pd
 import typer
 
 from hashpivot.cli.common import JsonOpt, console, emit_json, errors_exit_2, fmt, table
+from hashpivot.cli.runs import SaveOpt, StoreOpt, saved_note
 from hashpivot.spec import Scenario, default_scenario, load_scenario
+from hashpivot.store.runstore import RunStore, record
 
 if TYPE_CHECKING:  # the planner (linopy, HiGHS) is imported only when `plan` runs
     from hashpivot.planner import PlannerSpec, PlanResult
@@ -74,8 +76,14 @@ def plan(
     report: Annotated[
         Path | None, typer.Option("--report", help="Write an HTML report to this file.")
     ] = None,
+    save: SaveOpt = False,
+    store: StoreOpt = None,
 ) -> None:
-    """Plan conversions of mining MW to AI leases: max E[NPV] − λ·CVaR, checked on fresh paths."""
+    """Plan conversions of mining MW to AI leases: max E[NPV] − λ·CVaR, checked on fresh paths.
+
+    With --save the run (scenario, planner settings, seed, summary, the out-of-sample NPV
+    of each policy per path) goes into the run store: `hashpivot runs list --kind plan`.
+    """
     from hashpivot.planner import Planner
 
     with errors_exit_2():
@@ -84,15 +92,21 @@ def plan(
             scenario, planner_file, scenarios=scenarios, risk_aversion=risk_aversion,
             cvar_alpha_frac=alpha, seed=seed, evaluation_paths=evaluation_paths,
         )  # fmt: skip
-        result = Planner(scenario, spec).run()
+        runs = RunStore(store) if save else None
+        result, run_id = record(
+            "plan", scenario, spec.seed, lambda: Planner(scenario, spec).run(), store=runs,
+            summary=lambda r: {**r.summary(), "planner": spec.model_dump(mode="json")},
+            per_path=lambda r: dict(r.npv_out_of_sample_usd) or None,
+        )  # fmt: skip
         if report is not None:
             from hashpivot.planner.report import write_plan_report
 
             write_plan_report(result, report)
         if as_json:
-            emit_json(result.to_dict())
+            emit_json(result.to_dict() | ({"run_id": run_id} if run_id else {}))
             return
         _print(result, report)
+        saved_note(run_id, runs)
 
 
 def _print(result: PlanResult, report: Path | None) -> None:

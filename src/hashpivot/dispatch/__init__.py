@@ -28,6 +28,7 @@ from hashpivot.dispatch.engine import (
     DispatchResult,
     FlexibilityLoss,
     convert_site_to_ai,
+    resolve_nodes,
 )
 from hashpivot.dispatch.flex import FlexibilityMonteCarlo, flexibility_monte_carlo
 from hashpivot.dispatch.io import HourCalendar, MarketData, read_hashprice_history, read_market
@@ -60,5 +61,6 @@ __all__ = [
     "flexibility_monte_carlo",
     "read_hashprice_history",
     "read_market",
+    "resolve_nodes",
     "sites_from_scenario",
 ]

@@ -19,6 +19,7 @@ credits) / mining energy, the net realised price of each MWh consumed.
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -197,6 +198,49 @@ class DispatchResult:
         return out
 
 
+def resolve_nodes(
+    sites: Sequence[DispatchSiteSpec],
+    columns: Sequence[str],
+    node: str | None = None,
+    same_node: bool = False,
+    source: str = "prices",
+) -> tuple[DispatchSiteSpec, ...]:
+    """The sites with the price column each one uses, checked against a file's ``columns``.
+
+    Each site keeps its own ``node``. ``node`` overrides it in a one-site run; with
+    ``same_node`` it prices every site at ``node`` (a proxy: each site keeps its market's
+    tariffs, so 4CP stays with the ERCOT sites). A site whose node is empty or not among
+    ``columns`` is refused with a message naming the site, its node and the columns.
+    """
+    if same_node and not node:
+        raise SpecError(["same_node: needs a node to price every site at"], "command line")
+    if node and len(sites) > 1 and not same_node:
+        names = ", ".join(s.name for s in sites)
+        msg = (
+            f"node {node!r}: overrides the node of a one-site run only; this run has "
+            f"{len(sites)} sites ({names}): pick one site, or price every site at {node!r} "
+            "with the same-node option"
+        )
+        raise SpecError([msg], "command line")
+    out = [s.model_copy(update={"node": node}) if node else s for s in sites]
+    problems = [_node_problem(s, columns) for s in out if s.node not in columns]
+    if problems:
+        raise SpecError(problems, source)
+    return tuple(out)
+
+
+def _node_problem(site: DispatchSiteSpec, columns: Sequence[str]) -> str:
+    have = ", ".join(columns)
+    if not site.node:
+        return f"site {site.name!r}: no node given; name its price column (columns: {have})"
+    close = difflib.get_close_matches(site.node, list(columns), n=3, cutoff=0.5)
+    hint = f"; closest: {', '.join(close)}" if close else ""
+    return (
+        f"site {site.name!r}: node {site.node!r} is not a column of the price file{hint}; "
+        f"columns: {have}"
+    )
+
+
 class Dispatch:
     """Hourly dispatch of one or more sites against one market data set.
 
@@ -284,7 +328,13 @@ class Dispatch:
     def _site_data(self, site: DispatchSiteSpec, notes: list[str]) -> kernel.SiteData:
         cal, load = self.market.calendar, self.market.system_load_mw
         strategy = site.four_cp.strategy
-        if load is None:
+        if not site.has_four_cp:
+            notes.append(
+                f"site {site.name!r} ({site.power_market or 'market not stated'}): no 4CP, "
+                "an ERCOT tariff (PUCT Subst. R. 25.192)"
+            )
+            peaks, flags = None, None
+        elif load is None:
             if strategy != "none":
                 msg = f"site {site.name!r}: four_cp.strategy {strategy!r} needs system load data"
                 raise SpecError([msg + " (give a load file)"])
@@ -297,8 +347,12 @@ class Dispatch:
             flags = None
             if strategy == "heuristic":
                 flags = core.four_cp_heuristic_flags(load, cal, site.four_cp)
-        price = self.market.price(self.site_node(site))
-        return kernel.SiteData(price, peaks, flags)
+        node = self.site_node(site)
+        if node not in self.market.prices_usd_per_mwh:
+            loaded = ", ".join(self.market.prices_usd_per_mwh)
+            msg = f"site {site.name!r}: node {node!r} has no prices loaded; loaded nodes: {loaded}"
+            raise SpecError([msg], self.market.source)
+        return kernel.SiteData(self.market.price(node), peaks, flags)
 
     def run(self, keep_hourly: bool | None = None) -> DispatchResult:
         """Dispatch every site over every path; LP for sites with min-load or ramp limits."""
@@ -370,13 +424,15 @@ class Dispatch:
         return FlexibilityLoss(ai_mw, order, before, after)
 
     def four_cp_comparison(self) -> dict[str, dict[str, float]]:
-        """4CP savings and profit of each strategy, the rest of the sites unchanged."""
+        """4CP savings and profit of each strategy at the ERCOT sites, the rest unchanged."""
         out = {}
         for strategy in ("none", "heuristic", "perfect_foresight"):
             sites = [
                 s.model_copy(
                     update={"four_cp": s.four_cp.model_copy(update={"strategy": strategy})}
                 )
+                if s.has_four_cp
+                else s
                 for s in self.sites
             ]
             summary = self.with_sites(sites).run(keep_hourly=False).summary()

@@ -124,6 +124,13 @@ class FlexibilityMonteCarlo:
             out[name] = describe(values)
         return out
 
+    def per_path(self) -> dict[str, FloatArray]:
+        """Each per-path total ``(paths,)`` by name, as a run store keeps them [USD]."""
+        out = {"flexibility_value_usd": self.flexibility_value_usd, "profit_usd": self.profit_usd}
+        if self.flexibility_lost_usd is not None:
+            out["flexibility_lost_usd"] = self.flexibility_lost_usd
+        return out
+
 
 def describe(values: FloatArray) -> dict[str, float]:
     """Mean, standard deviation (ddof 1) and the :data:`PERCENTILES` of a sample."""

@@ -16,6 +16,11 @@ References
    https://loadvizpro.com/kb/dsm/kb-ercot
 .. [4] Mining PUE close to 1.05 for well-designed ASIC sites.
    https://d-central.tech/mining-glossary/power-usage-effectiveness-pue/
+.. [5] PUCT Substantive Rule 25.192 (transmission service rates): ERCOT transmission
+   charges are allocated by each load's share of the average of the four monthly 15-minute
+   ERCOT system coincident peaks of June, July, August and September (4CP). An ERCOT
+   tariff only: sites in other markets are charged otherwise.
+   https://www.puc.texas.gov/agency/rulesnlaws/subrules/electric/25.192/25.192.pdf
 
 """
 
@@ -26,7 +31,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, model_validator
 
 from hashpivot.errors import SpecError
-from hashpivot.spec import Scenario, SiteSpec, Spec
+from hashpivot.spec import PowerMarket, Scenario, SiteSpec, Spec
 
 HOURS_PER_YEAR = 8760.0
 """Hours in a 365-day year [h]."""
@@ -237,6 +242,17 @@ class DispatchSiteSpec(Spec):
         max_length=80,
         description="Price column (settlement point) of the site; empty: the run's node.",
     )
+    power_market: PowerMarket | None = Field(
+        default="ERCOT",
+        description="Wholesale market of the site; 4CP applies to ERCOT sites only (Ref [5]). "
+        "Default 'ERCOT' (assumption: the market of the hourly data the project ships); "
+        "None: not stated, so no 4CP.",
+    )
+    load_zone: str = Field(
+        default="",
+        max_length=80,
+        description="ERCOT load zone whose 4CP transmission charge the site pays (reported).",
+    )
     mining_pue: float = Field(
         default=1.05,
         ge=1.0,
@@ -276,6 +292,22 @@ class DispatchSiteSpec(Spec):
     def mining_mw(self) -> float:
         """Mining draw at the meter with every tier running [MW]."""
         return float(sum(t.power_mw for t in self.tiers))
+
+    @property
+    def has_four_cp(self) -> bool:
+        """Whether ERCOT's 4CP transmission charge applies: ERCOT sites only (Ref [5])."""
+        return self.power_market == "ERCOT"
+
+    @model_validator(mode="after")
+    def _four_cp_in_ercot(self) -> DispatchSiteSpec:
+        if self.four_cp.strategy != "none" and not self.has_four_cp:
+            msg = (
+                f"four_cp.strategy {self.four_cp.strategy!r}: 4CP is an ERCOT tariff (PUCT "
+                f"Subst. R. 25.192), the site's power_market is {self.power_market!r}; "
+                "use 'none'"
+            )
+            raise ValueError(msg)
+        return self
 
     @model_validator(mode="after")
     def _fits_mining_mw(self) -> DispatchSiteSpec:
@@ -346,10 +378,16 @@ def _fleet_problems(exc: ValidationError, where: str) -> list[str]:
 
 
 def sites_from_scenario(scenario: Scenario) -> tuple[DispatchSiteSpec, ...]:
-    """One dispatch site per scenario site, with its fleets, PUE and pool fee, index power."""
+    """One dispatch site per scenario site: fleets, PUE, pool fee, market and node; index power.
+
+    A site whose ``power_market`` is not stated gets none (so no 4CP), not ERCOT's.
+    """
     return tuple(
         DispatchSiteSpec(
             name=s.name,
+            node=s.node,
+            power_market=s.power_market,
+            load_zone=s.load_zone,
             mining_pue=s.mining_pue,
             pool_fee_frac=s.pool_fee_frac,
             tiers=tiers_from_site(s, f"sites[{i}]"),
