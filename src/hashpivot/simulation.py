@@ -295,6 +295,16 @@ class SimulationResult:
                 )
         return pd.concat(rows, ignore_index=True)
 
+    def _repr_html_(self) -> str:
+        """Compact HTML summary for Jupyter: the pure-mining vs hybrid comparison."""
+        from hashpivot.display import summary_html
+
+        title = f"Simulation of {self.scenario.name}: {self.paths:,} paths, seed {self.seed}"
+        s = self.summary()
+        head = {k: s[k] for k in ("variance_reduction_frac", "btc_beta") if k in s}
+        rest = {k: v for k, v in s.items() if k not in head}
+        return summary_html(title, head | rest)
+
 
 # --------------------------------------------------------------------------- orchestrator
 

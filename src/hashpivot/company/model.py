@@ -125,6 +125,14 @@ class CompanyResult:
             id_vars=["month", "site", "segment", "project"], var_name="metric"
         )
 
+    def _repr_html_(self) -> str:
+        """Compact HTML summary for Jupyter: the headline numbers."""
+        from hashpivot.display import summary_html
+
+        s = self.summary()
+        title = f"{s['company']} ({s['scenario']}): {s['months']} months, base path"
+        return summary_html(title, {k: v for k, v in s.items() if k != "mining"})
+
     def to_dict(self) -> dict[str, Any]:
         """Summary, yearly company flows and yearly segment flows, JSON-ready."""
         yearly = self.by_year()

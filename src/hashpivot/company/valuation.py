@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import yaml
 
 from hashpivot import ai, bitcoin, finance
@@ -66,6 +67,18 @@ class Valuation:
             "network_model": self.network_model,
             "inputs": self.inputs,
         }
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy frame of the numbers of :meth:`to_dict`: ``metric`` (dotted name), ``value``."""
+        from hashpivot.display import number_frame
+
+        return number_frame(self.to_dict())
+
+    def _repr_html_(self) -> str:
+        """Compact HTML summary for Jupyter: values, parts and cross-checks."""
+        from hashpivot.display import summary_html
+
+        return summary_html(f"Value of {self.to_dict()['subject']}", self.to_dict())
 
 
 def contracted_noi_usd_per_year(scenario: Scenario) -> float:
@@ -176,6 +189,18 @@ class ListedValuation:
             "network_model": self.network_model,
             "inputs": self.inputs,
         }
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy frame of the numbers of :meth:`to_dict`: ``metric`` (dotted name), ``value``."""
+        from hashpivot.display import number_frame
+
+        return number_frame(self.to_dict())
+
+    def _repr_html_(self) -> str:
+        """Compact HTML summary for Jupyter: values, parts and cross-checks."""
+        from hashpivot.display import summary_html
+
+        return summary_html(f"Value of {self.to_dict()['subject']}", self.to_dict())
 
 
 def _mining_value_usd(

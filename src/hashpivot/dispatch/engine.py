@@ -186,6 +186,13 @@ class DispatchResult:
     def _sites(self, site: str | None) -> tuple[DispatchSiteSpec, ...]:
         return self.sites[self._site_slice(site)]
 
+    def _repr_html_(self) -> str:
+        """Compact HTML summary for Jupyter: totals over the run, mean over paths."""
+        from hashpivot.display import summary_html
+
+        names = ", ".join(s.name for s in self.sites)
+        return summary_html(f"Dispatch of {names}: {self.n_paths} path(s)", self.summary())
+
     def to_dict(self) -> dict[str, Any]:
         """Summary, monthly and yearly rows, per-site summaries and notes, JSON-ready."""
         out = self.summary()

@@ -464,6 +464,12 @@ class FactorModelResult:
         keep += ["alpha_frac_per_day", "r2", "n_obs"]
         return both.melt(["ticker", "period"], keep, var_name="field", value_name="value")
 
+    def _repr_html_(self) -> str:
+        """Compact HTML summary for Jupyter: the full-period table of :meth:`summary`."""
+        from hashpivot.display import frame_html
+
+        return frame_html(f"BTC and AI factor betas of {len(self.full)} tickers", self.summary())
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: ``tickers``, ``skipped``, ``notes`` and ``settings``.
 

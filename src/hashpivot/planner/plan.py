@@ -208,6 +208,14 @@ class PlanResult:
         """Tidy schedule: site, period, period_start, metric, value."""
         return self.schedule().melt(id_vars=["site", "period", "period_start"], var_name="metric")
 
+    def _repr_html_(self) -> str:
+        """Compact HTML summary for Jupyter: status, E[NPV], CVaR, MW converted by site."""
+        from hashpivot.display import summary_html
+
+        s = self.summary()
+        title = f"Conversion plan for {s['scenario']}: {s['status']}, λ = {s['risk_aversion']:g}"
+        return summary_html(title, s)
+
     def to_dict(self) -> dict[str, Any]:
         """Everything a script needs, JSON-ready (the ``hashpivot plan --json`` payload)."""
         sol = self.solution
