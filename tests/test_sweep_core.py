@@ -340,3 +340,53 @@ def test_local_cluster_settings_restore_the_environment(monkeypatch: pytest.Monk
         assert spawn_env["MALLOC_ARENA_MAX"] == "1"
         assert spawn_env["NUMBA_NUM_THREADS"] == "1"
     assert dict(os.environ) == before
+
+
+def _history_csv(path: Path, seed: int, days: int = 3000) -> Path:
+    """A synthetic daily history with the columns the bootstrap reads (random walk)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    r = 0.0005 + 0.03 * rng.standard_normal(days)
+    pd.DataFrame(
+        {
+            "date": pd.date_range("2010-01-01", periods=days, freq="D").strftime("%Y-%m-%d"),
+            "price_usd_cm": 1000 * np.exp(np.cumsum(r)),
+            "drv_fees_btc": 20 * np.exp(0.3 * rng.standard_normal(days)),
+            "drv_blocks_est": rng.poisson(144, days).astype(float),
+            "hashrate_ths_bc": 1e8 * np.exp(np.cumsum(0.002 + 0.2 * r)),
+        }
+    ).to_csv(path, index=False)
+    return path
+
+
+def test_editing_a_bootstrap_history_recomputes_the_points(tmp_path: Path) -> None:
+    csv = _history_csv(tmp_path / "history.csv", seed=1)
+    sw = sweep_of(
+        fixed={"horizon_months": 12, "market_model.btc_price": {"model": "bootstrap",
+                                                                "history_csv": str(csv)}},
+        parameters=[{"path": POWER, "apply": "multiply", "values": [0.8, 1.2]}],
+    )  # fmt: skip
+    first = sw.run(workers=1, output_dir=tmp_path / "out")
+    assert (first.summary()["ok"], first.summary()["reused"]) == (3, 0)
+    again = Sweep(sw.spec).run(workers=1, output_dir=tmp_path / "out")
+    assert again.summary()["reused"] == 3  # same file: every point reused
+    _history_csv(csv, seed=2)  # same name, new contents
+    edited = Sweep(sw.spec).run(workers=1, output_dir=tmp_path / "out")
+    assert (edited.summary()["ok"], edited.summary()["reused"]) == (3, 0)
+    before = first.to_frame().query("metric == 'hybrid.npv_usd.mean'")["value"].to_numpy()
+    after = edited.to_frame().query("metric == 'hybrid.npv_usd.mean'")["value"].to_numpy()
+    assert (before != after).all()  # the new history changed every point's numbers
+
+
+def test_point_key_covers_numeric_dependency_versions(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hashpivot.sweep import design
+
+    sw = sweep_of()
+    point = sw.points[0]
+    assert set(design.dependency_versions()) == {"numpy", "scipy", "pandas", "numba", "highspy"}
+    key = design.point_key(sw.spec, point.scenario, point.seed)
+    assert key == point.key
+    bumped = {**design.dependency_versions(), "numpy": "0.0.1"}
+    monkeypatch.setattr(design, "dependency_versions", lambda: bumped)
+    assert design.point_key(sw.spec, point.scenario, point.seed) != key

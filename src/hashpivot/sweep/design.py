@@ -18,13 +18,16 @@ import copy
 import dataclasses
 import functools
 import hashlib
+import importlib.metadata
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel
 from scipy.stats import qmc
 
 from hashpivot import __version__
@@ -42,7 +45,7 @@ from hashpivot.sweep.paths import (
 )
 from hashpivot.sweep.spec import PLANNER_METRICS, ParameterSpec, SweepSpec, is_number
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 """Version of what a point's cache key covers; bump it when that changes."""
 LHS_STREAM = 0x4C4853
 """Spawn key of the Latin-hypercube stream under the sweep seed ("LHS")."""
@@ -238,16 +241,81 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def point_key(spec: SweepSpec, scenario: Scenario, seed: int) -> str:
+NUMERIC_DEPENDENCIES = ("numpy", "scipy", "pandas", "numba", "highspy")
+"""Installed packages whose versions can change a point's numbers (part of its key)."""
+
+
+@functools.cache
+def dependency_versions() -> dict[str, str]:
+    """Versions of :data:`NUMERIC_DEPENDENCIES` (all are hashpivot dependencies)."""
+    return {name: importlib.metadata.version(name) for name in NUMERIC_DEPENDENCIES}
+
+
+def scenario_files(model: Any) -> Iterator[Path]:
+    """Every file path a scenario names, e.g. a bootstrap history or price-path CSV.
+
+    Walks the spec's fields (nested specs, tuples, lists and dicts) and yields each
+    :class:`~pathlib.Path` value, as the samplers will open it (relative to the working
+    directory).
+    """
+    if isinstance(model, Path):
+        yield model
+    elif isinstance(model, BaseModel):
+        for name in type(model).model_fields:
+            yield from scenario_files(getattr(model, name))
+    elif isinstance(model, tuple | list):
+        for item in model:
+            yield from scenario_files(item)
+    elif isinstance(model, dict):
+        for item in model.values():
+            yield from scenario_files(item)
+
+
+def _file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes, or ``missing`` when there is no such file."""
+    if not path.is_file():
+        return "missing"
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_digests(scenario: Scenario, seen: dict[str, str] | None = None) -> dict[str, str]:
+    """Content hash of every file the scenario reads, by its resolved path.
+
+    A missing file is recorded as ``missing`` (the point then fails when it runs, and
+    failed points are not cached). ``seen`` carries the hashes already taken, so a sweep
+    reads each file once when it builds its points (contents, never modification times,
+    decide: an edit within the file system's timestamp resolution still counts).
+    """
+    seen = {} if seen is None else seen
+    out = {}
+    for path in scenario_files(scenario):
+        resolved = str(path.expanduser().resolve())
+        if resolved not in seen:
+            seen[resolved] = _file_digest(Path(resolved))
+        out[resolved] = seen[resolved]
+    return out
+
+
+def point_key(
+    spec: SweepSpec, scenario: Scenario, seed: int, seen: dict[str, str] | None = None
+) -> str:
     """Hash of everything a point's numbers depend on (cache key of a finished point).
 
-    The point's full scenario, paths, seed, frontier shares and planner settings, and
-    the hashpivot version and :func:`code_fingerprint`.
+    The point's full scenario, the contents of the files it reads (:func:`file_digests`),
+    paths, seed, frontier shares and planner settings, the hashpivot version,
+    :func:`code_fingerprint` and the versions of the numeric dependencies
+    (:func:`dependency_versions`). ``seen``: see :func:`file_digests`.
     """
     payload = {
         "format": CACHE_FORMAT,
         "hashpivot": __version__,
         "code": code_fingerprint(),
+        "dependencies": dependency_versions(),
+        "files": file_digests(scenario, seen),
         "scenario": scenario.model_dump(mode="json"),
         "paths": -(-spec.paths // 1000) * 1000,
         "seed": seed,
@@ -317,7 +385,8 @@ def build_points(
         if bad > MAX_PROBLEMS:
             problems.append(f"... and {bad - MAX_PROBLEMS} more invalid points")
         raise SpecError(problems, source)
-    keys = [point_key(spec, p.scenario, p.seed) for p in points]
+    seen: dict[str, str] = {}
+    keys = [point_key(spec, p.scenario, p.seed, seen) for p in points]
     return resolved, [dataclasses.replace(p, key=k) for p, k in zip(points, keys, strict=True)]
 
 
