@@ -202,3 +202,19 @@ def test_episode_month_means_are_the_overlap_of_each_month_with_the_episodes() -
     np.testing.assert_allclose(episode_month_means_numpy(counts, start, end, level, 3), want)
     if kernels.HAVE_NUMBA:
         np.testing.assert_allclose(kernels.episode_month_means(counts, start, end, level, 3), want)
+
+
+@pytest.mark.parametrize("share", [0.02, 0.5, 1.0])
+@pytest.mark.parametrize("fill", [np.inf, -np.inf, np.nan, 1e308])
+def test_row_quantiles_kernel_with_non_finite_values(share: float, fill: float) -> None:
+    # the bins' bounds become infinite when a row is mostly inf: the kernel must not turn
+    # inf · 0 (NaN) into an index (it once wrote outside its counts and crashed the process)
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=(4, 4000))
+    a[1:, : int(share * a.shape[1])] = fill
+    a[3] = rng.permutation(a[3])
+    q = (0.05, 0.25, 0.5, 0.75, 0.95)
+    with np.errstate(invalid="ignore"):
+        expected = kernels.row_quantiles_numpy(a, q)
+    got = kernels.row_quantiles(a, q)
+    np.testing.assert_array_equal(got, expected)

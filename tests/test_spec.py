@@ -4,6 +4,7 @@ import pytest
 import yaml
 
 from hashpivot.errors import SpecError
+from hashpivot.projection import Projection
 from hashpivot.spec import (
     default_scenario,
     default_scenario_text,
@@ -218,3 +219,89 @@ def test_error_messages_show_dates_as_written_and_cut_long_values() -> None:
         parse_scenario(text)
     assert "start_date (line 12): '2025-01-15' — must be the first day" in str(err.value)
     assert "datetime.date" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("difficulty", "shown"),
+    [
+        (109.78, "1.46e+14 blocks per day"),
+        (1.0, "1.6e+16 blocks per day"),
+        (1e-12, "blocks per day"),
+    ],
+)
+def test_difficulty_in_the_wrong_unit_is_refused_before_any_work(
+    difficulty: float, shown: str
+) -> None:
+    # 86400·H/(D·2^32) with H = 795.7e18 H/s: 795.7e18·86400/(109.78·2^32) ≈ 1.46e14 blocks
+    # a day, where one retarget allows 36 to 576 (144 / 4 to 144 × 4)
+    text = _edited(lambda d: d["market"].__setitem__("difficulty", difficulty))
+    msg = _problems(text)
+    assert "market" in msg
+    assert shown in msg
+    assert "meets difficulty 1.112e+14" in msg
+
+
+def test_hashprice_beyond_history_is_refused() -> None:
+    # price 1e8 USD at 1 EH/s and its own difficulty: hashprice ~3e10 USD/PH/day
+    def edit(d: dict) -> None:
+        d["market"].update(btc_price_usd=1e8, network_hashrate_eh_s=0.001, difficulty=None)
+
+    assert "USD/PH/day (must be at most 1e+08)" in _problems(_edited(edit))
+
+
+@pytest.mark.parametrize("date", ["9000-01-01", "2008-12-01"])
+def test_start_date_outside_the_modelled_years_is_refused(date: str) -> None:
+    msg = _problems(_edited(lambda d: d.__setitem__("start_date", date)))
+    assert "start_date" in msg
+    assert "must be between 2009-01-01 and 2200-01-01" in msg
+
+
+@pytest.mark.parametrize("date", ["2025-13-01", "2025-02-30", "0000-01-01"])
+def test_impossible_calendar_dates_name_the_field(date: str) -> None:
+    text = default_scenario_text().replace("start_date: 2025-01-01", f"start_date: {date}")
+    assert text != default_scenario_text()
+    msg = _problems(text)
+    assert "start_date (line" in msg
+    assert date in msg
+
+
+def test_a_scenario_without_any_fleet_is_refused() -> None:
+    msg = _problems(_edited(lambda d: [s.__setitem__("fleets", []) for s in d["sites"]]))
+    assert "needs at least one ASIC fleet" in msg
+
+
+def test_wacc_at_or_below_terminal_growth_is_refused() -> None:
+    def edit(d: dict) -> None:
+        d.setdefault("company", {}).update(
+            wacc_frac_per_year=0.05, terminal_growth_frac_per_year=0.05
+        )
+
+    assert "must exceed company.terminal_growth_frac_per_year" in _problems(_edited(edit))
+
+
+@pytest.mark.parametrize("value", ["true", ".inf", ".nan", "-.inf"])
+def test_bools_and_non_finite_numbers_are_not_numbers(value: str) -> None:
+    text = default_scenario_text().replace("horizon_months: 60", f"horizon_months: {value}")
+    assert text != default_scenario_text()
+    msg = _problems(text)
+    assert "horizon_months" in msg
+
+
+def test_infinite_lease_rate_is_refused() -> None:
+    text = default_scenario_text()
+    assert "usd_per_kw_month: 150" in text
+    assert "finite number" in _problems(
+        text.replace("usd_per_kw_month: 150", "usd_per_kw_month: .inf")
+    )
+
+
+def test_a_valid_scenario_written_with_aliases_loads_and_runs() -> None:
+    data = yaml.safe_load(default_scenario_text())
+    shared = data["sites"][0]["power"]
+    data["sites"][1]["power"] = shared  # one object twice: dumped as &id / *id
+    text = yaml.safe_dump(data, sort_keys=False)
+    assert "&id001" in text
+    assert "*id001" in text
+    scenario = parse_scenario(text, "aliased.yaml")
+    assert scenario.sites[1].power == scenario.sites[0].power
+    assert Projection(scenario).run(12).summary()["btc_mined"] > 0

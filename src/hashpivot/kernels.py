@@ -458,13 +458,20 @@ if HAVE_NUMBA:
         """Bin of ``v``: 0 below ``lo``, ``n_bins + 1`` above ``hi``, else 1 .. ``n_bins``.
 
         Monotone in ``v``, so the values of rank k lie in the bin where the cumulative
-        count passes k.
+        count passes k. The index is computed from a float only once it is known finite
+        and in range: infinite values or bounds put everything between the bounds into
+        bin 1 (still monotone), never an index outside the counts.
         """
         if v < lo:
             return 0
         if v > hi:
             return n_bins + 1
-        return 1 + min(int((v - lo) * scale), n_bins - 1)
+        x = (v - lo) * scale
+        if not x >= 0.0:  # NaN, from an infinite value or bound (inf · 0): the first bin
+            return 1
+        if x >= n_bins:  # never turn a huge float into an integer
+            return n_bins
+        return 1 + int(x)
 
     def _row_quantiles_loop(  # pragma: no cover - compiled
         a: Any, ranks: Any, weights: Any, n_bins: int

@@ -16,10 +16,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from hashpivot.bitcoin import (
+    difficulty_for_hashrate,
+    expected_blocks_per_day,
+    hashprice_usd_per_ph_day,
+    subsidy_btc,
+)
 from hashpivot.conversion import CAPEX_USD_PER_IT_MW
 from hashpivot.errors import SpecError, UnknownNameError
 from hashpivot.hardware import get_asic, get_gpu
@@ -116,6 +123,12 @@ class ColocationLeaseSpec(Spec):
     """A colocation lease of critical IT capacity to an AI/HPC tenant."""
 
     tenant: str = Field(default="", max_length=120, description="Tenant name.")
+    tenant_credit: Literal["hyperscaler", "backstopped", "neocloud"] = Field(
+        default="neocloud",
+        description="Tenant credit class: hyperscaler (investment grade), backstopped (a "
+        "neocloud whose rent a hyperscaler guarantees) or neocloud (unrated); sets the "
+        "lease's discount and exit cap rates (hashpivot.finance.segments).",
+    )
     it_mw: float = Field(gt=0.0, le=10_000.0, description="Critical IT MW leased. [MW]")
     rate_usd_per_kw_month: float = Field(
         gt=0.0,
@@ -497,6 +510,65 @@ class MarketSpec(Spec):
         default=0.05, ge=0.0, le=100.0, description="Transaction fees per block. [BTC/block]"
     )
 
+    @model_validator(mode="after")
+    def _network_state_is_consistent(self) -> MarketSpec:
+        check_network_state(
+            self.network_hashrate_eh_s, self.difficulty, self.block_height,
+            self.btc_price_usd, self.fees_btc_per_block,
+        )  # fmt: skip
+        return self
+
+
+BLOCKS_PER_DAY_RANGE = (36.0, 576.0)
+"""Blocks a day that a starting hashrate and difficulty may imply: 144 / 4 to 144 × 4, the
+clamp of one retarget (Bitcoin Core ``pow.cpp``, ``CalculateNextWorkRequired``) [blocks/day]."""
+HASHPRICE_USD_PER_PH_DAY_MAX = 1e8
+"""Highest starting hashprice accepted: history's peak was about 7e6 USD/PH/day in 2011
+(difficulty ~1.5e6, 50 BTC, ~10 USD; hashprice identity of DESIGN.md §4) [USD/PH/day]."""
+
+
+def check_network_state(
+    hashrate_eh_s: float,
+    difficulty: float | None,
+    block_height: int,
+    btc_price_usd: float,
+    fees_btc_per_block: float,
+) -> None:
+    """Refuse a starting network state whose derived quantities no chain could have.
+
+    Blocks a day (86400·H/(D·2^32)) must lie within one retarget's clamp of 144, and the
+    hashprice they give must be finite and below :data:`HASHPRICE_USD_PER_PH_DAY_MAX`; a
+    difficulty typed in the wrong unit (``109.78`` for 109.78 T) fails here, before any
+    array is sized from it.
+    """
+    hashrate_h_s = hashrate_eh_s * 1e18
+    met = float(difficulty_for_hashrate(hashrate_h_s))
+    d = met if difficulty is None else difficulty
+    with np.errstate(over="ignore", divide="ignore"):  # overflow to inf is refused below
+        per_day = float(expected_blocks_per_day(hashrate_h_s, d))
+    low, high = BLOCKS_PER_DAY_RANGE
+    if not low <= per_day <= high:
+        msg = (
+            f"difficulty {d:.6g} with network_hashrate_eh_s {hashrate_eh_s:g} gives "
+            f"{per_day:.3g} blocks per day (must be {low:g} to {high:g}: one retarget moves "
+            f"difficulty at most 4x); {hashrate_eh_s:g} EH/s meets difficulty {met:.4g} "
+            "(difficulty is a plain number: 1.1e14, not 110 for 110 T)"
+        )
+        raise ValueError(msg)
+    with np.errstate(over="ignore", divide="ignore"):
+        hashprice = float(
+            hashprice_usd_per_ph_day(
+                btc_price_usd, d, float(subsidy_btc(block_height)), fees_btc_per_block
+            )
+        )
+    if not math.isfinite(hashprice) or hashprice > HASHPRICE_USD_PER_PH_DAY_MAX:
+        msg = (
+            f"btc_price_usd {btc_price_usd:g}, difficulty {d:.6g} and block_height "
+            f"{block_height} give a hashprice of {hashprice:.3g} USD/PH/day (must be at most "
+            f"{HASHPRICE_USD_PER_PH_DAY_MAX:g})"
+        )
+        raise ValueError(msg)
+
 
 class CompanySpec(Spec):
     """Corporate layer: overhead, debt, taxes, BTC treasury, shares, valuation inputs."""
@@ -546,6 +618,13 @@ class CompanySpec(Spec):
         le=0.2,
         description="Growth of free cash flow after the horizon (assumption: 0). [1/yr]",
     )
+    mining_discount_rate_frac_per_year: float = Field(
+        default=0.20,
+        gt=0.0,
+        lt=1.0,
+        description="Discount rate of the mining segment in the sum of the parts: "
+        "equity-like, the middle of 15-25 % (methods.md section 7). [1/yr]",
+    )
     cap_rate_frac: float = Field(
         default=0.065,
         gt=0.0,
@@ -560,6 +639,13 @@ class CompanySpec(Spec):
         description="Value of uncontracted powered MW; Bernstein about 3M USD per authorized MW "
         "(https://www.bitgetapp.com/amp/news/detail/12560605039346). [USD/MW]",
     )
+
+
+FIRST_DATE = dt.date(2009, 1, 1)
+"""Earliest date a scenario may start or describe: the genesis block, 2009-01-03."""
+LAST_START_DATE = dt.date(2200, 1, 1)
+"""Latest start: past it month dates leave pandas' range (2262) within a 600-month horizon
+(assumption; the subsidy ends about 2140 anyway)."""
 
 
 class Scenario(Spec):
@@ -597,6 +683,33 @@ class Scenario(Spec):
             )
             raise ValueError(msg)
         return value
+
+    @field_validator("start_date", "as_of")
+    @classmethod
+    def _within_modelled_years(cls, value: dt.date) -> dt.date:
+        if not FIRST_DATE <= value <= LAST_START_DATE:
+            msg = f"must be between {FIRST_DATE} and {LAST_START_DATE}, got {value}"
+            raise ValueError(msg)
+        return value
+
+    @model_validator(mode="after")
+    def _has_a_fleet(self) -> Scenario:
+        if not any(site.fleets for site in self.sites):
+            msg = "sites: every site's fleets are empty; a scenario needs at least one ASIC fleet"
+            raise ValueError(msg)
+        return self
+
+    @model_validator(mode="after")
+    def _wacc_above_terminal_growth(self) -> Scenario:
+        wacc, growth = self.company.wacc_frac_per_year, self.company.terminal_growth_frac_per_year
+        if wacc <= growth:
+            msg = (
+                f"company.wacc_frac_per_year {wacc:g} must exceed "
+                f"company.terminal_growth_frac_per_year {growth:g} (the Gordon terminal value "
+                "FCF·(1+g)/(r−g) needs r > g)"
+            )
+            raise ValueError(msg)
+        return self
 
     @model_validator(mode="after")
     def _unique_site_names(self) -> Scenario:

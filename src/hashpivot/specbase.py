@@ -14,19 +14,52 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import stat
+import types
+import typing
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from hashpivot.errors import SpecError
 
 
-class Spec(BaseModel):
-    """Base of all specs: frozen, unknown keys refused, defaults validated."""
+def _is_numeric_field(annotation: Any) -> bool:
+    """Whether a field takes numbers only (``int``, ``float``, or either or ``None``)."""
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation) if origin in (typing.Union, types.UnionType) else ()
+    options = args or (annotation,)
+    kinds = {a for a in options if a is not type(None)}
+    return bool(kinds) and kinds <= {int, float}
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+class Spec(BaseModel):
+    """Base of all specs: frozen, unknown keys refused, defaults validated.
+
+    Numbers are numbers: infinities and NaN are refused everywhere, and a numeric field
+    refuses a bool (``horizon_months: true`` is not one month). Text that reads as a
+    number is accepted (YAML 1.1 reads ``1e14`` as text); other text is refused.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _numbers_are_numbers(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        for name, value in data.items():
+            field = cls.model_fields.get(name) if isinstance(name, str) else None
+            if field is None or not _is_numeric_field(field.annotation):
+                continue
+            if isinstance(value, bool):
+                msg = f"{name}: {value} must be a number, not a bool"
+                raise ValueError(msg)
+        return data
 
 
 def _loc_to_path(loc: tuple[int | str, ...]) -> str:
@@ -124,25 +157,131 @@ def format_errors(
     return problems
 
 
+MAX_SPEC_BYTES = 16 * 1024 * 1024
+"""Largest spec file read (16 MiB; the default scenario is 12 KB, a year of hourly prices
+inlined about 150 KB) [bytes]."""
+MAX_YAML_DEPTH = 64
+"""Deepest nesting of mappings and lists in a spec (the scenario needs 6) [levels]."""
+MAX_YAML_NODES = 2_000_000
+"""Most nodes a spec may hold once its aliases are expanded; a few KB of nested aliases
+(a "billion laughs") would otherwise expand to billions [nodes]."""
+
+
+class _SpecLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing duplicate keys and keeping impossible dates as text.
+
+    A date such as ``2025-13-01`` or ``2025-02-30`` stays a string, so the spec's date
+    field refuses it with its name instead of the loader raising mid-file.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, yaml.Node] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, list | dict):
+                continue  # unhashable: PyYAML's own check below says so
+            if key in seen:
+                line = seen[key].start_mark.line + 1
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (first on line {line})",
+                    key_node.start_mark,
+                )  # fmt: skip
+            seen[key] = key_node
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            return self.construct_scalar(node)
+
+
+_SpecLoader.add_constructor("tag:yaml.org,2002:timestamp", _SpecLoader.construct_yaml_timestamp)
+
+
+def _check_size(root: yaml.Node) -> None:
+    """Refuse a node graph that nests too deep or expands (through aliases) too far."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    while stack:
+        node, depth, done = stack.pop()
+        if depth > MAX_YAML_DEPTH:
+            msg = f"nesting deeper than {MAX_YAML_DEPTH} levels (line {node.start_mark.line + 1})"
+            raise SpecError([msg])
+        children = _children(node)
+        if done or not children:
+            sizes[id(node)] = 1 + sum(sizes[id(c)] for c in children)
+            if sizes[id(node)] > MAX_YAML_NODES:
+                msg = f"more than {MAX_YAML_NODES:,} values once its aliases are expanded"
+                raise SpecError([msg])
+            continue
+        stack.append((node, depth, True))
+        stack.extend((c, depth + 1, False) for c in children if id(c) not in sizes)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
 def parse_yaml_mapping(text: str, source: str) -> tuple[Any, yaml.Node | None]:
-    """Safe-load YAML text and its node tree (for line numbers); refuse what does not parse."""
+    """Safe-load YAML text and its node tree (for line numbers); refuse what does not parse.
+
+    Never runs code (safe tags only). Refused, with the reason: text longer than
+    :data:`MAX_SPEC_BYTES`, nesting deeper than :data:`MAX_YAML_DEPTH`, aliases that
+    expand past :data:`MAX_YAML_NODES` values, and duplicate keys.
+    """
+    if len(text) > MAX_SPEC_BYTES:
+        raise SpecError([f"the text is larger than {MAX_SPEC_BYTES:,} bytes"], source)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        loader = _SpecLoader(text)
+        try:
+            root = loader.get_single_node()
+            if root is None:
+                return None, None
+            try:
+                _check_size(root)
+            except SpecError as exc:
+                raise SpecError(exc.problems, source) from None
+            data = loader.construct_document(root)
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise SpecError([f"YAML does not parse: {where}{problem}"], source) from None
+    except RecursionError:
+        msg = f"YAML does not parse: nesting deeper than {MAX_YAML_DEPTH} levels"
+        raise SpecError([msg], source) from None
     return data, root
 
 
-def read_spec_text(path: str | Path) -> tuple[str, str]:
-    """The text of a spec file and its name for messages; unreadable files are refused."""
+def read_spec_text(path: str | Path, max_bytes: int = MAX_SPEC_BYTES) -> tuple[str, str]:
+    """The text of a spec file and its name for messages; unreadable files are refused.
+
+    Only regular files are read (not a directory, device, FIFO or socket, which could
+    block or never end), at most ``max_bytes`` of them, as UTF-8.
+    """
     p = Path(path)
     try:
-        return p.read_text(encoding="utf-8"), str(p)
+        mode = p.stat().st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+            raise SpecError([f"cannot read {p}: {kind}"], str(p))
+        with p.open("rb") as fh:
+            raw = fh.read(max_bytes + 1)
     except FileNotFoundError:
         raise SpecError([f"file not found: {p}"], str(p)) from None
-    except (IsADirectoryError, UnicodeDecodeError, PermissionError) as exc:
-        raise SpecError([f"cannot read {p}: {exc}"], str(p)) from None
+    except OSError as exc:
+        raise SpecError([f"cannot read {p}: {exc.strerror or exc}"], str(p)) from None
+    if len(raw) > max_bytes:
+        raise SpecError([f"cannot read {p}: larger than {max_bytes:,} bytes"], str(p))
+    try:
+        return raw.decode("utf-8"), str(p)
+    except UnicodeDecodeError as exc:
+        msg = f"cannot read {p}: not UTF-8 text (byte {exc.start})"
+        raise SpecError([msg], str(p)) from None
