@@ -2,7 +2,7 @@
 
 - **Prices.** Adjusted closes from a CSV (wide: ``date`` plus one column per ticker, NaN
   before a listing; or long: ``date, ticker, adj_close``), a BTC price series from any CSV
-  with a date and a price, or the optional yfinance adapter (imported only when called).
+  with a date and a price, or the optional yfinance adapter (:mod:`hashpivot.sources.yfinance`).
   Bad data is refused with a :class:`~hashpivot.errors.SpecError` whose lines name the
   ticker, the dates, the values and the rule: non-positive or non-numeric prices,
   duplicated dates, unparseable dates.
@@ -27,7 +27,6 @@ References
 from __future__ import annotations
 
 import difflib
-import importlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from hashpivot.errors import HashpivotError, SpecError, UnknownNameError
+from hashpivot.sources.yfinance import adj_close as yfinance_adj_close
 
 BTC = "BTC"
 """Column name of the BTC price and return series in an aligned panel."""
@@ -248,50 +248,12 @@ def read_btc_price_csv(path: str | Path, column: str | None = None) -> pd.Series
 def fetch_adj_close_yfinance(
     tickers: Sequence[str], start: str, end: str | None = None
 ) -> pd.DataFrame:
-    """Download adjusted closes from Yahoo Finance through the optional ``yfinance`` package.
+    """Adjusted closes from Yahoo Finance, validated by :func:`validate_prices` [USD].
 
-    Never needed by the tests or by file inputs; it needs the internet and
-    ``pip install yfinance``.
-
-    Parameters
-    ----------
-    tickers
-        Yahoo tickers, e.g. ``["MARA", "NVDA", "BTC-USD"]``.
-    start, end
-        First and last day, ``YYYY-MM-DD`` (``end`` exclusive, as yfinance has it).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Wide adjusted closes indexed by date, validated by :func:`validate_prices`. [USD]
-
-    Raises
-    ------
-    HashpivotError
-        When yfinance is not installed or returns no data.
-
-    References
-    ----------
-    https://github.com/ranaroussi/yfinance (``download(..., auto_adjust=True)``).
-
+    A thin wrapper of :func:`hashpivot.sources.yfinance.adj_close` (the adapter, with
+    the optional ``yfinance`` package); see there for the parameters and errors.
     """
-    try:
-        yf: Any = importlib.import_module("yfinance")
-    except ImportError:
-        msg = (
-            "the yfinance adapter needs the optional package yfinance "
-            "(pip install yfinance); or pass a CSV of adjusted closes with --prices"
-        )
-        raise HashpivotError(msg) from None
-    data = yf.download(list(tickers), start=start, end=end, auto_adjust=True, progress=False)
-    if data is None or len(data) == 0:
-        msg = f"yfinance returned no prices for {', '.join(tickers)} from {start}"
-        raise HashpivotError(msg)
-    closes = data.get("Close", data)
-    if isinstance(closes, pd.Series):
-        closes = closes.to_frame(name=tickers[0])
-    closes.index = pd.DatetimeIndex(pd.to_datetime(closes.index).tz_localize(None).normalize())
-    return validate_prices(closes, "yfinance")
+    return validate_prices(yfinance_adj_close(tickers, start, end), "yfinance")
 
 
 # --------------------------------------------------------------------------- calendar, returns

@@ -1,0 +1,145 @@
+"""The local data cache: one CSV per data set, a manifest, atomic and incremental writes.
+
+The cache lives in ``$HASHPIVOT_DATA_DIR`` or else ``<user data dir>/hashpivot/data``
+(:func:`hashpivot.market_state.default_cache_dir`). Each data set is one CSV file; the
+manifest ``manifest.json`` records, per data set, its file, source, source URL, the UTC
+time of the last retrieval, the first and last key and the row count.
+
+An update merges the new rows into the file (a row whose key is already there replaces
+it, so re-fetching an overlapping window is safe and the file grows incrementally), then
+rewrites the file and the manifest, each through a temporary file renamed over the old
+one (:func:`hashpivot.io.write_atomic_with`): a reader sees the old or the new version,
+never a half-written one. Adapters check an answer fully before anything reaches the
+cache, so a failed or malformed fetch leaves it as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from hashpivot.errors import HashpivotError
+from hashpivot.io import write_atomic, write_atomic_with
+from hashpivot.market_state import (
+    CACHE_STATE_FILE,
+    MarketState,
+    default_cache_dir,
+    market_state_to_yaml,
+)
+
+MANIFEST_FILE = "manifest.json"
+"""Name of the manifest inside the cache directory."""
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    """What the manifest says about one cached data set."""
+
+    name: str
+    file: str
+    source: str
+    source_url: str
+    retrieved_utc: str
+    first: str
+    last: str
+    rows: int
+
+
+class DataCache:
+    """The cache directory: read data sets, merge new rows in, and keep the manifest."""
+
+    def __init__(self, root: str | Path | None = None) -> None:
+        self.root = Path(root) if root is not None else default_cache_dir()
+
+    def path(self, name: str) -> Path:
+        """File of data set ``name``."""
+        return self.root / f"{name}.csv"
+
+    def manifest(self) -> dict[str, CacheEntry]:
+        """The manifest's entries by data set name (empty when nothing is cached)."""
+        path = self.root / MANIFEST_FILE
+        if not path.is_file():
+            return {}
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            return {k: CacheEntry(**v) for k, v in raw.get("datasets", {}).items()}
+        except (ValueError, TypeError) as exc:
+            msg = f"data cache manifest {path} is damaged ({exc}); remove it and fetch again"
+            raise HashpivotError(msg) from None
+
+    def read(self, name: str) -> pd.DataFrame | None:
+        """The cached rows of ``name``, or None when it was never fetched."""
+        path = self.path(name)
+        return pd.read_csv(path) if path.is_file() else None
+
+    def update(
+        self,
+        name: str,
+        frame: pd.DataFrame,
+        key: Sequence[str],
+        source: str,
+        source_url: str,
+        retrieved: dt.datetime | None = None,
+    ) -> CacheEntry:
+        """Merge ``frame`` into data set ``name`` and record it in the manifest.
+
+        Rows are matched on ``key``; on a match the new values win where they are not
+        missing. New columns (another ticker) are added, older rows keep theirs.
+
+        Returns
+        -------
+        CacheEntry
+            The manifest entry written.
+
+        """
+        if frame.empty:
+            msg = f"{source}: no rows to cache for {name}"
+            raise HashpivotError(msg)
+        merged = _merge(self.read(name), frame, list(key))
+        when = (retrieved or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+        entry = CacheEntry(
+            name=name,
+            file=self.path(name).name,
+            source=source,
+            source_url=source_url,
+            retrieved_utc=when.isoformat(),
+            first=str(merged[key[0]].iloc[0]),
+            last=str(merged[key[0]].iloc[-1]),
+            rows=len(merged),
+        )
+        write_atomic_with(self.path(name), lambda tmp: merged.to_csv(tmp, index=False))
+        self._write_manifest({**self.manifest(), name: entry})
+        return entry
+
+    def write_state(self, state: MarketState) -> Path:
+        """Write the cached market state that :func:`latest_market_state` prefers."""
+        path = self.root / CACHE_STATE_FILE
+        write_atomic(path, market_state_to_yaml(state))
+        return path
+
+    def _write_manifest(self, entries: dict[str, CacheEntry]) -> None:
+        payload: dict[str, Any] = {
+            "format": 1,
+            "datasets": {k: asdict(v) for k, v in sorted(entries.items())},
+        }
+        write_atomic(self.root / MANIFEST_FILE, json.dumps(payload, indent=2) + "\n")
+
+
+def _merge(old: pd.DataFrame | None, new: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+    """``new`` over ``old`` on ``key`` (keys compared as text), sorted by key."""
+    fresh = new.astype(dict.fromkeys(key, str)).drop_duplicates(subset=key, keep="last")
+    if old is None:
+        merged = fresh
+    else:
+        kept = old.astype(dict.fromkeys(key, str)).set_index(key)
+        merged = fresh.set_index(key).combine_first(kept).reset_index()
+        merged = merged[[*key, *[c for c in merged.columns if c not in key]]]
+        order = [c for c in (*old.columns, *new.columns) if c in merged.columns]
+        merged = merged[list(dict.fromkeys(order))]
+    return merged.sort_values(key, kind="stable").reset_index(drop=True)
