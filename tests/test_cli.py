@@ -226,7 +226,45 @@ def test_value_runs_for_every_catalogue_company(ticker: str) -> None:
     assert out["enterprise_value_usd"] > 0
     assert out["equity_value_usd"] is None  # no packaged balance sheet: named, not zero
     assert "shares_outstanding" in out["missing"]
-    assert {"mining_usd", "contracted_noi_capitalised_usd", "powered_land_usd"} <= set(out["sotp"])
+    assert {"mining_usd", "colocation_usd", "gpu_cloud_usd", "powered_land_usd"} <= set(out["sotp"])
+    br = out["bridge"]
+    walked = br["dcf_enterprise_value_usd"] + sum(r["value_usd"] for r in br["rows"])
+    assert abs(walked - br["parts_enterprise_value_usd"]) < 1.0
+
+
+def test_value_options_and_bad_input_exit_2() -> None:
+    out = as_json(
+        "value", "WULF", "--as-of", "2026-06-30", "--wacc", "0.10", "--btc-price", "80000"
+    )
+    assert out["as_of"] == "2026-06-30"
+    assert out["inputs"]["wacc_frac_per_year"] == 0.10
+    assert out["input_sources"]["btc_price_usd"].startswith("given")
+    for args, text in (
+        (["--cap-rate", "0.5"], "cap_rate_frac: 0.5"),
+        (["--wacc", "-0.1"], "wacc_frac_per_year: -0.1"),
+        (["--as-of", "2024-01-01"], "as_of: 2024-01-01"),
+    ):
+        res = invoke("value", "WULF", *args)
+        assert res.exit_code == 2, res.output
+        assert text in res.output
+    table = invoke("value", "HUT")
+    assert "Bridge: DCF to sum of the parts" in table.stdout
+    assert "assumption" in table.stdout
+
+
+def test_lease_prints_present_value_noi_and_yield_on_cost() -> None:
+    out = as_json("lease", "--it-mw", "100", "--term-years", "10", "--usd-per-kw-month", "150",
+                  "--noi-margin-frac", "0.8", "--capex-usd-per-it-mw", "1e7")  # fmt: skip
+    # 100 MW x 1000 x 150 x 12 = 180M USD rent, x 0.8 = 144M NOI; on 1.0B capex: 14.4 %
+    assert out["noi_year1_usd"] == pytest.approx(144e6)
+    assert out["yield_on_cost_frac"] == pytest.approx(0.144)
+    assert out["present_value_usd"] > 0
+    funded = as_json("lease", "--it-mw", "100", "--term-years", "10", "--usd-per-kw-month",
+                     "150", "--capex-usd-per-it-mw", "1e7", "--tenant-funded-capex-frac", "0.5",
+                     "--netted")  # fmt: skip
+    # tenant funds 500M, credited back over 10 years: NOI 144M − 50M = 94M on 500M own capex
+    assert funded["noi_year1_usd"] == pytest.approx(94e6)
+    assert funded["yield_on_cost_frac"] == pytest.approx(0.188)
 
 
 def test_value_default_scenario_and_file(tmp_path: Path) -> None:

@@ -1,7 +1,12 @@
+import datetime as dt
+
 import pytest
 
-from hashpivot.company.valuation import contracted_noi_usd_per_year, value_scenario
+from hashpivot.company.listed_value import Overrides
+from hashpivot.company.valuation import contracted_noi_usd_per_year, value, value_scenario
+from hashpivot.errors import SpecError
 from hashpivot.finance import MissingInputError
+from hashpivot.listed.catalog import company_names
 from hashpivot.spec import default_scenario
 
 
@@ -15,12 +20,16 @@ def test_value_default_scenario() -> None:
     assert v["ev_per_mw_usd"] == pytest.approx(v["enterprise_value_usd"] / 300)
 
 
-def test_contracted_noi_and_cap_rate() -> None:
+def test_contracted_noi_and_lease_exit_value() -> None:
     sc = default_scenario()
     noi = contracted_noi_usd_per_year(sc)
     assert noi == pytest.approx(46 * 1000 * (150 - 25) * 12)
-    v = value_scenario(sc).to_dict()
-    assert v["sotp"]["contracted_noi_capitalised_usd"] == pytest.approx(noi / 0.065)
+    v = value_scenario(sc)
+    lease = next(s for s in v.segments_list if s.name.startswith("colocation_"))
+    # the backstopped tenant's exit cap rate 0.065 on next year's NOI (finance.segments)
+    run_rate = float(lease.cash_flow_usd[-12:].mean())
+    assert lease.exit_value_usd == pytest.approx(run_rate * 12 * 1.03 / 0.065)
+    assert lease.rate_frac_per_year == pytest.approx(0.095)
 
 
 def test_missing_shares_is_reported_not_zero() -> None:
@@ -33,3 +42,83 @@ def test_missing_shares_is_reported_not_zero() -> None:
     assert "shares_outstanding" in val.to_dict()["missing"]
     with pytest.raises(MissingInputError, match="shares_outstanding"):
         val.bridge.require_per_share()
+
+
+def test_bridge_reconciles_dcf_and_parts_default_scenario() -> None:
+    out = value_scenario(default_scenario()).to_dict()
+    br = out["bridge"]
+    walked = br["dcf_enterprise_value_usd"] + sum(r["value_usd"] for r in br["rows"])
+    assert abs(walked - br["parts_enterprise_value_usd"]) < 1.0
+    assert br["dcf_enterprise_value_usd"] == pytest.approx(out["enterprise_value_usd"])
+    parts = {k: v for k, v in out["sotp"].items() if k not in ("total_usd", "btc_usd")}
+    assert abs(sum(parts.values()) - br["parts_enterprise_value_usd"]) < 1.0
+
+
+@pytest.mark.parametrize("ticker", company_names())
+def test_bridge_reconciles_every_catalogue_company(ticker: str) -> None:
+    out = value(ticker).to_dict()
+    br = out["bridge"]
+    walked = br["dcf_enterprise_value_usd"] + sum(r["value_usd"] for r in br["rows"])
+    assert abs(walked - br["parts_enterprise_value_usd"]) < 1.0
+    assert abs(br["unexplained_usd"]) < 1.0
+    parts = {k: v for k, v in out["sotp"].items() if k not in ("total_usd", "btc_usd")}
+    assert abs(sum(parts.values()) - out["enterprise_value_usd"]) < 1.0
+
+
+def test_hut_land_is_a_minor_part_and_pipeline_is_discounted() -> None:
+    out = value("HUT").to_dict()
+    assert out["sotp"]["powered_land_usd"] <= 0.25 * out["enterprise_value_usd"]
+    # 1 170 pipeline MW at 3M USD x 0.20 x 0.15 = 105.3M USD (hand calculation)
+    mw = out["inputs"]["land_mw_pipeline"]
+    assert mw == pytest.approx(2500 - 1330)
+    assert out["input_sources"]["land_mw_pipeline"]
+
+
+def test_iren_gpu_contract_is_valued() -> None:
+    out = value("IREN").to_dict()
+    assert out["sotp"]["gpu_cloud_usd"] != 0
+    (gpu,) = [c for c in out["contracts"] if c["kind"] == "gpu_cloud"]
+    # 9.7B USD over 5 years (dcpulse.com): 1.94B USD a year at full delivery
+    assert gpu["revenue_usd_per_year_full"] == pytest.approx(1.94e9)
+    # 200 IT MW x 29M USD = 5.8B, residual 10 % (GpuCloudSpec default) = 0.58B
+    assert gpu["residual_value_usd"] == pytest.approx(0.58e9)
+
+
+def test_wulf_has_remaining_construction_capex_spread_over_undelivered_mw() -> None:
+    out = value("WULF").to_dict()
+    (lease,) = [c for c in out["contracts"] if c["id"] == "fluidstack-total"]
+    # ramp 2026-01 .. 2026-12 (12 months), valued 2026-02-20: 2 of 12 months delivered,
+    # 360 x 2/12 = 60 IT MW; the other 300 MW x 9M USD (default) = 2.7B USD still to spend
+    assert lease["delivered_it_mw_at_valuation"] == pytest.approx(60.0)
+    assert lease["remaining_capex_usd"] == pytest.approx(300 * 9e6)
+    later = value("WULF", as_of=dt.date(2027, 1, 15)).to_dict()
+    (done,) = [c for c in later["contracts"] if c["id"] == "fluidstack-total"]
+    assert done["remaining_capex_usd"] == 0.0
+
+
+def test_as_of_before_the_company_file_is_refused() -> None:
+    with pytest.raises(SpecError, match=r"as_of: 2025-01-01 .* company file.s as_of"):
+        value("WULF", as_of=dt.date(2025, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (Overrides(wacc_frac_per_year=1.5), "wacc_frac_per_year: 1.5"),
+        (Overrides(cap_rate_frac=0.4), "cap_rate_frac: 0.4"),
+        (Overrides(wacc_frac_per_year=-0.1), "must be in"),
+    ],
+)
+def test_bad_overrides_name_field_value_and_rule(overrides: Overrides, message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        value("HUT", overrides=overrides)
+
+
+def test_overrides_reach_the_valuation() -> None:
+    base = value("MARA").to_dict()
+    rich = value("MARA", overrides=Overrides(hashprice_usd_per_ph_day=80.0)).to_dict()
+    assert rich["inputs"]["hashprice_usd_per_ph_day"] == pytest.approx(80.0)
+    assert rich["input_sources"]["hashprice_usd_per_ph_day"].startswith("given")
+    assert rich["sotp"]["mining_usd"] > base["sotp"]["mining_usd"]
+    corz = value("CORZ", overrides=Overrides(cap_rate_frac=0.05)).to_dict()
+    assert corz["contracts"][0]["exit_cap_rate_frac"] == 0.05

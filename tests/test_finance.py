@@ -372,3 +372,106 @@ def test_npv_at_the_irr_is_zero(outlay, receipts):
         return
     scale = max(abs(f) for f in flows)
     assert abs(float(finance.npv_usd(rate, flows))) <= 1e-7 * scale * len(flows)
+
+
+# --------------------------------------------------------------------------- segments (issue 17)
+
+from hashpivot.finance import segments as seg  # noqa: E402
+
+
+def test_year1_noi_from_term_average() -> None:
+    # Hut 8 River Bend: 454M USD/yr average NOI over 15 years with a 3 % escalator;
+    # Σ_{y<15} 1.03^y = (1.03^15 − 1)/0.03 = 18.5989 → year 1 = 454·15/18.5989 = 366.15M
+    assert seg.year1_noi_from_average_usd(454e6, 0.03, 15) == pytest.approx(366.15e6, rel=1e-4)
+    assert seg.year1_noi_from_average_usd(100.0, 0.0, 10) == pytest.approx(100.0)
+
+
+def test_yield_on_cost() -> None:
+    # 301.1M USD year-1 NOI on 245 IT MW x 9M USD = 2.205B USD → 13.66 % (hand calculation)
+    assert seg.yield_on_cost_frac(301.1e6, 2.205e9) == pytest.approx(0.13655, rel=1e-3)
+    with pytest.raises(SpecError, match="total_cost_usd"):
+        seg.yield_on_cost_frac(1.0, 0.0)
+
+
+def test_exit_value() -> None:
+    # Geltner et al. ch. 10: reversion = next year's NOI / going-out cap: 65M / 0.065 = 1B
+    assert seg.exit_value_usd(65e6, 0.065) == pytest.approx(1e9)
+    assert seg.exit_value_usd(65e6, 0.065, 0.6) == pytest.approx(0.6e9)
+    with pytest.raises(SpecError, match="exit_cap_rate_frac"):
+        seg.exit_value_usd(1.0, 0.0)
+    with pytest.raises(SpecError, match="renewal_prob_frac"):
+        seg.exit_value_usd(1.0, 0.06, 1.5)
+
+
+def test_netted_tenant_capex() -> None:
+    # 120M USD of tenant-funded capex credited back over a 12-year term: 10M USD/yr
+    assert seg.netted_rent_usd_per_year(50e6, 120e6, 12) == pytest.approx(40e6)
+
+
+def test_capped_backstop() -> None:
+    # Google's 1.4B USD backstop at Cipher: pays lost rent up to 1.4B, then nothing
+    lost = np.array([0.5e9, 1.4e9, 2.5e9])
+    np.testing.assert_allclose(seg.backstop_recovery_usd(lost, 1.4e9), [0.5e9, 1.4e9, 1.4e9])
+
+
+def test_tax_with_loss_carryforward() -> None:
+    # hand calculation at 21 %, NOL offsets at most 80 % of income (26 U.S.C. § 172):
+    # −100 → no tax, pool 100; +50 → uses 40, tax 0.21·10 = 2.1, pool 60;
+    # +200 → uses 60, tax 0.21·140 = 29.4, pool 0; +10 → tax 2.1
+    tax, pool = seg.tax_with_loss_carryforward_usd(np.array([-100.0, 50.0, 200.0, 10.0]), 0.21)
+    np.testing.assert_allclose(tax, [0.0, 2.1, 29.4, 2.1])
+    np.testing.assert_allclose(pool, [100.0, 60.0, 0.0, 0.0])
+
+
+@given(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=30))
+def test_tax_never_negative_and_never_above_the_rate(incomes: list[float]) -> None:
+    x = np.asarray(incomes)
+    tax, pool = seg.tax_with_loss_carryforward_usd(x, 0.21)
+    assert (tax >= 0).all()
+    assert (pool >= -1e-9).all()
+    assert tax.sum() <= 0.21 * np.maximum(x, 0).sum() + 1e-6
+
+
+def test_bonus_depreciation() -> None:
+    # 1 200 spent in month 0 over 12 months: straight-line 100/month; 60 % bonus: 720 at
+    # once plus 480/12 = 40 a month
+    capex = np.zeros(12)
+    capex[0] = 1200.0
+    np.testing.assert_allclose(seg.depreciation_with_bonus_usd(capex, 12), 100.0)
+    d = seg.depreciation_with_bonus_usd(capex, 12, 0.6)
+    assert d[0] == pytest.approx(760.0)
+    assert d[1] == pytest.approx(40.0)
+    assert d.sum() == pytest.approx(1200.0)
+
+
+def test_value_segments_bridge_by_hand() -> None:
+    # One segment of 100 a month for 12 months at 10 %/yr, WACC 12 %, no terminal, plus
+    # 50 of land. Independent route: the annuity formula in monthly rates.
+    def annuity(rate: float) -> float:
+        r = (1 + rate) ** (1 / 12) - 1
+        return 100 * (1 - (1 + r) ** -12) / r
+
+    s = seg.Segment("a_usd", np.full(12, 100.0), 0.10)
+    v = seg.value_segments([s], 0.12, 0.0, {"land_usd": 50.0})
+    assert v.dcf_enterprise_value_usd == pytest.approx(annuity(0.12))
+    assert v.parts_enterprise_value_usd == pytest.approx(annuity(0.10) + 50.0)
+    rows = {r["item"]: r["value_usd"] for r in v.bridge}
+    assert rows["a: discount rate 10.00% vs WACC 12.00%"] == pytest.approx(
+        annuity(0.10) - annuity(0.12)
+    )
+    assert abs(v.residual_usd) < 1e-9
+
+
+def test_terminal_run_rate_and_exit_value_reconcile() -> None:
+    # Gordon at WACC 12 %, g = 0 on 10 a month after month 12: TV = 10 / r_m (ref. [1]);
+    # the parts capitalise the same run rate at 8 % as an exit value.
+    r_w = 1.12 ** (1 / 12) - 1
+    r_s = 1.08 ** (1 / 12) - 1
+    s = seg.Segment("b_usd", np.full(12, 10.0), 0.08, exit_value_usd=10 / r_s,
+                    terminal_run_rate_usd_per_month=10.0)  # fmt: skip
+    v = seg.value_segments([s], 0.12, 0.0)
+    assert v.dcf_pv_terminal_usd == pytest.approx(10 / r_w * (1 + r_w) ** -12)
+    walked = v.dcf_enterprise_value_usd + sum(r["value_usd"] for r in v.bridge)
+    assert walked == pytest.approx(v.parts_enterprise_value_usd)
+    with pytest.raises(SpecError, match="terminal_growth_frac_per_year"):
+        seg.value_segments([s], 0.12, 0.2)

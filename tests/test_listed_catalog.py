@@ -283,3 +283,20 @@ def test_cli_unknown_company_exits_2():
     res = invoke("catalog", "companies", "IRNE")
     assert res.exit_code == 2
     assert "closest: IREN" in res.output
+
+
+def test_backstop_larger_than_the_contract_is_refused() -> None:
+    text = (
+        (DATA / "wulf.yaml")
+        .read_text(encoding="utf-8")
+        .replace("backstop_usd: 3.2e+9", "backstop_usd: 9.9e+9")
+    )
+    with pytest.raises(SpecError, match=r"backstop_usd: 9\.9e"):
+        parse_company(text)
+
+
+def test_tenant_credit_class_derived_or_given() -> None:
+    cifr = {c.id: c.credit_class() for c in load_company("CIFR").active_contracts()}
+    assert cifr == {"fluidstack-barber-lake": "backstopped", "fluidstack-addon": "backstopped",
+                    "aws": "hyperscaler"}  # fmt: skip
+    assert load_company("CORZ").active_contracts()[0].credit_class() == "neocloud"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 import yaml
 from rich.table import Table
@@ -17,6 +20,14 @@ from hashpivot.company.unit_economics import unit_economics
 from hashpivot.errors import HashpivotError
 from hashpivot.spec import default_scenario, default_scenario_text, load_scenario
 from hashpivot.store.runstore import RunStore, record
+
+
+class TenantCredit(StrEnum):
+    """Tenant credit class of a lease."""
+
+    hyperscaler = "hyperscaler"
+    backstopped = "backstopped"
+    neocloud = "neocloud"
 
 
 def lease_payload(
@@ -49,6 +60,55 @@ def lease_payload(
     }
 
 
+def lease_value_payload(
+    base: dict[str, Any],
+    noi_margin_frac: float,
+    tenant_credit: str,
+    capex_usd_per_it_mw: float,
+    tenant_funded_capex_frac: float,
+    netted: bool,
+    construction_delay_months: int,
+) -> dict[str, Any]:
+    """Year-1 NOI, yield on cost, present value and exit value of a lease (deal level).
+
+    Capex is paid today (net of what the tenant funds), NOI arrives monthly after the
+    construction delay for the term, then the building's exit value; all discounted at the
+    rate of the tenant's credit (:mod:`hashpivot.finance.segments`).
+    """
+    from hashpivot.finance import segments as seg
+
+    it_mw, term = base["it_mw"], base["term_years"]
+    gross_capex = it_mw * capex_usd_per_it_mw
+    funded = gross_capex * tenant_funded_capex_frac
+    credit = funded / term if netted else 0.0
+    noi0 = base["annual_revenue_usd_first_year"] * noi_margin_frac
+    rate = seg.DISCOUNT_RATE_FRAC_BY_TENANT_CREDIT[tenant_credit]
+    exit_cap = seg.EXIT_CAP_RATE_FRAC_BY_TENANT_CREDIT[tenant_credit]
+    months = round(term * 12)
+    g = base["escalator_frac_per_year"]
+    noi = noi0 * (1 + g) ** np.floor(np.arange(months) / 12) - credit
+    flows = np.zeros(construction_delay_months + months)
+    flows[construction_delay_months:] = noi / 12
+    flows[0] -= gross_capex - funded
+    exit_value = float(seg.exit_value_usd(noi0 * (1 + g) ** term, exit_cap))
+    segment = seg.Segment("lease_usd", flows, rate, exit_value, len(flows))
+    pv = seg.value_segments([segment], rate, 0.0).parts_enterprise_value_usd
+    noi1 = noi0 - credit
+    return base | {
+        "noi_margin_frac": noi_margin_frac,
+        "tenant_credit": tenant_credit,
+        "discount_rate_frac_per_year": rate,
+        "noi_year1_usd": noi1,
+        "capex_usd": gross_capex,
+        "tenant_funded_capex_usd": funded,
+        "yield_on_cost_frac": float(seg.yield_on_cost_frac(noi1, gross_capex - funded)),
+        "exit_cap_rate_frac": exit_cap,
+        "exit_value_usd": exit_value,
+        "construction_delay_months": construction_delay_months,
+        "present_value_usd": pv,
+    }
+
+
 def lease(
     it_mw: Annotated[
         float, typer.Option(min=1e-6, max=10_000.0, help="Critical IT MW leased. [MW]")
@@ -66,15 +126,43 @@ def lease(
     escalator_frac: Annotated[
         float, typer.Option(min=-0.2, max=0.3, help="Annual rent escalator (0.03 = 3 %). [1/yr]")
     ] = 0.0,
+    noi_margin_frac: Annotated[
+        float,
+        typer.Option(min=0.0, max=1.0, help="NOI / rent; Cipher, TeraWulf guide 0.80-0.85. [-]"),
+    ] = 0.8,
+    tenant_credit: Annotated[
+        TenantCredit, typer.Option(help="Tenant credit class: sets discount and exit cap rate.")
+    ] = TenantCredit.neocloud,
+    capex_usd_per_it_mw: Annotated[
+        float,
+        typer.Option(min=0.0, max=1e9, help="Build capex; TeraWulf 8-10M, Cipher 9-11M. [USD/MW]"),
+    ] = 9.0e6,
+    tenant_funded_capex_frac: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of the capex the tenant funds. [-]")
+    ] = 0.0,
+    netted: Annotated[
+        bool,
+        typer.Option(help="The tenant recovers the capex it funded from the rent over the term."),
+    ] = False,
+    construction_delay_months: Annotated[
+        int, typer.Option(min=0, max=120, help="Months from capex to rent start. [months]")
+    ] = 0,
     as_json: JsonOpt = False,
 ) -> None:
-    """Colocation contract value: MW × 1000 × USD/kW-month × 12 × Σ(1+g)^year.
+    """Colocation contract value, year-1 NOI, yield on cost and present value.
 
-    With --total-value-usd in place of --usd-per-kw-month, solves for the starting rate
-    that a headline deal implies (e.g. 500 MW, 8.7B USD, 12 years → about 121).
+    Contract value: MW × 1000 × USD/kW-month × 12 × Σ(1+g)^year. With --total-value-usd
+    in place of --usd-per-kw-month, solves for the starting rate that a headline deal
+    implies (e.g. 500 MW, 8.7B USD, 12 years → about 121). Present value: capex today,
+    NOI monthly after the construction delay, the building's exit value at the end of the
+    term, all at the discount rate of the tenant's credit (hashpivot.finance.segments).
     """
     with errors_exit_2():
-        out = lease_payload(it_mw, term_years, escalator_frac, usd_per_kw_month, total_value_usd)
+        base = lease_payload(it_mw, term_years, escalator_frac, usd_per_kw_month, total_value_usd)
+        out = lease_value_payload(
+            base, noi_margin_frac, tenant_credit.value, capex_usd_per_it_mw,
+            tenant_funded_capex_frac, netted, construction_delay_months,
+        )  # fmt: skip
         if as_json:
             emit_json(out)
             return
@@ -119,11 +207,13 @@ def unit_economics_command(
         console.print(table(frame, title))
 
 
-def _value_target(target: str | None) -> dict[str, Any]:
+def _value_target(
+    target: str | None, as_of: dt.date | None = None, overrides: Any = None
+) -> dict[str, Any]:
     """Value the default scenario, a scenario file, a company file, or a catalogue ticker."""
     from hashpivot.company.valuation import value
 
-    return value(target).to_dict()
+    return value(target, as_of=as_of, overrides=overrides).to_dict()
 
 
 def _valued_spec(target: str | None) -> str | dict[str, Any]:
@@ -158,6 +248,24 @@ def _print_value(out: dict[str, Any]) -> None:
     for key, value in out["sotp"].items():
         parts.add_row(key, "not available" if value is None else fmt(value))
     console.print(parts)
+    br = out["bridge"]
+    walk = Table(title="Bridge: DCF to sum of the parts", title_justify="left", show_header=False)
+    walk.add_row("DCF enterprise value (WACC)", fmt(br["dcf_enterprise_value_usd"]))
+    for row in br["rows"]:
+        if abs(row["value_usd"]) >= 0.5:
+            walk.add_row(row["item"], fmt(row["value_usd"]))
+    walk.add_row("sum of the parts, enterprise value", fmt(br["parts_enterprise_value_usd"]))
+    walk.add_row("unexplained", fmt(br["unexplained_usd"]))
+    console.print(walk)
+    sources = out.get("input_sources", {})
+    inputs = Table(title="Inputs", title_justify="left")
+    for col in ("input", "value", "source"):
+        inputs.add_column(col)
+    for key, value in out.get("inputs", {}).items():
+        shown = fmt(value) if isinstance(value, float | int) else str(value)
+        inputs.add_row(key, shown, sources.get(key, ""))
+    console.print(inputs)
+    console.print(f"network model: {out.get('network_model')}", highlight=False)
     for line in [out.get("missing_message") or "", *out.get("notes", [])]:
         if line:
             console.print(f"note: {line}", highlight=False)
@@ -174,22 +282,71 @@ def value(
             show_default=False,
         ),
     ] = None,
+    as_of: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%d"],
+            help="Valuation date (YYYY-MM-DD) of a listed company; default its file's as_of, "
+            "never earlier. Cash flows before it are not counted.",
+        ),
+    ] = None,
+    btc_price: Annotated[
+        float | None, typer.Option(min=1e-6, max=1e8, help="BTC price at the valuation date. [USD]")
+    ] = None,
+    hashprice: Annotated[
+        float | None,
+        typer.Option(min=1e-6, max=1e5, help="Hashprice at the valuation date. [USD/PH/day]"),
+    ] = None,
+    wacc: Annotated[float | None, typer.Option(help="WACC of the DCF, in (0, 1). [1/yr]")] = None,
+    cap_rate: Annotated[
+        float | None,
+        typer.Option(help="Exit cap rate of every lease, in [0.03, 0.15]; default by credit. [-]"),
+    ] = None,
+    mining_rate: Annotated[
+        float | None, typer.Option(help="Discount rate of mining, in (0, 1). [1/yr]")
+    ] = None,
+    power_price: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=10_000.0, help="Listed miner's power price. [USD/MWh]"),
+    ] = None,
+    efficiency: Annotated[
+        float | None, typer.Option(min=1.0, max=1000.0, help="Listed miner's fleet. [J/TH]")
+    ] = None,
+    bonus_depreciation: Annotated[
+        float,
+        typer.Option(help="Share of AI capex deducted at once for tax (26 USC 168(k)). [-]"),
+    ] = 0.0,
     save: SaveOpt = False,
     store: StoreOpt = None,
     xlsx: XlsxOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """DCF and sum-of-the-parts value, with EV per MW and per EH/s cross-checks.
+    """DCF and sum-of-the-parts value, the bridge between them, and cross-checks.
 
-    A scenario is valued by a DCF of its company's free cash flow at its WACC (Gordon
-    terminal value) and by parts: mining DCF, contracted NOI / cap rate, remaining capex,
-    powered land, BTC held. A catalogue company is valued by parts from its sourced facts;
-    equity value needs its balance sheet, and missing numbers are named, never zero.
+    Both views value the same segment cash flows (mining, each lease, each GPU contract,
+    corporate, tax): the DCF at one WACC with a Gordon terminal value net of reinvestment,
+    the parts at each segment's own rate (mining equity-like, leases by tenant credit with
+    exit values, GPU contracts by type) plus powered land on MW neither mining nor
+    contracted, by status. The bridge explains every difference. Equity value needs the
+    balance sheet; missing numbers are named, never zero. Every input is shown with its
+    source or "assumption". --as-of, --power-price and --efficiency apply to listed
+    companies; the market inputs come from the scenario's market block.
     """
+    from hashpivot.company.listed_value import Overrides
+
     with errors_exit_2():
+        overrides = Overrides(
+            btc_price_usd=btc_price, hashprice_usd_per_ph_day=hashprice,
+            wacc_frac_per_year=wacc, cap_rate_frac=cap_rate,
+            mining_rate_frac_per_year=mining_rate, power_usd_per_mwh=power_price,
+            efficiency_j_per_th=efficiency, bonus_depreciation_frac=bonus_depreciation,
+        )  # fmt: skip
+        date = None if as_of is None else as_of.date()
         runs = RunStore(store) if save else None
         spec = _valued_spec(target) if runs is not None else {}
-        out, run_id = record("value", spec, None, lambda: _value_target(target), store=runs)
+        out, run_id = record(
+            "value", spec, None, lambda: _value_target(target, date, overrides), store=runs
+        )
         if xlsx is not None:
             write_value_workbook(target, xlsx)
         if as_json:

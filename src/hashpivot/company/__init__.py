@@ -20,11 +20,11 @@ from hashpivot._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from hashpivot.company.engine import MarketArrays, ProjectFlows, Timeline
+    from hashpivot.company.listed_value import ListedValuation, Overrides
     from hashpivot.company.model import CompanyModel, CompanyResult
     from hashpivot.company.path_flows import PathCashFlows
     from hashpivot.company.unit_economics import unit_economics
     from hashpivot.company.valuation import (
-        ListedValuation,
         Valuation,
         value,
         value_listed_company,
@@ -40,7 +40,8 @@ _LAZY = {
     "PathCashFlows": "path_flows",
     "unit_economics": "unit_economics",
     "Valuation": "valuation",
-    "ListedValuation": "valuation",
+    "ListedValuation": "listed_value",
+    "Overrides": "listed_value",
     "value": "valuation",
     "value_scenario": "valuation",
     "value_listed_company": "valuation",
@@ -53,6 +54,7 @@ __all__ = [
     "CompanyResult",
     "ListedValuation",
     "MarketArrays",
+    "Overrides",
     "PathCashFlows",
     "ProjectFlows",
     "Timeline",

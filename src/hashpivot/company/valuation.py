@@ -11,39 +11,53 @@ Cross-checks: EV per EH/s and EV per MW.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import yaml
 
-from hashpivot import ai, bitcoin, finance
+from hashpivot import ai, finance
+from hashpivot.company.listed_value import (
+    ListedValuation,
+    Overrides,
+    check_overrides,
+    value_listed,
+)
 from hashpivot.company.model import CompanyModel, CompanyResult
-from hashpivot.listed.catalog import ListedCompanySpec, load_company, period_bounds
-from hashpivot.projection import deterministic_market
+from hashpivot.finance import segments as seg
+from hashpivot.listed.catalog import ListedCompanySpec, load_company
+from hashpivot.projection import fleet_installed_frac, stack_fleets
 from hashpivot.spec import Scenario, default_scenario, load_scenario
 
 
 @dataclass(frozen=True)
 class Valuation:
-    """Result of :func:`value_scenario`: DCF, equity bridge, sum of the parts, cross-checks."""
+    """Result of :func:`value_scenario`: DCF, equity bridge, parts, bridge, cross-checks.
+
+    ``bridge`` is the equity bridge (EV to equity); ``segments.bridge`` walks from the DCF
+    to the sum of the parts.
+    """
 
     subject: str
     dcf: finance.DcfResult
     bridge: finance.EquityBridge
-    sotp: finance.SumOfTheParts
+    sotp: dict[str, float]
+    segments: seg.SegmentValuation
+    segments_list: list[seg.Segment]
     ev_per_eh_usd: float
     ev_per_mw_usd: float
     inputs: dict[str, float]
     network_model: str = "supply_curve"
+    input_sources: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: enterprise and equity value, per share, SOTP parts, cross-checks."""
+        """JSON-ready: enterprise and equity value, per share, SOTP parts, bridge, cross-checks."""
         b = self.bridge
-        s = self.sotp
         return {
             "subject": self.subject,
             "enterprise_value_usd": float(self.dcf.enterprise_value_usd),
@@ -54,18 +68,13 @@ class Valuation:
             if b.equity_value_usd_per_share is None
             else float(b.equity_value_usd_per_share),
             "missing": list(b.missing),
-            "sotp": {
-                "mining_usd": float(s.mining_usd),
-                "contracted_noi_capitalised_usd": float(s.contracted_noi_capitalised_usd),
-                "remaining_capex_usd": -float(s.remaining_capex_usd),
-                "powered_land_usd": float(s.powered_land_usd),
-                "btc_usd": float(s.btc_usd),
-                "total_usd": float(s.total_usd),
-            },
+            "sotp": dict(self.sotp),
+            "bridge": self.segments.bridge_dict(),
             "ev_per_eh_usd": self.ev_per_eh_usd,
             "ev_per_mw_usd": self.ev_per_mw_usd,
             "network_model": self.network_model,
             "inputs": self.inputs,
+            "input_sources": self.input_sources,
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -98,221 +107,196 @@ def _contracted_gross_mw(scenario: Scenario) -> float:
     return sum(c.gross_mw for s in scenario.sites for c in s.conversions if c.lease is not None)
 
 
+def _conversions(scenario: Scenario) -> dict[str, Any]:
+    return {c.name: c for s in scenario.sites for c in s.conversions}
+
+
+def _run_rate(cf: npt.NDArray[np.float64]) -> float:
+    return float(cf[-min(12, len(cf)) :].mean())
+
+
+def _project_segment(
+    scenario: Scenario, kind: str, project: str, cf: npt.NDArray[np.float64], capex_usd: float
+) -> seg.Segment:
+    """One project's segment: its rate, and what each view counts after the horizon.
+
+    Colocation: exit value = next year's NOI at the exit cap rate of the tenant's credit
+    (the lease runs on or is re-let), DCF run rate = the last year's NOI. GPU cloud and
+    mining: the run rate net of the reinvestment that sustains it (capex spread over the
+    asset's life, ref. [3] of :mod:`hashpivot.finance.segments`), floored at zero (an
+    owner stops rather than reinvest at a loss); the parts capitalise it at the segment's
+    own rate.
+    """
+    c = scenario.company
+    run = _run_rate(cf)
+    name = f"{kind}_{project}_usd".replace(" ", "_")
+    if kind == "colocation":
+        lease = _conversions(scenario)[project].lease
+        credit = lease.tenant_credit
+        noi_next = run * 12 * (1.0 + lease.escalator_frac_per_year)
+        exit_cap = seg.EXIT_CAP_RATE_FRAC_BY_TENANT_CREDIT[credit]
+        return seg.Segment(
+            name, cf, seg.DISCOUNT_RATE_FRAC_BY_TENANT_CREDIT[credit],
+            exit_value_usd=float(seg.exit_value_usd(max(noi_next, 0.0), exit_cap)),
+            terminal_run_rate_usd_per_month=run,
+        )  # fmt: skip
+    if kind == "gpu_cloud":
+        cloud = _conversions(scenario)[project].gpu_cloud
+        share = cloud.contract_share_frac
+        rates = seg.GPU_DISCOUNT_RATE_FRAC_BY_CONTRACT
+        rate = share * rates["contracted"] + (1 - share) * rates["spot"]
+        sustain = capex_usd / (cloud.useful_life_years * 12)
+    else:
+        rate = c.mining_discount_rate_frac_per_year
+        sustain = 0.0
+    steady = max(run - sustain, 0.0)
+    return seg.Segment(
+        name, cf, rate, exit_value_usd=steady / float(finance.monthly_rate(rate)),
+        terminal_run_rate_usd_per_month=steady,
+    )  # fmt: skip
+
+
+def scenario_segments(
+    scenario: Scenario, r: CompanyResult
+) -> tuple[list[seg.Segment], npt.NDArray[np.float64]]:
+    """Segments of a scenario's company: each project, corporate overhead, tax; and FCF.
+
+    Tax is recomputed on EBITDA less depreciation with losses carried forward
+    (:func:`hashpivot.finance.segments.tax_with_loss_carryforward_usd`), unlevered.
+    """
+    c = scenario.company
+    s = r.segments
+    segments: list[seg.Segment] = []
+    for (kind, project), g in s.groupby(["segment", "project"], sort=False):
+        by_month = g.groupby("month", sort=True)
+        cf = (by_month["ebitda_usd"].sum() - by_month["capex_usd"].sum()
+              + by_month["asic_sale_usd"].sum()).to_numpy()  # fmt: skip
+        if kind == "corporate":
+            rate = c.wacc_frac_per_year
+            run = _run_rate(cf)
+            segments.append(seg.Segment(
+                f"corporate_{project}_usd".replace(" ", "_"), cf, rate,
+                exit_value_usd=run / float(finance.monthly_rate(rate)),
+                terminal_run_rate_usd_per_month=run,
+            ))  # fmt: skip
+            continue
+        segments.append(_project_segment(scenario, str(kind), str(project), cf,
+                                         float(g["capex_usd"].sum())))  # fmt: skip
+    co = r.company
+    taxable = (co["ebitda_usd"] - co["depreciation_usd"]).to_numpy()
+    tax, _ = seg.tax_with_loss_carryforward_usd(taxable, c.tax_rate_frac)
+    rate = c.wacc_frac_per_year
+    run = _run_rate(-tax)
+    segments.append(seg.Segment("tax_usd", -tax, rate, exit_value_usd=run / float(
+        finance.monthly_rate(rate)), terminal_run_rate_usd_per_month=run))  # fmt: skip
+    fcf = np.sum([x.cash_flow_usd for x in segments], axis=0)
+    return segments, fcf
+
+
+def _free_mw(scenario: Scenario) -> float:
+    """Site MW neither mining nor converted to AI [MW].
+
+    Mining MW: fleet capacity still installed in the first month (after conversions), at
+    the mining PUE.
+    """
+    f = stack_fleets(scenario)
+    installed = fleet_installed_frac(scenario, f, 1)[:, 0]
+    mining_mw = float(np.sum(f.count * installed * f.unit_w * f.pue) / 1e6)
+    contracted = sum(c.gross_mw for s in scenario.sites for c in s.conversions)
+    total = sum(s.power_capacity_mw for s in scenario.sites)
+    return max(total - mining_mw - contracted, 0.0)
+
+
 def value_scenario(scenario: Scenario, result: CompanyResult | None = None) -> Valuation:
-    """Value the scenario's company along its deterministic path."""
+    """Value the scenario's company along its deterministic path: DCF, parts and the bridge.
+
+    The DCF discounts the segments' cash flows at the WACC with a Gordon terminal value on
+    their run rates net of reinvestment; the parts discount each at its own rate
+    (:mod:`hashpivot.finance.segments`) and add powered land on the MW neither mining nor
+    contracted (operating, :data:`hashpivot.company.listed_value.LAND_VALUE_FRAC_BY_STATUS`)
+    and BTC held.
+    """
+    from hashpivot.company.listed_value import LAND_VALUE_FRAC_BY_STATUS
+
     r = CompanyModel(scenario).run() if result is None else result
     c = scenario.company
-    fcf = r.company["free_cash_flow_usd"].to_numpy()
-    dcf = finance.dcf(fcf, c.wacc_frac_per_year, "gordon", c.terminal_growth_frac_per_year)
+    segments, fcf = scenario_segments(scenario, r)
+    free_mw = _free_mw(scenario)
+    land = free_mw * c.powered_land_usd_per_mw * LAND_VALUE_FRAC_BY_STATUS["operating"]
+    valued = seg.value_segments(segments, c.wacc_frac_per_year, c.terminal_growth_frac_per_year,
+                                {"powered_land_usd": land})  # fmt: skip
+    dcf = finance.DcfResult(
+        enterprise_value_usd=np.asarray(valued.dcf_enterprise_value_usd),
+        pv_explicit_usd=np.asarray(valued.dcf_pv_explicit_usd),
+        pv_terminal_usd=np.asarray(valued.dcf_pv_terminal_usd),
+        terminal_value_usd=np.asarray(np.nan),
+        wacc_annual_frac=c.wacc_frac_per_year,
+        terminal="gordon",
+        horizon_months=len(fcf),
+    )
     price0 = scenario.market.btc_price_usd
     bridge = finance.equity_bridge(
         dcf.enterprise_value_usd, c.debt_usd, c.cash_usd, c.btc_held, price0,
         c.shares_outstanding, subject=c.name,
     )  # fmt: skip
-    seg = r.segments
-    mining = seg[seg["segment"] == "mining"].groupby("month", sort=True)
-    mining_cf = (mining["ebitda_usd"].sum() - mining["capex_usd"].sum()).to_numpy()
-    mining_value = finance.dcf(mining_cf, c.wacc_frac_per_year, "none").enterprise_value_usd
-    ai_capex = float(seg.loc[seg["segment"] != "mining", "capex_usd"].sum())
-    total_mw = sum(s.power_capacity_mw for s in scenario.sites)
-    sotp = finance.sum_of_the_parts(
-        mining_value, contracted_noi_usd_per_year(scenario), c.cap_rate_frac, ai_capex,
-        total_mw - _contracted_gross_mw(scenario), c.powered_land_usd_per_mw, c.btc_held,
-        price0, subject=c.name,
-    )  # fmt: skip
+    sotp = _scenario_parts(valued.parts_usd)
+    sotp["btc_usd"] = c.btc_held * price0
+    sotp["total_usd"] = valued.parts_enterprise_value_usd + sotp["btc_usd"]
     ev = float(dcf.enterprise_value_usd)
+    total_mw = sum(s.power_capacity_mw for s in scenario.sites)
     hashrate_eh_s = r.mining.summary()["fleet_hashrate_eh_s"]
     return Valuation(
         subject=c.name,
         dcf=dcf,
         bridge=bridge,
         sotp=sotp,
+        segments=valued,
+        segments_list=segments,
         ev_per_eh_usd=float(finance.ev_per_eh_usd(ev, hashrate_eh_s)),
         ev_per_mw_usd=float(finance.ev_per_mw_usd(ev, total_mw)),
         inputs={
             "wacc_frac_per_year": c.wacc_frac_per_year,
             "terminal_growth_frac_per_year": c.terminal_growth_frac_per_year,
-            "cap_rate_frac": c.cap_rate_frac,
+            "mining_discount_rate_frac_per_year": c.mining_discount_rate_frac_per_year,
             "btc_price_usd": price0,
             "power_capacity_mw": total_mw,
+            "free_mw": free_mw,
             "fleet_hashrate_eh_s": float(np.round(hashrate_eh_s, 6)),
         },
         network_model=r.mining.network_model,
+        input_sources={
+            "wacc_frac_per_year": "the scenario's company block",
+            "terminal_growth_frac_per_year": "the scenario's company block",
+            "mining_discount_rate_frac_per_year": "the scenario's company block",
+            "btc_price_usd": "the scenario's market block (no dated market state used)",
+            "lease rates": "finance.segments: cap rate by tenant credit + 3 %/yr growth",
+        },
     )
+
+
+def _scenario_parts(parts: dict[str, float]) -> dict[str, float]:
+    """Parts summed by kind: mining, colocation, GPU cloud, corporate, tax, land [USD]."""
+    kinds = ("mining", "colocation", "gpu_cloud", "corporate", "tax", "powered_land")
+    return {f"{k}_usd": float(sum(v for n, v in parts.items() if n.startswith(k))) for k in kinds}
 
 
 # --------------------------------------------------------------------------- listed companies
 
-FLEET_EFFICIENCY_J_PER_TH = 20.0
-"""Fleet efficiency assumed for a listed miner's mining DCF (assumption: between the S19 XP
-at 21.5 and the S21 at 17.5 J/TH, a typical 2025 public-miner fleet) [J/TH]."""
-POWER_USD_PER_MWH = 45.0
-"""All-in power price assumed for a listed miner [USD/MWh] (assumption; MARA's owned sites
-run at about 40:
-https://blockspace.media/insight/hyperscalers-at-risk-of-energy-agreements-construction-timelines-mara-ceo
-)."""
-NOI_MARGIN_FRAC = 0.8
-"""NOI margin of a colocation lease when the company gives none: Cipher and TeraWulf guide
-to 80-85 % (fact sheet, section D) [-]."""
-
-
-@dataclass(frozen=True)
-class ListedValuation:
-    """Sum-of-the-parts value of a listed company from its catalogued facts."""
-
-    ticker: str
-    parts_usd: dict[str, float | None]
-    enterprise_value_usd: float
-    equity: finance.EquityBridge
-    ev_per_mw_usd: float
-    ev_per_eh_usd: float
-    notes: list[str]
-    inputs: dict[str, float]
-    network_model: str = "supply_curve"
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready; values a missing input prevents are null and named in ``missing``."""
-        e = self.equity
-        return {
-            "subject": self.ticker,
-            "enterprise_value_usd": self.enterprise_value_usd,
-            "equity_value_usd": None if e.equity_value_usd is None else float(e.equity_value_usd),
-            "equity_value_usd_per_share": None
-            if e.equity_value_usd_per_share is None
-            else float(e.equity_value_usd_per_share),
-            "missing": list(e.missing),
-            "missing_message": e.message(),
-            "sotp": self.parts_usd,
-            "ev_per_mw_usd": self.ev_per_mw_usd,
-            "ev_per_eh_usd": self.ev_per_eh_usd,
-            "notes": self.notes,
-            "network_model": self.network_model,
-            "inputs": self.inputs,
-        }
-
-    def to_frame(self) -> pd.DataFrame:
-        """Tidy frame of the numbers of :meth:`to_dict`: ``metric`` (dotted name), ``value``."""
-        from hashpivot.display import number_frame
-
-        return number_frame(self.to_dict())
-
-    def _repr_html_(self) -> str:
-        """Compact HTML summary for Jupyter: values, parts and cross-checks."""
-        from hashpivot.display import summary_html
-
-        return summary_html(f"Value of {self.to_dict()['subject']}", self.to_dict())
-
-
-def _mining_value_usd(
-    hashrate_eh_s: float, market_scenario: Scenario, efficiency_j_per_th: float,
-    power_usd_per_mwh: float, wacc: float,
-) -> float:  # fmt: skip
-    """DCF of a fleet's margin along the scenario's market path, switched off when negative."""
-    n = market_scenario.horizon_months
-    net, price = deterministic_market(market_scenario, n)
-    hashprice = net.hashprice_btc_per_ph_day * price
-    cost = float(bitcoin.hashcost_usd_per_ph_day(efficiency_j_per_th, power_usd_per_mwh))
-    margin = np.maximum(hashprice - cost, 0.0) * hashrate_eh_s * 1000 * net.calendar.days_in_month
-    return float(finance.dcf(margin, wacc, "none").enterprise_value_usd)
-
-
-def _contract_noi_usd(contract: Any, notes: list[str]) -> float:
-    if contract.noi_usd_per_year is not None:
-        return float(contract.noi_usd_per_year)
-    if contract.total_value_usd is None or contract.term_years is None:
-        notes.append(f"{contract.id}: no value or term given, not capitalised")
-        return 0.0
-    revenue = contract.total_value_usd / contract.term_years
-    margin = contract.noi_margin_frac
-    if margin is None:
-        if contract.kind != "colocation":
-            notes.append(f"{contract.id}: GPU-cloud contract with no margin given, not capitalised")
-            return 0.0
-        margin = NOI_MARGIN_FRAC
-        notes.append(f"{contract.id}: NOI margin {NOI_MARGIN_FRAC:.0%} assumed (none given)")
-    return float(revenue * margin)
-
 
 def value_listed_company(
-    company: Any,
+    company: ListedCompanySpec,
     market_scenario: Scenario,
-    wacc_frac_per_year: float = 0.12,
-    cap_rate_frac: float = 0.065,
-    powered_land_usd_per_mw: float = 3.0e6,
-    efficiency_j_per_th: float = FLEET_EFFICIENCY_J_PER_TH,
-    power_usd_per_mwh: float = POWER_USD_PER_MWH,
+    as_of: dt.date | None = None,
+    overrides: Overrides | None = None,
 ) -> ListedValuation:
-    """Sum of the parts of a catalogued listed company (``hashpivot.listed.catalog``).
+    """Segment valuation of a catalogued listed company (:mod:`hashpivot.listed.catalog`).
 
-    Mining: DCF over the market scenario's horizon of the latest reported hashrate at an
-    assumed fleet efficiency and power price. Contracted AI: annual NOI of active
-    contracts (given, or straight-line value / term × margin) at the cap rate, less the
-    capex of contracts energising after the file's as-of date (IT MW × capex per IT MW,
-    9M USD default). Powered land: reported MW not under an AI contract. BTC held and the
-    equity bridge need the company's balance sheet; missing numbers are reported, never
-    taken as zero.
+    :func:`hashpivot.company.listed_value.value_listed`: mining with its whole cost stack,
+    each lease and GPU contract at a rate set by its tenant's credit or contract type,
+    exit values, tax with loss carry-forward, powered land by status; the DCF at the WACC
+    and the bridge between the two. Missing balance-sheet numbers are reported, never zero.
     """
-    notes: list[str] = []
-    hr = company.latest_hashrate()
-    hashrate = hr.hashrate_eh_s if hr is not None else 0.0
-    if hr is None:
-        notes.append("no reported hashrate: mining valued at 0")
-    mining = _mining_value_usd(hashrate, market_scenario, efficiency_j_per_th, power_usd_per_mwh,
-                               wacc_frac_per_year)  # fmt: skip
-    contracts = company.active_contracts()
-    noi = sum(_contract_noi_usd(c, notes) for c in contracts)
-    capex = 0.0
-    contracted_gross_mw = 0.0
-    for c in contracts:
-        it = c.it_mw or 0.0
-        contracted_gross_mw += c.gross_mw if c.gross_mw is not None else it * 1.3
-        start = c.energisation_start or c.signed
-        if period_bounds(start)[0] > company.as_of:
-            capex += it * (c.capex_usd_per_it_mw or 9.0e6)
-    reported = company.reported_mw()
-    total_mw = 0.0 if math.isnan(reported) else reported
-    uncontracted = max(total_mw - contracted_gross_mw, 0.0)
-    bs = company.balance_sheet
-    btc_held = None if bs is None else bs.btc_held
-    price0 = market_scenario.market.btc_price_usd
-    sotp = finance.sum_of_the_parts(
-        mining, noi, cap_rate_frac, capex, uncontracted, powered_land_usd_per_mw,
-        0.0 if btc_held is None else btc_held, price0, subject=company.ticker,
-    )  # fmt: skip
-    parts: dict[str, float | None] = {
-        "mining_usd": float(sotp.mining_usd),
-        "contracted_noi_capitalised_usd": float(sotp.contracted_noi_capitalised_usd),
-        "remaining_capex_usd": -float(sotp.remaining_capex_usd),
-        "powered_land_usd": float(sotp.powered_land_usd),
-        "btc_usd": None if btc_held is None else float(sotp.btc_usd),
-    }
-    ev = float(sotp.total_usd) - (0.0 if parts["btc_usd"] is None else float(sotp.btc_usd))
-    parts["total_usd"] = None if btc_held is None else float(sotp.total_usd)
-    bridge = finance.equity_bridge(
-        ev, None if bs is None else bs.debt_usd, None if bs is None else bs.cash_usd,
-        btc_held, price0, None if bs is None else bs.shares_outstanding, subject=company.ticker,
-    )  # fmt: skip
-    return ListedValuation(
-        ticker=company.ticker,
-        parts_usd=parts,
-        enterprise_value_usd=ev,
-        equity=bridge,
-        ev_per_mw_usd=float(finance.ev_per_mw_usd(ev, total_mw)),
-        ev_per_eh_usd=float(finance.ev_per_eh_usd(ev, hashrate)),
-        notes=notes,
-        inputs={
-            "wacc_frac_per_year": wacc_frac_per_year,
-            "cap_rate_frac": cap_rate_frac,
-            "powered_land_usd_per_mw": powered_land_usd_per_mw,
-            "fleet_efficiency_j_per_th": efficiency_j_per_th,
-            "power_usd_per_mwh": power_usd_per_mwh,
-            "btc_price_usd": price0,
-            "hashrate_eh_s": hashrate,
-            "reported_mw": total_mw,
-            "uncontracted_mw": uncontracted,
-        },
-        network_model=market_scenario.network_model.model,
-    )
+    return value_listed(company, market_scenario, as_of, overrides)
 
 
 def _is_company_file(path: Path) -> bool:
@@ -324,6 +308,8 @@ def _is_company_file(path: Path) -> bool:
 def value(
     subject: Scenario | ListedCompanySpec | str | Path | None = None,
     market_scenario: Scenario | None = None,
+    as_of: dt.date | None = None,
+    overrides: Overrides | None = None,
 ) -> Valuation | ListedValuation:
     """Value a scenario's company or a listed company: the one valuation entry point.
 
@@ -336,6 +322,11 @@ def value(
     market_scenario
         The market a listed company is valued against (BTC price, network, horizon);
         default: the packaged default scenario. Not used for a scenario.
+    as_of
+        Valuation date of a listed company (default: its file's as_of; never earlier).
+    overrides
+        Inputs given in place of the defaults (BTC price, hashprice, WACC, cap rate...);
+        for a scenario, the WACC and BTC price replace the scenario's.
 
     Returns
     -------
@@ -344,12 +335,25 @@ def value(
         a listed company.
 
     """
-    if subject is None:
-        return value_scenario(default_scenario())
-    if isinstance(subject, Scenario):
-        return value_scenario(subject)
+    o = overrides or Overrides()
+    if subject is None or isinstance(subject, Scenario):
+        return value_scenario(_with_overrides(subject or default_scenario(), o))
     path = Path(subject) if isinstance(subject, str | Path) else None
     if path is not None and path.is_file() and not _is_company_file(path):
-        return value_scenario(load_scenario(path))
+        return value_scenario(_with_overrides(load_scenario(path), o))
     company = subject if isinstance(subject, ListedCompanySpec) else load_company(subject)
-    return value_listed_company(company, market_scenario or default_scenario())
+    return value_listed_company(company, market_scenario or default_scenario(), as_of, o)
+
+
+def _with_overrides(scenario: Scenario, o: Overrides) -> Scenario:
+    """The scenario with the WACC, mining rate and BTC price given as overrides."""
+    check_overrides(o)
+    company = {k: v for k, v in (("wacc_frac_per_year", o.wacc_frac_per_year),
+               ("mining_discount_rate_frac_per_year", o.mining_rate_frac_per_year))
+               if v is not None}  # fmt: skip
+    update: dict[str, Any] = {}
+    if company:
+        update["company"] = scenario.company.model_copy(update=company)
+    if o.btc_price_usd is not None:
+        update["market"] = scenario.market.model_copy(update={"btc_price_usd": o.btc_price_usd})
+    return scenario.model_copy(update=update) if update else scenario

@@ -175,6 +175,11 @@ class HashrateSpec(SourcedSpec):
     )
 
 
+HYPERSCALERS = frozenset({"aws", "amazon", "microsoft", "google", "meta", "oracle"})
+"""Partners taken as investment-grade hyperscalers when a contract names no credit class
+(lower case; assumption: the large public clouds, all investment-grade issuers)."""
+
+
 class AiContractSpec(SourcedSpec):
     """An AI/HPC contract: a colocation lease or a GPU-cloud contract, as announced."""
 
@@ -232,18 +237,74 @@ class AiContractSpec(SourcedSpec):
         default=None,
         description="id of a later contract figure that includes this one (not summed twice).",
     )
+    tenant_credit: Literal["hyperscaler", "backstopped", "neocloud"] | None = Field(
+        default=None,
+        description="Tenant credit class: hyperscaler (investment grade), backstopped "
+        "(a neocloud whose rent a hyperscaler guarantees) or neocloud (unrated); default "
+        "derived from partner and backstop (:meth:`credit_class`).",
+    )
+    energisation_end: str | None = Field(
+        default=None,
+        description="Last capacity ready for service (same forms as as_of); IT MW ramp "
+        "linearly from energisation_start to it. Default: all at energisation_start.",
+    )
+    construction_delay_months: int = Field(
+        default=0,
+        ge=0,
+        le=120,
+        description="Delay assumed on the announced energisation dates. [months]",
+    )
+    tenant_funded_capex_frac: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="Share of the build capex the tenant funds. [-]"
+    )
+    tenant_capex_netted_against_rent: bool = Field(
+        default=False,
+        description="Whether the tenant recovers the capex it funded from the rent "
+        "(straight-line over the term), as the deal says.",
+    )
+    contract_type: Literal["contracted", "spot"] = Field(
+        default="contracted",
+        description="GPU cloud: contracted (take-or-pay for the term) or spot (GPU-hours at "
+        "market prices); sets its discount rate.",
+    )
 
-    @field_validator("signed", "energisation_start", mode="before")
+    @field_validator("signed", "energisation_start", "energisation_end", mode="before")
     @classmethod
     def _dates_as_text(cls, value: Any) -> Any:
         return _period_text(value)
 
-    @field_validator("signed", "energisation_start")
+    @field_validator("signed", "energisation_start", "energisation_end")
     @classmethod
     def _valid_periods(cls, value: str | None) -> str | None:
         if value is not None:
             period_bounds(value)
         return value
+
+    @model_validator(mode="after")
+    def _backstop_within_contract(self) -> AiContractSpec:
+        if (
+            self.backstop_usd is not None
+            and self.total_value_usd is not None
+            and self.backstop_usd > self.total_value_usd
+        ):
+            msg = (
+                f"backstop_usd: {self.backstop_usd:g} — must not exceed total_value_usd "
+                f"{self.total_value_usd:g} (a guarantee covers at most the rent it backs)"
+            )
+            raise ValueError(msg)
+        return self
+
+    def credit_class(self) -> str:
+        """Tenant credit class: the given one, else derived from partner and backstop.
+
+        Hyperscaler when the partner is one of :data:`HYPERSCALERS`, backstopped when
+        someone backstops the rent, else neocloud.
+        """
+        if self.tenant_credit is not None:
+            return self.tenant_credit
+        if self.partner.lower() in HYPERSCALERS:
+            return "hyperscaler"
+        return "backstopped" if self.backstop else "neocloud"
 
     def implied_usd_per_kw_month(self) -> float:
         """Straight-line rate: value / term / IT MW / 12 000, NaN when unknown [USD/kW/month].
