@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -237,3 +238,31 @@ def test_human_output(files: dict[str, Path]) -> None:
     assert "Dispatch summary" in res.stdout
     assert "By month" in res.stdout
     assert "4CP strategies" in res.stdout
+
+
+def test_terminal_tables_fit_80_columns_in_usd_millions(
+    files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hashpivot.cli import common
+
+    monkeypatch.setattr(common.console, "_width", 80)
+    args = (
+        "--prices", str(files["prices"]), "--node", "LZ_WEST", "--same-node", "--scenario",
+        "default", "--load", str(files["load"]), "--hashprice-file", str(files["history"]),
+    )  # fmt: skip
+    res = invoke(*args)
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("By year"))
+    end = next(i for i, line in enumerate(lines) if line.startswith("4CP strategies"))
+    block = lines[start:end]
+    assert max(len(line) for line in block) <= 80
+    assert "…" not in "\n".join(block)  # no header or cell cut by Rich
+    text = "\n".join(block)
+    for header in ("curtail", "savings", "4CP", "flex", "value", "revenue", "USD M", "uptime"):
+        assert header in text
+    assert re.search(r"\d[eE][+-]?\d", res.stdout) is None  # no scientific notation
+    # the three sites' 3 days: revenue in USD millions, e.g. "1.4", not 1,412,345
+    summary = as_json(*args)
+    revenue_m = f"{summary['mining_revenue_usd'] / 1e6:,.1f}"
+    assert revenue_m in text

@@ -5,6 +5,7 @@ Thin: parse the options into dispatch specs, call :mod:`hashpivot.dispatch`, ren
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -15,7 +16,7 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from hashpivot import bitcoin
-from hashpivot.cli.common import JsonOpt, console, emit_json, errors_exit_2, fmt, table
+from hashpivot.cli.common import JsonOpt, console, emit_json, errors_exit_2
 from hashpivot.cli.runs import SaveOpt, StoreOpt, saved_note
 from hashpivot.dispatch import (
     DataRulesSpec,
@@ -32,6 +33,7 @@ from hashpivot.dispatch import (
 )
 from hashpivot.dispatch.io import value_columns
 from hashpivot.errors import SpecError
+from hashpivot.report.html import cell_text, usd_text
 from hashpivot.spec import Scenario, default_scenario, load_scenario
 from hashpivot.specbase import shown_value
 from hashpivot.store.runstore import RunStore, record
@@ -41,20 +43,27 @@ DEFAULT_EFFICIENCY_J_PER_TH = 20.0
 DEFAULT_MINING_MW = 100.0
 """One-tier site without a scenario: 100 MW at the meter (assumption) [MW]."""
 
-_TABLE_COLS = {
-    "uptime_frac": "uptime",
-    "energy_mwh": "energy MWh",
-    "avg_power_price_usd_per_mwh": "net USD/MWh",
-    "btc_mined": "BTC",
-    "mining_revenue_usd": "revenue USD",
-    "energy_cost_usd": "energy cost USD",
-    "curtailment_savings_usd": "curtail savings USD",
-    "power_credits_usd": "credits USD",
-    "four_cp_savings_usd": "4CP USD",
-    "dr_income_usd": "DR USD",
-    "profit_usd": "profit USD",
-    "flexibility_value_usd": "flex value USD",
-}
+_OPERATIONS = (
+    # (column, header, scale): the energy side of each period
+    ("uptime_frac", "uptime\n%", 100.0),
+    ("energy_mwh", "energy\nGWh", 1e-3),
+    ("avg_power_price_usd_per_mwh", "net\nUSD/MWh", 1.0),
+    ("btc_mined", "BTC\nmined", 1.0),
+    ("mining_revenue_usd", "revenue\nUSD M", 1e-6),
+    ("energy_cost_usd", "energy\ncost M", 1e-6),
+    ("profit_usd", "profit\nUSD M", 1e-6),
+)
+"""Columns of the operations table per period; money in USD millions."""
+
+_FLEXIBILITY = (
+    # the headline answer of dispatch: what curtailing earns, in USD millions
+    ("curtailment_savings_usd", "curtail\nsavings", 1e-6),
+    ("four_cp_savings_usd", "4CP\nsavings", 1e-6),
+    ("power_credits_usd", "power\ncredits", 1e-6),
+    ("dr_income_usd", "DR\nincome", 1e-6),
+    ("flexibility_value_usd", "flex\nvalue", 1e-6),
+)
+"""Columns of the flexibility table per period, USD millions."""
 
 
 class FourCP(StrEnum):
@@ -206,18 +215,44 @@ def _hashprice(
     return hp, btc, info
 
 
+def _period_table(
+    frame: pd.DataFrame, period: str, columns: tuple[tuple[str, str, float], ...], title: str
+) -> Table:
+    """One row per period, numbers scaled and rounded so the table fits 80 columns."""
+    out = Table(title=title, title_justify="left")
+    out.add_column(period, no_wrap=True)
+    for _, header, _ in columns:
+        out.add_column(header, justify="right", no_wrap=True)
+    for _, row in frame.iterrows():
+        cells = [str(row[period])]
+        for col, _, scale in columns:
+            value = float(row[col]) * scale
+            cells.append("—" if math.isnan(value) else f"{value:,.1f}")
+        out.add_row(*cells)
+    return out
+
+
+def _value_text(key: str, value: Any) -> str:
+    """A summary value: USD amounts in M or k USD, other numbers without exponents."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or key in ("year", "seed"):
+        return str(value)
+    return usd_text(value) if key.endswith("_usd") else cell_text(value)
+
+
 def _print(
     payload: dict[str, Any], result_monthly: pd.DataFrame, result_yearly: pd.DataFrame
 ) -> None:
     head = Table(title="Dispatch summary", show_header=False, title_justify="left")
     for key, value in payload.items():
         if not isinstance(value, list | dict):
-            head.add_row(key, fmt(value))
+            head.add_row(key, _value_text(key, value))
     console.print(head)
-    cols = ["year", *_TABLE_COLS]
-    console.print(table(result_yearly[cols].rename(columns=_TABLE_COLS), "By year"))
-    cols = ["month", *_TABLE_COLS]
-    console.print(table(result_monthly[cols].rename(columns=_TABLE_COLS), "By month"))
+    for frame, period, label in ((result_yearly, "year", "By year"),
+                                 (result_monthly, "month", "By month")):  # fmt: skip
+        console.print(_period_table(frame, period, _OPERATIONS, f"{label}: operations"))
+        console.print(
+            _period_table(frame, period, _FLEXIBILITY, f"{label}: value of flexibility, USD M")
+        )
     for key, title in (
         ("four_cp_comparison", "4CP strategies"),
         ("ai_conversion", "AI conversion"),
@@ -229,9 +264,16 @@ def _print(
             continue
         t = Table(title=title, show_header=False, title_justify="left")
         for k, v in block.items():
-            text = (
-                ", ".join(f"{a}={fmt(b)}" for a, b in v.items()) if isinstance(v, dict) else fmt(v)
-            )
+            if isinstance(v, dict):
+                money = k.endswith("_usd")
+                text = ", ".join(
+                    f"{a}={usd_text(b) if money or a.endswith('_usd') else _value_text(a, b)}"
+                    if isinstance(b, int | float) and not isinstance(b, bool)
+                    else f"{a}={b}"
+                    for a, b in v.items()
+                )
+            else:
+                text = _value_text(k, v)
             t.add_row(k, text)
         console.print(t)
     for note in payload.get("notes", []):

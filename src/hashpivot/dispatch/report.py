@@ -1,7 +1,8 @@
 """Figures and the HTML report of a dispatch run (plotly, self-contained).
 
-Three figures: the all-in price duration curve with each tier's breakeven, mining
-uptime by hour of day and month, and the monthly value stack.
+Four figures: the all-in price duration curve with each tier's breakeven (in the legend),
+mining uptime by hour of day and month, the monthly value of flexibility (curtailment
+and 4CP savings, credits, flexibility value: the headline answer) and the value stack.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import plotly.graph_objects as go
 from hashpivot.dispatch.core import site_segments
 from hashpivot.dispatch.engine import DispatchResult
 from hashpivot.report import Section, figure_section, table_section, text_section, write_report
+from hashpivot.report.html import cell_text, usd_text
 
 _STACK = (
     ("mining_revenue_usd", 1.0, "mining revenue"),
@@ -53,11 +55,17 @@ def price_duration_figure(result: DispatchResult) -> go.Figure:
     for j_per_th, coef in sorted(lines):
         b = coef * hp_mean
         top = max(top, b)
-        fig.add_hline(
-            y=b,
-            line_dash="dash",
-            annotation_text=f"{j_per_th:g} J/TH breakeven {b:,.0f}",
-            annotation_position="top right",
+        # a legend entry per breakeven, not a label on the line: close breakevens of
+        # similar tiers would print their labels on top of each other
+        fig.add_trace(
+            go.Scatter(
+                x=[0.0, 1.0],
+                y=[b, b],
+                mode="lines",
+                line={"dash": "dash", "width": 1.5},
+                name=f"breakeven {j_per_th:g} J/TH: {b:,.0f} USD/MWh",
+                hovertemplate=f"{j_per_th:g} J/TH breakeven {b:,.1f} USD/MWh<extra></extra>",
+            )
         )
     fig.update_layout(
         title="Price duration curve and tier breakevens at the mean hashprice "
@@ -120,10 +128,62 @@ def value_stack_figure(result: DispatchResult) -> go.Figure:
     return fig
 
 
+_FLEX = (
+    ("curtailment_savings_usd", "curtailment savings"),
+    ("four_cp_savings_usd", "4CP savings"),
+    ("power_credits_usd", "power credits"),
+    ("dr_income_usd", "demand-response income"),
+)
+
+
+def flexibility_figure(result: DispatchResult) -> go.Figure:
+    """The headline answer by month: what curtailing earns, and the flexibility value.
+
+    Bars: curtailment savings (energy not bought above breakeven), 4CP savings, power
+    credits and demand-response income; line: flexibility value = profit − profit if
+    every mining MW ran every hour (it nets the revenue given up while curtailed).
+    """
+    monthly = result.monthly()
+    fig = go.Figure()
+    for key, label in _FLEX:
+        values = monthly[key].to_numpy() / 1e6
+        if np.any(values != 0):
+            fig.add_trace(go.Bar(x=monthly["month"], y=values, name=label))
+    fig.add_trace(
+        go.Scatter(
+            x=monthly["month"],
+            y=monthly["flexibility_value_usd"] / 1e6,
+            mode="lines+markers",
+            name="flexibility value",
+            line={"color": "black"},
+        )
+    )
+    fig.update_layout(
+        barmode="group",
+        title="Monthly value of flexibility",
+        yaxis_title="USD millions",
+        yaxis_tickformat=",.1f",
+    )
+    return fig
+
+
 def _kv_table(title: str, values: dict[str, Any]) -> Section:
-    rows = [(k, v) for k, v in values.items() if not isinstance(v, list | dict)]
-    frame = pd.DataFrame(rows, columns=["quantity", "value"]).astype({"value": object})
-    return table_section(title, frame)
+    """Quantity and value; USD amounts in M or k USD, other numbers without exponents."""
+    rows = [
+        (k, usd_text(v) if k.endswith("_usd") and isinstance(v, int | float) else cell_text(v))
+        for k, v in values.items()
+        if not isinstance(v, list | dict)
+    ]
+    return table_section(title, pd.DataFrame(rows, columns=["quantity", "value"]))
+
+
+def _detail_table(title: str, nested: dict[str, dict[str, Any]]) -> Section:
+    """Rows of a nested block; when every row is a USD amount, all its numbers are USD."""
+    frame = pd.DataFrame(nested).T.reset_index(names="item")
+    usd = None
+    if all(str(k).endswith("_usd") for k in nested):
+        usd = [c for c in frame.columns if c != "item" and pd.api.types.is_numeric_dtype(frame[c])]
+    return table_section(title, frame.infer_objects(), usd)
 
 
 def dispatch_report(
@@ -148,6 +208,7 @@ def dispatch_report(
     heat = uptime_heatmap_figure(result)
     if heat is not None:
         sections.append(figure_section("Uptime by hour of day and month", heat))
+    sections.append(figure_section("Monthly value of flexibility", flexibility_figure(result)))
     sections.append(figure_section("Monthly value stack", value_stack_figure(result)))
     for title, values in (extras or {}).items():
         flat = {k: v for k, v in values.items() if not isinstance(v, dict)}
@@ -155,8 +216,7 @@ def dispatch_report(
         if flat:
             sections.append(_kv_table(title, flat))
         if nested:
-            frame = pd.DataFrame(nested).T.reset_index(names="item")
-            sections.append(table_section(f"{title}: detail", frame))
+            sections.append(_detail_table(f"{title}: detail", nested))
     sections.append(table_section("By year", result.yearly()))
     sections.append(table_section("By month", result.monthly()))
     if result.notes:

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
@@ -24,7 +29,8 @@ body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem 
 max-width:1100px;padding:0 1rem;color:#1b1f24}
 h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}
-td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:right}
+td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:right;white-space:nowrap}
+.tablebox{max-width:100%;overflow-x:auto}
 th{background:#f4f6f8}td:first-child,th:first-child{text-align:left}
 .meta{color:#667;font-size:.8rem}
 """
@@ -44,12 +50,94 @@ def text_section(title: str, text: str) -> Section:
     return Section(title, paras)
 
 
-def table_section(title: str, frame: pd.DataFrame, float_format: str = "{:,.4g}") -> Section:
-    """A section holding a frame as an HTML table."""
-    body = frame.to_html(
-        index=False, border=0, float_format=lambda x: float_format.format(x), na_rep="—"
-    )
-    return Section(title, body)
+MAX_DECIMALS = 10
+"""Most decimals a table shows: smaller magnitudes print as 0, never in scientific notation."""
+
+
+def plain_number(value: float, digits: int = 4) -> str:
+    """A number as an analyst reads it, never in scientific notation.
+
+    Thousands separators and about ``digits`` significant digits (``-142,500,000``,
+    ``0.9489``, ``12.35``); magnitudes below 1e-10 print as ``0``.
+    """
+    x = float(value)
+    if math.isnan(x):
+        return "—"
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    if round(x, MAX_DECIMALS) == 0:
+        return "0"
+    magnitude = math.floor(math.log10(abs(x)))
+    decimals = min(max(digits - 1 - magnitude, 0), MAX_DECIMALS)
+    return f"{x:,.{decimals}f}"
+
+
+def usd_scale(values: npt.ArrayLike) -> tuple[float, str]:
+    """Divisor and unit for a set of USD amounts: millions from 1e6, thousands from 1e3."""
+    arr = np.abs(np.asarray(values, dtype=np.float64))
+    top = float(np.nanmax(arr)) if arr.size and np.isfinite(arr).any() else 0.0
+    if top >= 1e6:
+        return 1e6, "M USD"
+    if top >= 1e3:
+        return 1e3, "k USD"
+    return 1.0, "USD"
+
+
+def usd_text(value: float) -> str:
+    """One USD amount in millions or thousands with its unit: ``-142.50 M USD``."""
+    x = float(value)
+    if not math.isfinite(x):
+        return plain_number(x)
+    scale, unit = usd_scale([x])
+    return f"{x / scale:,.2f} {unit}"
+
+
+def cell_text(value: Any) -> str:
+    """A table cell: floats by :func:`plain_number`, integers with separators, else ``str``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, int | np.integer):
+        return f"{int(value):,}"
+    if isinstance(value, float | np.floating):
+        return plain_number(float(value))
+    return str(value)
+
+
+def readable_frame(frame: pd.DataFrame, usd_columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """The frame as text: USD columns in M or k USD (unit in the header), numbers plain.
+
+    ``usd_columns`` default: the numeric columns whose name ends in ``_usd``.
+    """
+    if usd_columns is None:
+        usd_columns = [
+            str(c)
+            for c in frame.columns
+            if str(c).endswith("_usd") and pd.api.types.is_numeric_dtype(frame[c])
+        ]
+    out = {}
+    for col in frame.columns:
+        values = frame[col]
+        if col in usd_columns:
+            scale, unit = usd_scale(values.to_numpy(dtype=np.float64))
+            out[f"{col} [{unit}]"] = [
+                "—" if pd.isna(v) else f"{float(v) / scale:,.2f}" for v in values
+            ]
+        else:
+            out[str(col)] = [cell_text(v) for v in values]
+    return pd.DataFrame(out, index=frame.index)
+
+
+def table_section(
+    title: str, frame: pd.DataFrame, usd_columns: Sequence[str] | None = None
+) -> Section:
+    """A section holding a frame as an HTML table (:func:`readable_frame`).
+
+    The table scrolls sideways inside its box when wider than the page.
+    """
+    body = readable_frame(frame, usd_columns).to_html(index=False, border=0, na_rep="—")
+    return Section(title, f"<div class='tablebox'>{body}</div>")
 
 
 def figure_section(title: str, fig: go.Figure) -> Section:

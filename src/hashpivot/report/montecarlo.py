@@ -136,7 +136,11 @@ def write_montecarlo_report(result: SimulationResult, path: str | Path) -> Path:
     )
     sections: list[Section] = [
         text_section("Summary", intro),
-        table_section("Distributions", pd.DataFrame(rows)),
+        table_section(
+            "Distributions (USD; EBITDA per year)",
+            frame := pd.DataFrame(rows),
+            [c for c in frame.columns if c not in ("variant", "metric")],
+        ),
         figure_section(
             "Hashprice",
             fan_figure(
