@@ -35,8 +35,9 @@ GROWTH_PATHS = {
 
 
 @pytest.mark.parametrize("name", list(GROWTH_PATHS))
-def test_monthly_chain_within_1pct_of_exact_daily_chain(name: str) -> None:
-    # The monthly approximation against bitcoin.simulate_chain_daily on the same path.
+def test_monthly_chain_within_1e4_of_exact_daily_chain(name: str) -> None:
+    # The README's claim: the monthly approximation within 1e-4 of
+    # bitcoin.simulate_chain_daily on the same path (worst here: 6.3e-5, difficulty).
     cal = network.calendar(START, 120)
     h0 = H0_EH_S * 1e18
     ends = h0 * np.exp(np.cumsum(GROWTH_PATHS[name]))[None, :]
@@ -44,17 +45,36 @@ def test_monthly_chain_within_1pct_of_exact_daily_chain(name: str) -> None:
         _daily_from_month_ends(ends, h0, cal), cal, HEIGHT0, D0, 0.05
     )
     approx = network_chain.simulate_chain_monthly(ends, h0, cal, HEIGHT0, D0, None, 0.05)
-    np.testing.assert_allclose(approx.blocks, exact.blocks, rtol=0.01)
-    np.testing.assert_allclose(approx.difficulty, exact.difficulty, rtol=0.01)
-    np.testing.assert_allclose(approx.issued_btc, exact.issued_btc, rtol=0.01)
+    np.testing.assert_allclose(approx.blocks, exact.blocks, rtol=1e-4)
+    np.testing.assert_allclose(approx.difficulty, exact.difficulty, rtol=1e-4)
+    np.testing.assert_allclose(approx.issued_btc, exact.issued_btc, rtol=1e-4)
     np.testing.assert_allclose(
-        approx.hashprice_btc_per_ph_day, exact.hashprice_btc_per_ph_day, rtol=0.01
+        approx.hashprice_btc_per_ph_day, exact.hashprice_btc_per_ph_day, rtol=1e-4
     )
     assert exact.halving_day is not None
     assert approx.halving_day is not None
     n = exact.halving_day.shape[-1]
     assert n >= 1
-    np.testing.assert_allclose(approx.halving_day[..., :n], exact.halving_day, rtol=0.01)
+    np.testing.assert_allclose(approx.halving_day[..., :n], exact.halving_day, atol=0.05)
+
+
+def test_monthly_chain_within_1e4_on_paths_as_volatile_as_history() -> None:
+    # 200 ten-year paths whose monthly log growth has the 2016-2024 sd (0.087): blocks,
+    # issuance, hashprice and heights within 1e-4 in every month; the month-end
+    # difficulty too, except where a retarget falls within a block of the month's end and
+    # the two chains date it on either side (2 of the 24 000 month-ends here).
+    cal = network.calendar(START, 120)
+    h0 = H0_EH_S * 1e18
+    g = np.random.default_rng(123).normal(0.03, 0.087, (200, 120))
+    ends = h0 * np.exp(np.cumsum(g, axis=1))
+    exact = network.network_from_hashrate(
+        _daily_from_month_ends(ends, h0, cal), cal, HEIGHT0, D0, 0.05
+    )
+    approx = network_chain.simulate_chain_monthly(ends, h0, cal, HEIGHT0, D0, None, 0.05)
+    for field in ("blocks", "issued_btc", "hashprice_btc_per_ph_day", "height_end"):
+        np.testing.assert_allclose(getattr(approx, field), getattr(exact, field), rtol=1e-4)
+    off = np.abs(approx.difficulty / exact.difficulty - 1.0) > 1e-4
+    assert off.sum() <= 2
 
 
 def test_monthly_chain_keeps_144_blocks_a_day_at_steady_hashrate() -> None:
