@@ -34,3 +34,27 @@ def test_gpu_cloud_has_the_largest_capex(table) -> None:
     assert (
         table.loc["gpu_cloud", "capex_usd_per_mw"] > 5 * table.loc["colocation", "capex_usd_per_mw"]
     )
+
+
+def test_mining_capex_at_the_fleets_own_price(table) -> None:
+    # Pecos West: 20 000 S21 XP (270 TH, 3 645 W, 25.70 USD/TH) and 20 000 S19 XP (140 TH,
+    # 3 010 W, 20.00 USD/TH; hardware catalogue), PUE 1.05:
+    # ASICs 138.78M + 56.00M = 194.78M USD over 139.755 MW = 1.39372M USD/MW, plus the
+    # 325k USD/MW facility → 1.71872M USD per MW (hand calculation)
+    assert table.loc["mining", "capex_usd_per_mw"] == pytest.approx(1.71872e6, rel=1e-5)
+
+
+def test_gpu_count_at_the_conversions_pue() -> None:
+    import datetime as dt
+
+    from hashpivot.company.unit_economics import _one_mw_conversion
+    from hashpivot.spec import GpuCloudSpec
+
+    site = default_scenario().sites[0]
+    conv = _one_mw_conversion(site, dt.date(2025, 1, 1), "gpu_cloud")
+    overhead = GpuCloudSpec.model_fields["server_overhead_frac"].default
+    # 1 gross MW / (700 W H100 x (1 + overhead) x ai_pue 1.3 of the site's conversion)
+    expected = int(1e6 // (700 * (1 + overhead) * 1.3))
+    assert conv.gpu_cloud is not None
+    assert conv.gpu_cloud.pue == 1.3
+    assert conv.gpu_cloud.gpu_count == expected

@@ -29,7 +29,7 @@ import pandas as pd
 from hashpivot import finance
 from hashpivot.company import engine
 from hashpivot.errors import HashpivotError
-from hashpivot.hardware import get_gpu
+from hashpivot.hardware import get_asic, get_gpu
 from hashpivot.projection import Projection
 from hashpivot.spec import (
     ColocationLeaseSpec,
@@ -98,10 +98,22 @@ def _mining_option(
     g = f.groupby("month", sort=True)[["revenue_usd", "power_cost_usd", "other_opex_usd"]].sum()
     revenue = g["revenue_usd"].to_numpy() / draw_mw
     ebitda = (g["revenue_usd"] - g["power_cost_usd"] - g["other_opex_usd"]).to_numpy() / draw_mw
-    th_per_mw = sum(fl.unit()[0] * fl.count for fl in site.fleets) / draw_mw
+    asic_usd = sum(fl.unit()[0] * fl.count * fleet_price_usd_per_th(fl) for fl in site.fleets)
     capex = np.zeros(months)
-    capex[0] = MINING_FACILITY_USD_PER_MW + th_per_mw * ASIC_REPLACEMENT_USD_PER_TH
+    capex[0] = MINING_FACILITY_USD_PER_MW + asic_usd / draw_mw
     return OptionFlows("mining", revenue, ebitda, capex)
+
+
+def fleet_price_usd_per_th(fleet: Any) -> float:
+    """Price of a fleet's own ASICs [USD/TH].
+
+    Its ``capex_usd_per_th``, else the catalogue price of its model, else
+    :data:`ASIC_REPLACEMENT_USD_PER_TH` when the catalogue has none.
+    """
+    if fleet.capex_usd_per_th is not None:
+        return float(fleet.capex_usd_per_th)
+    price = float(get_asic(fleet.asic_model).price_usd_per_th)
+    return ASIC_REPLACEMENT_USD_PER_TH if math.isnan(price) else price
 
 
 def _template_conversion(site: SiteSpec) -> ConversionSpec | None:
@@ -136,6 +148,7 @@ def _one_mw_conversion(site: SiteSpec, start: dt.date, use: str) -> ConversionSp
     gpu_terms: dict[str, Any] = dict(DEFAULT_GPU_CLOUD)
     if tpl is not None and tpl.gpu_cloud is not None:
         gpu_terms = tpl.gpu_cloud.model_dump(exclude={"gpu_count", "start_date"})
+    gpu_terms["pue"] = float(base.get("ai_pue", 1.3))  # the conversion's PUE sizes the GPUs
     probe = GpuCloudSpec(**gpu_terms, gpu_count=1, start_date=ready)
     per_gpu_mw = get_gpu(probe.gpu_model).tdp_w * (1 + probe.server_overhead_frac) * probe.pue / 1e6
     count = max(math.floor(1.0 / per_gpu_mw), 1)
