@@ -216,3 +216,81 @@ def test_help_lists_the_sources() -> None:
     res = runner.invoke(app, ["data", "fetch", "--help"])
     assert res.exit_code == 0
     assert "bitcoin, coinmetrics, btc-price, ercot, equities" in " ".join(res.stdout.split())
+
+
+# ------------------------------------------------------------------ scenarios and hashprice
+
+
+def test_init_as_of_latest_offline_uses_the_packaged_snapshot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HASHPIVOT_DATA_DIR", str(tmp_path / "empty-cache"))
+    path = tmp_path / "x.yaml"
+    res = runner.invoke(app, ["init", str(path), "--as-of", "latest", "--json"])
+    assert res.exit_code == 0, res.output
+    state = json.loads(res.stdout)["market_state"]
+    assert state["label"] == "packaged snapshot"
+    assert state["oldest_as_of"] == "2024-12-31"
+    ok = runner.invoke(app, ["validate", str(path), "--json"])
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.stdout)["start_date"] == "2026-07-01"
+    text = path.read_text(encoding="utf-8")
+    assert "as_of: 2026-06-26" in text
+    assert "https://www.blockchain.com/charts/difficulty" in text
+    assert not (tmp_path / "empty-cache").exists()
+
+
+def test_init_as_of_latest_after_a_fetch_uses_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mempool_server: tuple[str, list[str]]
+) -> None:
+    url, _ = mempool_server
+    monkeypatch.setenv("HASHPIVOT_DATA_DIR", str(tmp_path / "cache"))
+    assert runner.invoke(app, ["data", "fetch", "bitcoin", "--base-url", url]).exit_code == 0
+    path = tmp_path / "x.yaml"
+    res = runner.invoke(app, ["init", str(path), "--as-of", "latest"])
+    assert res.exit_code == 0, res.output
+    assert "market state: cache: mempool.space" in " ".join(res.stdout.split())
+    text = path.read_text(encoding="utf-8")
+    assert "  btc_price_usd: 90000\n" in text
+    assert f"{url}/api/v1/prices" in text
+    assert runner.invoke(app, ["validate", str(path)]).exit_code == 0
+    # A date before every state is refused, naming what exists.
+    early = runner.invoke(app, ["init", str(tmp_path / "y.yaml"), "--as-of", "2020-01-01"])
+    assert early.exit_code == 2
+    assert "no market state dated on or before it" in " ".join(early.output.split())
+    # A date between the snapshot and the fetch takes the packaged snapshot.
+    mid = runner.invoke(app, ["init", str(tmp_path / "z.yaml"), "--as-of", "2026-07-01", "--json"])
+    assert json.loads(mid.stdout)["market_state"]["label"] == "packaged snapshot"
+
+
+def test_hashprice_latest_names_the_state_and_matches_a_hand_calculation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HASHPIVOT_DATA_DIR", str(tmp_path))
+    res = runner.invoke(app, ["hashprice", "--latest", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    # 8.64e19 / (109 782 075 599 000 · 2^32) = 1.83248e-4 BTC/PH/day per BTC of reward;
+    # × (3.125 + 0.0873) × 59 961.51 = 35.2948 USD/PH/day.
+    assert out["hashprice_usd_per_ph_day"] == pytest.approx(35.2948, abs=1e-4)
+    assert out["height"] == 877_259
+    assert out["market_state"]["as_of"] == "2026-06-26"
+    assert out["market_state"]["state_age_days"] >= 0
+    given = runner.invoke(app, ["hashprice", "--latest", "--price-usd", "119923.02", "--json"])
+    assert json.loads(given.stdout)["hashprice_usd_per_ph_day"] == pytest.approx(
+        2 * 35.2948, abs=2e-4
+    )
+    table = runner.invoke(app, ["hashprice", "--latest"])
+    assert "market state: packaged snapshot as of 2026-06-26" in " ".join(table.stdout.split())
+
+
+def test_hashprice_without_latest_keeps_its_defaults() -> None:
+    res = runner.invoke(
+        app, ["hashprice", "--price-usd", "90000", "--difficulty", "1.5e14", "--json"]
+    )
+    out = json.loads(res.stdout)
+    assert out["height"] == 840_000
+    assert out["fees_btc_per_block"] == 0.0
+    assert "market_state" not in out
+    # 8.64e19 / (1.5e14 · 2^32) · 3.125 · 90 000 = 37.7186 USD/PH/day.
+    assert out["hashprice_usd_per_ph_day"] == pytest.approx(37.7186, abs=1e-4)

@@ -11,16 +11,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hashpivot import bitcoin
-from hashpivot.errors import SpecError
+from hashpivot.errors import HashpivotError, SpecError
 from hashpivot.market_state import (
     CACHE_STATE_FILE,
     STATE_FIELDS,
     MarketState,
+    height_at,
     latest_market_state,
     load_market_state,
     market_state_to_yaml,
     packaged_market_state,
     parse_market_state,
+    scenario_start_date,
+    scenario_text_with_state,
 )
 
 SNAPSHOT = packaged_market_state()
@@ -142,3 +145,51 @@ def test_age_grows_one_day_per_day(days: int) -> None:
     today = SNAPSHOT.as_of + dt.timedelta(days=days)
     assert SNAPSHOT.age_days(today) == days
     assert SNAPSHOT.age_days(today + dt.timedelta(days=1)) == days + 1
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+def test_scenario_text_takes_dates_and_market_values_from_the_state() -> None:
+    from hashpivot.spec import default_scenario_text, parse_scenario
+
+    text = scenario_text_with_state(default_scenario_text(), SNAPSHOT)
+    sc = parse_scenario(text)
+    assert sc.as_of == dt.date(2026, 6, 26)
+    assert sc.start_date == dt.date(2026, 7, 1)
+    assert sc.market.btc_price_usd == 59961.51
+    assert sc.market.difficulty == 109782075599000
+    assert sc.market.fees_btc_per_block == 0.0873
+    # 2024-12-31 → 2026-07-01 is 547 days: 877 259 + 144 × 547 = 956 027.
+    assert sc.market.block_height == 956_027
+    assert "https://github.com/coinmetrics/data" in text
+    assert (
+        "packaged snapshot: as of 2024-12-31, https://www.blockchain.com/charts/difficulty" in text
+    )
+    assert "Coin Metrics PriceUSD on 2024-12-31" not in text  # the old value's comment went
+    assert [s.name for s in sc.sites] == ["Pecos West", "Lake Niagara", "Red River"]
+    assert text.startswith("# Market state: packaged snapshot as of 2026-06-26")
+
+
+def test_scenario_text_without_a_market_field_is_refused() -> None:
+    text = "name: x\nas_of: 2025-01-01\nstart_date: 2025-01-01\nmarket:\n  btc_price_usd: 1\n"
+    with pytest.raises(
+        HashpivotError, match="no field block_height, difficulty, fees_btc_per_block"
+    ):
+        scenario_text_with_state(text, SNAPSHOT)
+
+
+@given(st.dates(min_value=dt.date(2009, 1, 3), max_value=dt.date(2100, 12, 31)))
+def test_start_date_is_the_first_whole_month(day: dt.date) -> None:
+    state = SNAPSHOT.model_copy(update={"as_of": day})
+    start = scenario_start_date(state)
+    assert start.day == 1
+    assert day <= start < day + dt.timedelta(days=32)
+    assert (start == day) == (day.day == 1)
+
+
+def test_height_is_carried_at_144_blocks_a_day() -> None:
+    tip_day = SNAPSHOT.block_height.as_of
+    assert height_at(SNAPSHOT, tip_day) == 877_259
+    assert height_at(SNAPSHOT, tip_day + dt.timedelta(days=10)) == 877_259 + 1440
+    assert height_at(SNAPSHOT, tip_day - dt.timedelta(days=10)) == 877_259  # never backwards

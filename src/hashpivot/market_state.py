@@ -35,7 +35,7 @@ from typing import Any
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from hashpivot.errors import SpecError
+from hashpivot.errors import HashpivotError, SpecError
 from hashpivot.specbase import Spec, format_errors, parse_yaml_mapping, read_spec_text
 
 STATE_FIELDS: dict[str, tuple[float, float, str]] = {
@@ -139,6 +139,19 @@ class MarketState(Spec):
         return f"{self.label} as of {self.as_of} ({self.age_days(today)} days old{tail})"
 
 
+def state_summary(state: MarketState, today: dt.date | None = None) -> dict[str, Any]:
+    """What every output built on a state reports: which state, its date, age and sources."""
+    return {
+        "label": state.label,
+        "as_of": str(state.as_of),
+        "state_age_days": state.age_days(today),
+        "oldest_as_of": str(state.oldest_as_of()),
+        "values": state.values(),
+        "value_as_of": {name: str(getattr(state, name).as_of) for name in STATE_FIELDS},
+        "sources": {name: getattr(state, name).source_url for name in STATE_FIELDS},
+    }
+
+
 def parse_market_state(text: str, source: str = "<string>") -> MarketState:
     """Parse and validate a market state from YAML text (safe YAML only)."""
     data, root = parse_yaml_mapping(text, source)
@@ -195,3 +208,102 @@ def market_state_to_yaml(state: MarketState) -> str:
     """Dump a state as plain YAML that :func:`parse_market_state` reads back equal."""
     data: dict[str, Any] = state.model_dump(mode="json", exclude_defaults=False)
     return yaml.safe_dump(data, sort_keys=False)
+
+
+# --------------------------------------------------------------------------- scenarios
+
+BLOCKS_PER_DAY = 144
+"""Blocks per day at the 600 s target spacing (86 400 / 600), used to carry a height
+forward to a later start date (assumption: the network runs at the target rate)."""
+
+_SCENARIO_KEYS = {
+    "btc_price_usd": "btc_price_usd",
+    "network_hashrate_eh_s": "network_hashrate_eh_s",
+    "difficulty": "difficulty",
+    "block_height": "block_height",
+    "fees_btc_per_block": "fees_btc_per_block",
+}
+"""Scenario ``market`` field → market state field it takes its value from."""
+
+
+def scenario_start_date(state: MarketState) -> dt.date:
+    """First day of the first whole month from the state's date (its own date on a 1st)."""
+    day = state.as_of
+    if day.day == 1:
+        return day
+    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def height_at(state: MarketState, day: dt.date) -> int:
+    """The state's tip height carried to ``day`` at :data:`BLOCKS_PER_DAY` [blocks]."""
+    days = (day - state.block_height.as_of).days
+    return int(state.block_height.value) + BLOCKS_PER_DAY * max(days, 0)
+
+
+def _value_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.10g}"
+
+
+def _comment(state: MarketState, name: str, extra: str = "") -> list[str]:
+    item: SourcedValue = getattr(state, name)
+    got = f", retrieved {item.retrieved}" if item.retrieved else ""
+    lines = [f"  # {state.label}: as of {item.as_of}{got}, {item.source_url}"]
+    return lines + ([f"  # {extra}"] if extra else [])
+
+
+def scenario_text_with_state(text: str, state: MarketState) -> str:
+    """A scenario YAML whose dates and market values come from ``state``, each with its source.
+
+    ``as_of`` becomes the state's date, ``start_date`` the first whole month from it
+    (:func:`scenario_start_date`), and ``market``'s price, hashrate, difficulty, height
+    (carried to the start date by :func:`height_at`) and fees the state's values, the
+    comments above each replaced by the value's date and source URL. Everything else,
+    comments included, is kept as written.
+
+    Raises
+    ------
+    HashpivotError
+        When ``text`` lacks a field to replace (a scenario file of another layout).
+
+    """
+    start = scenario_start_date(state)
+    height = height_at(state, start)
+    values: dict[str, tuple[str, list[str]]] = {}
+    for key, name in _SCENARIO_KEYS.items():
+        value = float(height) if key == "block_height" else getattr(state, name).value
+        extra = ""
+        if key == "block_height" and height != state.block_height.value:
+            extra = f"{int(state.block_height.value)} + 144 blocks/day to {start} (assumption)"
+        values[key] = (_value_text(value), _comment(state, name, extra))
+    out: list[str] = []
+    seen: set[str] = set()
+    in_market = False
+    for line in text.splitlines():
+        top = line[:1] not in ("", " ", "#")
+        if top:
+            in_market = line.startswith("market:")
+        key = line.split(":", 1)[0].strip()
+        if top and key in ("as_of", "start_date"):
+            note = "the market state's date" if key == "as_of" else "first whole month from it"
+            day = state.as_of if key == "as_of" else start
+            out.append(f"{key}: {day}          # {note} ({state.label})")
+            seen.add(key)
+            continue
+        if in_market and line.startswith("  ") and not line.startswith("   ") and key in values:
+            while out and out[-1].startswith("  #"):
+                out.pop()
+            value, comments = values[key]
+            out += [*comments, f"  {key}: {value}"]
+            seen.add(key)
+            continue
+        out.append(line)
+    missing = sorted({"as_of", "start_date", *values} - seen)
+    if missing:
+        msg = f"scenario text has no field {', '.join(missing)} to take from the market state"
+        raise HashpivotError(msg)
+    head = (
+        f"# Market state: {state.describe()}; hashprice "
+        f"{state.hashprice_usd_per_ph_day.value:.2f} USD/PH/day as of "
+        f"{state.hashprice_usd_per_ph_day.as_of} ({state.hashprice_usd_per_ph_day.source_url})."
+    )
+    return head + "\n" + "\n".join(out) + "\n"

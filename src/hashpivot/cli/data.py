@@ -26,7 +26,7 @@ from hashpivot.cli.common import JsonOpt, console, emit_json, errors_exit_2
 from hashpivot.equities.data import fetch_adj_close_yfinance
 from hashpivot.errors import HashpivotError, UnknownNameError
 from hashpivot.io import write_atomic_with
-from hashpivot.market_state import CACHE_STATE_FILE, MarketState, latest_market_state
+from hashpivot.market_state import CACHE_STATE_FILE, latest_market_state, state_summary
 from hashpivot.sources import SOURCE_NAMES, coinmetrics, gridstatus, mempool
 from hashpivot.sources.cache import CacheEntry, DataCache
 
@@ -226,7 +226,7 @@ def _report_fetch(
         payload["datasets"] = [asdict(e) for e in entries]
         payload["output"] = str(output) if output else None
         if state is not None:
-            payload["market_state"] = _state_payload(state)
+            payload["market_state"] = state_summary(state)
         emit_json(payload)
         return
     for e in entries:
@@ -237,17 +237,6 @@ def _report_fetch(
         console.print(f"market state: {state.describe()}", highlight=False)
     if output is not None:
         console.print(f"wrote {output}", highlight=False)
-
-
-def _state_payload(state: MarketState) -> dict[str, Any]:
-    return {
-        "label": state.label,
-        "as_of": str(state.as_of),
-        "state_age_days": state.age_days(),
-        "oldest_as_of": str(state.oldest_as_of()),
-        "values": state.values(),
-        "sources": {k: getattr(state, k).source_url for k in state.values()},
-    }
 
 
 @data_app.command("status")
@@ -262,7 +251,7 @@ def status(cache_dir: CacheDirOpt = None, as_json: JsonOpt = False) -> None:
                 {
                     "cache_dir": str(cache.root),
                     "datasets": [asdict(e) for e in entries.values()],
-                    "market_state": _state_payload(state),
+                    "market_state": state_summary(state),
                     "cached_state": (cache.root / CACHE_STATE_FILE).is_file(),
                 }
             )

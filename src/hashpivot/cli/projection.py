@@ -17,6 +17,7 @@ from hashpivot.cli.scenario import ScenarioArg, load_or_default
 from hashpivot.cli.xlsx import XlsxOpt, write_company_workbook
 from hashpivot.company.model import CompanyModel, CompanyResult
 from hashpivot.errors import HashpivotError
+from hashpivot.market_state import latest_market_state, state_summary
 from hashpivot.projection import Projection, ProjectionResult
 from hashpivot.store.runstore import RunStore, record
 
@@ -124,17 +125,18 @@ def hashprice(
         float | None, typer.Option(min=1.0, help="Network difficulty. [-]")
     ] = None,
     fees_btc_per_block: Annotated[
-        float, typer.Option(min=0.0, max=100.0, help="Mean transaction fees per block. [BTC]")
-    ] = 0.0,
+        float | None,
+        typer.Option(min=0.0, max=100.0, help="Mean transaction fees per block; default 0. [BTC]"),
+    ] = None,
     height: Annotated[
-        int,
+        int | None,
         typer.Option(
             min=0,
             max=10_000_000,
             help="Block height that sets the subsidy; default 840000, the first block of the "
             "2024-2028 epoch (subsidy 3.125 BTC).",
         ),
-    ] = DEFAULT_HEIGHT,
+    ] = None,
     efficiency_j_per_th: Annotated[
         float | None, typer.Option(min=1e-6, max=1e7, help="Miner efficiency. [J/TH]")
     ] = None,
@@ -147,6 +149,14 @@ def hashprice(
             min=0.0, help="Known hashprice, in place of price and difficulty. [USD/PH/day]"
         ),
     ] = None,
+    latest: Annotated[
+        bool,
+        typer.Option(
+            "--latest",
+            help="Take price, difficulty, fees and height from the latest market state (the "
+            "data cache, else the packaged snapshot); options given still win.",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Hashprice from price, difficulty, subsidy and fees; breakeven power and margin.
@@ -155,17 +165,30 @@ def hashprice(
     hashprice/(24·J/TH·1e-3) [USD/MWh]; hashcost = 24·J/TH·USD/kWh [USD/PH/day].
     """
     with errors_exit_2():
+        state = latest_market_state() if latest else None
+        if state is not None and hashprice_usd_per_ph_day is None:
+            price_usd = price_usd or state.btc_price_usd.value
+            difficulty = difficulty or state.difficulty.value
+            if fees_btc_per_block is None:
+                fees_btc_per_block = state.fees_btc_per_block.value
+            height = int(state.block_height.value) if height is None else height
         out = _hashprice_payload(
-            price_usd, difficulty, fees_btc_per_block, height,
+            price_usd, difficulty, fees_btc_per_block or 0.0,
+            DEFAULT_HEIGHT if height is None else height,
             efficiency_j_per_th, power_usd_per_mwh, hashprice_usd_per_ph_day,
         )  # fmt: skip
+        if state is not None:
+            out["market_state"] = state_summary(state)
         if as_json:
             emit_json(out)
             return
         table = Table(title="Hashprice", title_justify="left", show_header=False)
         for key, value in out.items():
-            table.add_row(key, fmt(value) if not isinstance(value, int) else f"{value:,}")
+            if key != "market_state":
+                table.add_row(key, fmt(value) if not isinstance(value, int) else f"{value:,}")
         console.print(table)
+        if state is not None:
+            console.print(f"market state: {state.describe()}", highlight=False)
 
 
 _TABLE_COLS = {

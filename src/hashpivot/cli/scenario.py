@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from hashpivot.cli.common import JsonOpt, console, emit_json, errors_exit_2
+from hashpivot.cli.common import JsonOpt, console, emit_json, err_console, errors_exit_2
 from hashpivot.errors import HashpivotError
 from hashpivot.io import write_atomic
-from hashpivot.spec import Scenario, default_scenario, default_scenario_text, load_scenario
+from hashpivot.market_age import stale_market_warnings
+from hashpivot.market_state import (
+    MarketState,
+    latest_market_state,
+    scenario_text_with_state,
+    state_summary,
+)
+from hashpivot.sources.cache import market_state_as_of
+from hashpivot.spec import (
+    Scenario,
+    default_scenario,
+    default_scenario_text,
+    load_scenario,
+    parse_scenario,
+)
 
 ScenarioArg = Annotated[
     Path | None,
@@ -32,9 +47,29 @@ def register(app: typer.Typer, catalog_app: typer.Typer) -> None:
     app.command("validate")(validate)
 
 
+def _state_for(as_of: str) -> MarketState:
+    """``latest``: the cached state, else the packaged one; a date: the newest on or before it."""
+    if as_of == "latest":
+        return latest_market_state()
+    try:
+        day = dt.date.fromisoformat(as_of)
+    except ValueError:
+        msg = f"--as-of {as_of!r} — must be 'latest' or a date YYYY-MM-DD"
+        raise HashpivotError(msg) from None
+    return market_state_as_of(day)
+
+
 def init(
     path: Annotated[Path, typer.Argument(help="Where to write the scenario YAML.")],
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            help="'latest' or YYYY-MM-DD: take the start date, BTC price, hashrate, difficulty, "
+            "height and fees from that market state (the data cache, else the packaged "
+            "snapshot), each with its date and source; default: the packaged scenario as is."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Write the default scenario to PATH as commented YAML, for you to edit."""
@@ -42,11 +77,19 @@ def init(
         if path.exists() and not force:
             msg = f"{path} exists; pass --force to overwrite it"
             raise HashpivotError(msg)
-        write_atomic(path, default_scenario_text())
+        text, state = default_scenario_text(), None
+        if as_of is not None:
+            state = _state_for(as_of)
+            text = scenario_text_with_state(text, state)
+            parse_scenario(text, f"scenario from {state.label}")  # refuse before writing
+        write_atomic(path, text)
         if as_json:
-            emit_json({"written": str(path)})
-        else:
-            console.print(f"wrote {path}; check it with: hashpivot validate {path}")
+            extra = {} if state is None else {"market_state": state_summary(state)}
+            emit_json({"written": str(path), **extra})
+            return
+        if state is not None:
+            console.print(f"market state: {state.describe()}", highlight=False)
+        console.print(f"wrote {path}; check it with: hashpivot validate {path}")
 
 
 def _scenario_facts(sc: Scenario) -> dict[str, Any]:
@@ -67,12 +110,20 @@ def validate(
     path: Annotated[Path, typer.Argument(help="Scenario YAML file to check.")],
     as_json: JsonOpt = False,
 ) -> None:
-    """Check a scenario: exit 0 with a one-line summary, or exit 2 with every error."""
+    """Check a scenario: exit 0 with a one-line summary, or exit 2 with every error.
+
+    A warning line (exit 0) says when the market inputs are more than six months older
+    than the start date.
+    """
     with errors_exit_2():
-        facts = _scenario_facts(load_scenario(path))
+        scenario = load_scenario(path)
+        facts = _scenario_facts(scenario)
+        warnings = stale_market_warnings(scenario)
         if as_json:
-            emit_json({"valid": True, **facts})
+            emit_json({"valid": True, **facts, "warnings": warnings})
             return
+        for line in warnings:
+            err_console.print(f"warning: {line}", highlight=False, soft_wrap=True)
         console.print(
             f"ok: {facts['name']}: {facts['sites']} sites, {facts['power_capacity_mw']:g} MW, "
             f"{facts['fleets']} fleets, {facts['fleet_hashrate_eh_s']:.2f} EH/s nameplate, "

@@ -30,8 +30,11 @@ from hashpivot.market_state import (
     CACHE_STATE_FILE,
     MarketState,
     default_cache_dir,
+    latest_market_state,
     market_state_to_yaml,
+    packaged_market_state,
 )
+from hashpivot.sources.mempool import market_state_from_snapshot
 
 MANIFEST_FILE = "manifest.json"
 """Name of the manifest inside the cache directory."""
@@ -143,3 +146,40 @@ def _merge(old: pd.DataFrame | None, new: pd.DataFrame, key: list[str]) -> pd.Da
         order = [c for c in (*old.columns, *new.columns) if c in merged.columns]
         merged = merged[list(dict.fromkeys(order))]
     return merged.sort_values(key, kind="stable").reset_index(drop=True)
+
+
+NETWORK_DATASET = "bitcoin_network"
+"""Cached data set of ``hashpivot data fetch bitcoin``: one row per fetch."""
+
+
+def market_state_as_of(day: dt.date, root: str | Path | None = None) -> MarketState:
+    """The newest market state dated on or before ``day``.
+
+    Candidates: each cached ``bitcoin_network`` row (a state per fetch, through
+    :func:`hashpivot.sources.mempool.market_state_from_snapshot`), the cached state and
+    the packaged snapshot.
+
+    Raises
+    ------
+    HashpivotError
+        When no candidate is dated on or before ``day``; the message names what exists.
+
+    """
+    cache = DataCache(root)
+    fallback = latest_market_state(cache.root)
+    candidates = [fallback, packaged_market_state()]
+    rows = cache.read(NETWORK_DATASET)
+    if rows is not None and not rows.empty:
+        dates = pd.to_datetime(rows["date"]).dt.date
+        earlier = rows[dates <= day]
+        if not earlier.empty:
+            candidates.append(market_state_from_snapshot(earlier.iloc[-1], fallback))
+    usable = [s for s in candidates if s.as_of <= day]
+    if not usable:
+        known = ", ".join(sorted({f"{s.label} ({s.as_of})" for s in candidates}))
+        msg = (
+            f"--as-of {day}: no market state dated on or before it (known: {known}); "
+            "run `hashpivot data fetch bitcoin` or pick a later date"
+        )
+        raise HashpivotError(msg)
+    return max(usable, key=lambda s: (s.as_of, s.label.startswith("cache")))
