@@ -218,3 +218,26 @@ def test_row_quantiles_kernel_with_non_finite_values(share: float, fill: float) 
         expected = kernels.row_quantiles_numpy(a, q)
     got = kernels.row_quantiles(a, q)
     np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.skipif(not kernels.HAVE_NUMBA, reason="numba not installed")
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 4), st.integers(1, 30), st.integers(1, 40), st.integers(0, 99))
+def test_add_lease_rent_kernel_equals_numpy_and_a_hand_sum(n_j, n_m, n_p, seed) -> None:
+    rng = np.random.default_rng(seed)
+    base = rng.normal(0.0, 1e6, (n_p, n_m))
+    rent = rng.uniform(0.0, 5e6, (n_j, n_m))
+    after = rent * rng.uniform(0.0, 1.0, (n_j, 1))
+    alive = rng.integers(0, n_m + 1, (n_p, n_j)).astype(np.int64)
+    # hand definition: path p collects rent[j, m] before month alive[p, j], after[j, m] from it
+    expected = base.copy()
+    for p in range(n_p):
+        for j in range(n_j):
+            for m in range(n_m):
+                expected[p, m] += rent[j, m] if m < alive[p, j] else after[j, m]
+    for use_numba in (True, False):
+        ebitda = base.copy()
+        before, rent_total = kernels.add_lease_rent(ebitda, rent, after, alive, use_numba)
+        np.testing.assert_allclose(ebitda, expected, rtol=1e-12, atol=1e-6)
+        np.testing.assert_allclose(before, base.sum(axis=1), rtol=1e-12, atol=1e-6)
+        np.testing.assert_allclose(rent_total, (expected - base).sum(axis=1), rtol=1e-12, atol=1e-6)

@@ -11,6 +11,7 @@ from hashpivot.simulation import (
     ai_share_variant,
     evaluate_chunk,
     in_threads,
+    lease_plan,
     market_paths,
     pure_mining,
 )
@@ -87,12 +88,40 @@ def test_results_do_not_depend_on_the_thread_count(monkeypatch: pytest.MonkeyPat
     assert answers[0] == answers[1]
 
 
-def test_chunk_evaluation_is_the_engines_consolidation() -> None:
-    sc = default_scenario()
+def _risky_tenants(sc):
+    """Half of every site leased to tenants that default often (30 %/yr, 40 % recovered),
+    not take-or-pay, so defaults fall inside the horizon on most paths."""
+    v = ai_share_variant(sc, 0.5)
+    sites = []
+    for s in v.sites:
+        convs = []
+        for c in s.conversions:
+            lease = c.lease.model_copy(
+                update={"tenant_default_prob_per_year": 0.3, "recovery_frac": 0.4,
+                        "take_or_pay": False}
+            )  # fmt: skip
+            convs.append(c.model_copy(update={"lease": lease}))
+        sites.append(s.model_copy(update={"conversions": tuple(convs)}))
+    return v.model_copy(update={"sites": tuple(sites)})
+
+
+@pytest.mark.parametrize("variant", ["default", "risky_tenants", "pure_mining"])
+@pytest.mark.parametrize("with_lease_plan", [False, True])
+def test_chunk_evaluation_is_the_engines_consolidation(variant: str, with_lease_plan: bool) -> None:
+    # The reference is the engine's full per-project path: every lease's (paths, months)
+    # rent with each path's default (engine.lease_project), consolidate, finance.dcf.
+    # With a lease plan the chunk adds the rent by the compiled pass instead.
+    sc = {"default": default_scenario, "risky_tenants": lambda: _risky_tenants(default_scenario()),
+          "pure_mining": lambda: pure_mining(default_scenario())}[variant]()  # fmt: skip
     tl = engine.Timeline.from_start(sc.start_date, sc.horizon_months)
     market, _ = market_paths(sc, tl, seed=5, n_blocks=1, n_leases=engine.n_leases(sc))
-    chunk = evaluate_chunk(sc, tl, market)
+    leases = lease_plan(sc, tl) if with_lease_plan else None
+    chunk = evaluate_chunk(sc, tl, market, leases=leases)
     projects = engine.project_flows(sc, tl, market)
+    if variant == "risky_tenants":  # the tenants do default on most paths
+        rent = sum(p.flows["revenue_usd"] for p in projects if p.segment == "colocation")
+        assert (np.diff(rent[:, -1:].ravel()) != 0).any()
+        assert leases is None or (leases.alive_months(market.default_uniform) < tl.n).mean() > 0.5
     flows = engine.consolidate(sc, projects, market)
     c = sc.company
     npv = finance.dcf(

@@ -13,6 +13,7 @@ and the same seed gives the same numbers.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -159,11 +160,101 @@ def _yearly_sum(monthly: FloatArray, months: int) -> FloatArray:
     return np.asarray(padded.reshape(monthly.shape[0], years, 12).sum(axis=-1))
 
 
+@dataclass(frozen=True)
+class LeasePlan:
+    """The path-independent part of a variant's leases, for :func:`evaluate_chunk`.
+
+    Each lease's contracted rent (the tenant paying in full) and what is collected after
+    a default (times ``recovery_frac``), by month; the months since first energisation
+    and the default probability that turn a path's uniform into its default month; and
+    every other flow of the non-mining projects (lease power, opex, capex and the
+    company's G&A), whose lease revenue is zeroed because the kernel adds it per path.
+    Made by :func:`lease_plan` once a run, from :func:`engine.conversion_projects` on one
+    path whose tenants never default.
+    """
+
+    rent_usd: FloatArray
+    """Contracted rent of each lease ``(leases, months)`` [USD]."""
+    rent_after_default_usd: FloatArray
+    """Rent collected after the tenant's default ``(leases, months)`` [USD]."""
+    since_months: FloatArray
+    """Months since each lease's first energisation ``(leases, months)`` [months]."""
+    default_prob_per_year: FloatArray
+    """Each tenant's annual default probability ``(leases,)`` [1/yr]."""
+    others: list[engine.ProjectFlows]
+    """The non-mining projects' other flows, each ``(1, months)`` [USD]."""
+
+    def alive_months(self, uniform: FloatArray) -> npt.NDArray[np.int64]:
+        """Months before each path's tenant default ``(paths, leases)`` [months].
+
+        The default month is :func:`engine._rent_share`'s inverse transform
+        ``12·ln U / ln(1 − p)`` (never for p = 0, at once for p = 1); rent is whole in
+        the months whose time since energisation is below it.
+        """
+        out = np.empty((uniform.shape[0], self.rent_usd.shape[0]), dtype=np.int64)
+        for j, p in enumerate(self.default_prob_per_year):
+            if p <= 0.0:
+                out[:, j] = self.rent_usd.shape[1]
+                continue
+            with np.errstate(divide="ignore"):
+                default_month = (
+                    12.0 * np.log(uniform[:, j]) / np.log1p(-p) if p < 1 else np.zeros(len(out))
+                )
+            out[:, j] = np.searchsorted(self.since_months[j], default_month, side="left")
+        return out
+
+    def month_rent_total(self, alive: npt.NDArray[np.int64]) -> FloatArray:
+        """Rent of all leases summed over the paths, per month ``(months,)`` [USD]."""
+        n_p, n_m = alive.shape[0], self.rent_usd.shape[1]
+        out = np.zeros(n_m)
+        for j in range(self.rent_usd.shape[0]):
+            # paths still paying in month m: those whose default comes after it
+            paying = n_p - np.searchsorted(np.sort(alive[:, j]), np.arange(n_m), side="right")
+            out += self.rent_usd[j] * paying + self.rent_after_default_usd[j] * (n_p - paying)
+        return out
+
+
+def lease_plan(scenario: Scenario, tl: engine.Timeline) -> LeasePlan | None:
+    """The :class:`LeasePlan` of a variant, or None when it has a GPU cloud (no fast path)."""
+    if any(c.gpu_cloud is not None for s in scenario.sites for c in s.conversions):
+        return None
+    n = engine.n_leases(scenario)
+    one = engine.MarketArrays(
+        np.ones((1, tl.n)), np.ones((1, tl.n)), default_uniform=np.zeros((1, n))
+    )
+    with np.errstate(divide="ignore"):  # uniform 0: the default never comes
+        projects = engine.conversion_projects(scenario, tl, one)
+    leases = [c.lease for s in scenario.sites for c in s.conversions if c.lease is not None]
+    rent: list[FloatArray] = []
+    after: list[FloatArray] = []
+    since: list[FloatArray] = []
+    others: list[engine.ProjectFlows] = []
+    for proj in projects:
+        if proj.segment != "colocation":
+            others.append(proj)
+            continue
+        lease = leases[len(rent)]
+        row = np.asarray(proj.flows["revenue_usd"][0], dtype=np.float64)
+        rent.append(row)
+        after.append(row * lease.recovery_frac)
+        first = min(tl.index_of(p.date) for p in lease.energisation)
+        since.append(np.arange(tl.n, dtype=np.float64) - first)
+        zero = {"revenue_usd": np.broadcast_to(np.zeros(1), (1, tl.n))}
+        others.append(dataclasses.replace(proj, flows={**proj.flows, **zero}))
+    probs = np.array([lease.tenant_default_prob_per_year for lease in leases], dtype=np.float64)
+    shape = (len(rent), tl.n)
+    return LeasePlan(
+        np.array(rent).reshape(shape), np.array(after).reshape(shape),
+        np.array(since).reshape(shape), probs, others,
+    )  # fmt: skip
+
+
 def evaluate_chunk(
     scenario: Scenario,
     tl: engine.Timeline,
     market: engine.MarketArrays,
     plan: engine.MiningPlan | None = None,
+    leases: LeasePlan | None = None,
 ) -> VariantChunk:
     """Cash flows of one company variant on one chunk of market paths, reduced.
 
@@ -171,8 +262,18 @@ def evaluate_chunk(
     projects :func:`engine.conversion_projects`; EBITDA and free cash flow are
     :func:`engine.consolidate`'s (:func:`engine.company_ebitda_fcf`). ``plan`` is the
     variant's :func:`engine.mining_plan`, made once per run (default: made here).
+    With ``leases`` (:func:`lease_plan`, made once per run), fixed power prices and
+    sampled tenant defaults, each lease's per-path rent is added straight into the
+    EBITDA by a compiled pass (:func:`kernels.add_lease_rent`) instead of through
+    ``(paths, months)`` arrays per lease: the same numbers to rounding.
     """
     mining = engine.mining_totals(scenario, tl, market, plan)
+    if (
+        leases is not None
+        and market.default_uniform is not None
+        and engine.power_factor(market) is None
+    ):
+        return _evaluate_with_lease_plan(scenario, tl, market, mining, leases)
     others = engine.conversion_projects(scenario, tl, market)
     ebitda, fcf = engine.company_ebitda_fcf(scenario, mining, others)
     npv = engine.company_value(scenario, fcf).enterprise_value_usd
@@ -185,6 +286,41 @@ def evaluate_chunk(
         parts = [p for p in others if p.segment == seg]
         seg_ebitda[seg] = _ebitda_path_total(parts, market.shape[0]) / years
         seg_revenue[seg] = _month_total([p.flows["revenue_usd"] for p in parts], market.shape)
+    return VariantChunk(np.asarray(npv), _yearly_sum(ebitda, tl.n), seg_ebitda, seg_revenue)
+
+
+def _evaluate_with_lease_plan(
+    scenario: Scenario,
+    tl: engine.Timeline,
+    market: engine.MarketArrays,
+    mining: engine.MiningTotals,
+    leases: LeasePlan,
+) -> VariantChunk:
+    """:func:`evaluate_chunk` with the leases' rent added per path by the kernel."""
+    assert market.default_uniform is not None
+    alive = leases.alive_months(market.default_uniform)
+    ebitda_in = mining.ebitda_usd  # a fresh array of mining_totals': the rent goes into it
+    mining_total, rent_total = kernels.add_lease_rent(
+        ebitda_in, leases.rent_usd, leases.rent_after_default_usd, alive
+    )
+    with_rent = engine.MiningTotals(
+        mining.revenue_usd, ebitda_in, mining.depreciation_usd, mining.asic_sale_usd
+    )
+    ebitda, fcf = engine.company_ebitda_fcf(scenario, with_rent, leases.others)
+    npv = engine.company_value(scenario, fcf).enterprise_value_usd
+    years = -(-tl.n // 12)
+    n_p = market.shape[0]
+    seg_ebitda = {"mining": mining_total / years}
+    seg_revenue = {"mining": mining.revenue_usd.sum(axis=0)}
+    for seg in SEGMENTS[1:]:
+        parts = [p for p in leases.others if p.segment == seg]
+        total = _ebitda_path_total(parts, n_p)
+        revenue = _month_total([p.flows["revenue_usd"] for p in parts], market.shape)
+        if seg == "colocation":
+            total += rent_total
+            revenue += leases.month_rent_total(alive)
+        seg_ebitda[seg] = total / years
+        seg_revenue[seg] = revenue
     return VariantChunk(np.asarray(npv), _yearly_sum(ebitda, tl.n), seg_ebitda, seg_revenue)
 
 
@@ -411,6 +547,7 @@ class Simulation:
         fans = {k: np.empty((tl.n, total), np.float32) for k in FAN_KEYS}
         chunks = [(f, min(per_chunk, n_blocks - f)) for f in range(0, n_blocks, per_chunk)]
         plans = {name: engine.mining_plan(v, tl) for name, v in variants.items()}
+        lease_plans = {name: lease_plan(v, tl) for name, v in variants.items()}
 
         def one(chunk: tuple[int, int]) -> tuple[dict[str, VariantChunk], FloatArray]:
             first, k = chunk
@@ -422,7 +559,8 @@ class Simulation:
             hp = market.hashprice_btc_per_ph_day
             kernels.store_columns(fans["hashprice_usd_per_ph_day"], hp, col0, price)
             parts = {
-                name: evaluate_chunk(v, tl, market, plans[name]) for name, v in variants.items()
+                name: evaluate_chunk(v, tl, market, plans[name], lease_plans[name])
+                for name, v in variants.items()
             }
             return parts, price.mean(axis=1)
 
