@@ -122,3 +122,17 @@ def test_overrides_reach_the_valuation() -> None:
     assert rich["sotp"]["mining_usd"] > base["sotp"]["mining_usd"]
     corz = value("CORZ", overrides=Overrides(cap_rate_frac=0.05)).to_dict()
     assert corz["contracts"][0]["exit_cap_rate_frac"] == 0.05
+
+
+def test_market_inputs_from_the_dated_market_state() -> None:
+    from hashpivot.market_state import packaged_market_state
+
+    state = packaged_market_state()
+    # before the state's date: the scenario's market block, and the output says why
+    early = value("HUT", market_state=state).to_dict()
+    assert early["inputs"]["btc_price_usd"] == pytest.approx(93390.0)
+    assert "after it" in early["input_sources"]["btc_price_usd"]
+    # on or after it: the state's BTC price, with its source and date
+    late = value("HUT", as_of=state.as_of, market_state=state).to_dict()
+    assert late["inputs"]["btc_price_usd"] == pytest.approx(state.btc_price_usd.value)
+    assert state.btc_price_usd.source_url in late["input_sources"]["btc_price_usd"]

@@ -208,12 +208,17 @@ def unit_economics_command(
 
 
 def _value_target(
-    target: str | None, as_of: dt.date | None = None, overrides: Any = None
+    target: str | None,
+    as_of: dt.date | None = None,
+    overrides: Any = None,
+    market_state: Path | None = None,
 ) -> dict[str, Any]:
     """Value the default scenario, a scenario file, a company file, or a catalogue ticker."""
     from hashpivot.company.valuation import value
+    from hashpivot.market_state import load_market_state
 
-    return value(target, as_of=as_of, overrides=overrides).to_dict()
+    state = None if market_state is None else load_market_state(market_state)
+    return value(target, as_of=as_of, overrides=overrides, market_state=state).to_dict()
 
 
 def _valued_spec(target: str | None) -> str | dict[str, Any]:
@@ -316,6 +321,14 @@ def value(
         float,
         typer.Option(help="Share of AI capex deducted at once for tax (26 USC 168(k)). [-]"),
     ] = 0.0,
+    market_state: Annotated[
+        Path | None,
+        typer.Option(
+            help="Dated market state file for a listed company (default: the cached state "
+            "of `hashpivot data fetch`, else the packaged snapshot); used only when it is "
+            "not later than the valuation date, else the scenario's market block.",
+        ),
+    ] = None,
     save: SaveOpt = False,
     store: StoreOpt = None,
     xlsx: XlsxOpt = None,
@@ -345,7 +358,11 @@ def value(
         runs = RunStore(store) if save else None
         spec = _valued_spec(target) if runs is not None else {}
         out, run_id = record(
-            "value", spec, None, lambda: _value_target(target, date, overrides), store=runs
+            "value",
+            spec,
+            None,
+            lambda: _value_target(target, date, overrides, market_state),
+            store=runs,
         )
         if xlsx is not None:
             write_value_workbook(target, xlsx)

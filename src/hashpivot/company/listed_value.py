@@ -43,6 +43,7 @@ from hashpivot import ai
 from hashpivot.errors import SpecError
 from hashpivot.finance import segments as seg
 from hashpivot.listed.catalog import AiContractSpec, ListedCompanySpec, period_bounds
+from hashpivot.market_state import MarketState
 from hashpivot.projection import deterministic_market, month_index
 from hashpivot.spec import Scenario
 
@@ -167,6 +168,46 @@ def market_path(scenario: Scenario, as_of: dt.date, months: int, o: Overrides) -
         hp_usd = hp_usd * (o.hashprice_usd_per_ph_day / hp_usd[0])
     days = net.calendar.days_in_month[skip:].astype(np.float64)
     return MarketPath(hp_usd, price, days, scenario.network_model.model)
+
+
+def state_scenario(scenario: Scenario, state: MarketState) -> Scenario:
+    """The scenario's market block replaced by a dated market state's values.
+
+    The base path starts on the first of the month after the state's network values
+    (difficulty, hashrate, height) were read, at the state's BTC price and fees.
+    """
+    net_as_of = min(state.difficulty.as_of, state.network_hashrate_eh_s.as_of,
+                    state.block_height.as_of)  # fmt: skip
+    market = scenario.market.model_copy(
+        update={
+            "btc_price_usd": state.btc_price_usd.value,
+            "network_hashrate_eh_s": state.network_hashrate_eh_s.value,
+            "difficulty": state.difficulty.value,
+            "block_height": int(state.block_height.value),
+            "fees_btc_per_block": state.fees_btc_per_block.value,
+        }
+    )
+    return scenario.model_copy(update={"market": market, "start_date": first_month(net_as_of)})
+
+
+def choose_market(
+    scenario: Scenario, state: MarketState | None, as_of: dt.date
+) -> tuple[Scenario, str]:
+    """The market a valuation starts from, and where its inputs come from.
+
+    The dated market state when one is given and it is not later than the valuation date
+    (a valuation only uses what was known on its date); otherwise the scenario's market
+    block, saying why.
+    """
+    if state is not None and state.as_of <= as_of:
+        price, net = state.btc_price_usd, state.network_hashrate_eh_s
+        source = (
+            f"market state '{state.label}' as of {state.as_of}: BTC price {price.as_of} "
+            f"({price.source_url}), network as of {net.as_of} ({net.source_url})"
+        )
+        return state_scenario(scenario, state), source
+    why = "" if state is None else f"; the market state is as of {state.as_of}, after it"
+    return scenario, f"the scenario's market block as of {scenario.as_of}{why}"
 
 
 def mining_flows(
@@ -478,8 +519,13 @@ def value_listed(
     market_scenario: Scenario,
     as_of: dt.date | None = None,
     overrides: Overrides | None = None,
+    market_state: MarketState | None = None,
 ) -> ListedValuation:
-    """Segment cash flows of a listed company valued as a DCF and as a sum of the parts."""
+    """Segment cash flows of a listed company valued as a DCF and as a sum of the parts.
+
+    The market inputs come from ``market_state`` when it is not later than the valuation
+    date (:func:`choose_market`), else from the market scenario's market block.
+    """
     from hashpivot import finance
 
     o = overrides or Overrides()
@@ -489,7 +535,8 @@ def value_listed(
     notes: list[str] = []
     start = first_month(date)
     n = _horizon_months(company, start)
-    path = market_path(market_scenario, date, n, o)
+    market, market_source = choose_market(market_scenario, market_state, date)
+    path = market_path(market, date, n, o)
     eff = o.efficiency_j_per_th or FLEET_EFFICIENCY_J_PER_TH
     power = o.power_usd_per_mwh or POWER_USD_PER_MWH
     hr = company.latest_hashrate()
@@ -540,7 +587,8 @@ def value_listed(
     )  # fmt: skip
     reported = company.reported_mw()
     total_mw = 0.0 if math.isnan(reported) else reported
-    inputs = _listed_inputs(date, path, eff, power, mining_rate, wacc, hashrate, land_mw, o)
+    inputs = _listed_inputs(date, path, eff, power, mining_rate, wacc, hashrate, land_mw, o,
+                            market_source)  # fmt: skip
     return ListedValuation(
         ticker=company.ticker,
         as_of=date,
@@ -570,10 +618,10 @@ def _grouped_parts(parts: Mapping[str, float]) -> dict[str, float | None]:
 
 def _listed_inputs(
     date: dt.date, path: MarketPath, eff: float, power: float, mining_rate: float, wacc: float,
-    hashrate: float, land_mw: Mapping[str, float], o: Overrides,
+    hashrate: float, land_mw: Mapping[str, float], o: Overrides, market_source: str,
 ) -> list[dict[str, Any]]:  # fmt: skip
     given = "given (--option)"
-    scen = "the market scenario's base path (its market block; no dated market state used)"
+    scen = f"base path from {market_source}"
     return [
         _input("as_of", str(date), "given" if date else "the company file's as_of"),
         _input("btc_price_usd", float(path.btc_price_usd[0]),

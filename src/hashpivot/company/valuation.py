@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import yaml
 
 from hashpivot import ai, finance
 from hashpivot.company.listed_value import (
@@ -31,8 +30,10 @@ from hashpivot.company.listed_value import (
 from hashpivot.company.model import CompanyModel, CompanyResult
 from hashpivot.finance import segments as seg
 from hashpivot.listed.catalog import ListedCompanySpec, load_company
+from hashpivot.market_state import MarketState, latest_market_state
 from hashpivot.projection import fleet_installed_frac, stack_fleets
 from hashpivot.spec import Scenario, default_scenario, load_scenario
+from hashpivot.specbase import parse_yaml_mapping, read_spec_text
 
 
 @dataclass(frozen=True)
@@ -288,6 +289,7 @@ def value_listed_company(
     market_scenario: Scenario,
     as_of: dt.date | None = None,
     overrides: Overrides | None = None,
+    market_state: MarketState | None = None,
 ) -> ListedValuation:
     """Segment valuation of a catalogued listed company (:mod:`hashpivot.listed.catalog`).
 
@@ -296,12 +298,12 @@ def value_listed_company(
     exit values, tax with loss carry-forward, powered land by status; the DCF at the WACC
     and the bridge between the two. Missing balance-sheet numbers are reported, never zero.
     """
-    return value_listed(company, market_scenario, as_of, overrides)
+    return value_listed(company, market_scenario, as_of, overrides, market_state)
 
 
 def _is_company_file(path: Path) -> bool:
     """Whether a YAML file is a listed company's file (it has a ``ticker``), not a scenario."""
-    head = yaml.safe_load(path.read_text(encoding="utf-8")) if path.stat().st_size else None
+    head, _ = parse_yaml_mapping(*read_spec_text(path))
     return isinstance(head, dict) and "ticker" in head
 
 
@@ -310,6 +312,7 @@ def value(
     market_scenario: Scenario | None = None,
     as_of: dt.date | None = None,
     overrides: Overrides | None = None,
+    market_state: MarketState | None = None,
 ) -> Valuation | ListedValuation:
     """Value a scenario's company or a listed company: the one valuation entry point.
 
@@ -327,6 +330,10 @@ def value(
     overrides
         Inputs given in place of the defaults (BTC price, hashprice, WACC, cap rate...);
         for a scenario, the WACC and BTC price replace the scenario's.
+    market_state
+        Dated market inputs of a listed company's valuation; default
+        :func:`hashpivot.market_state.latest_market_state` (the cached state, else the
+        packaged snapshot), used only when it is not later than the valuation date.
 
     Returns
     -------
@@ -342,7 +349,8 @@ def value(
     if path is not None and path.is_file() and not _is_company_file(path):
         return value_scenario(_with_overrides(load_scenario(path), o))
     company = subject if isinstance(subject, ListedCompanySpec) else load_company(subject)
-    return value_listed_company(company, market_scenario or default_scenario(), as_of, o)
+    state = latest_market_state() if market_state is None else market_state
+    return value_listed_company(company, market_scenario or default_scenario(), as_of, o, state)
 
 
 def _with_overrides(scenario: Scenario, o: Overrides) -> Scenario:
