@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from hashpivot import risk
 from hashpivot.report.html import Section, figure_section, table_section, text_section, write_report
 
 if TYPE_CHECKING:
@@ -65,33 +66,107 @@ def revenue_mix_figure(x: pd.DatetimeIndex, mix: dict[str, np.ndarray], paths: i
     return fig
 
 
+ZOOM_QUANTILES = (0.01, 0.99)
+"""The EBITDA histogram shows the 1st–99th percentile of all paths; the tails are counted
+in a note (assumption: a view where the bulk of the paths is readable)."""
+
+
 def distribution_figure(pure: np.ndarray, hybrid: np.ndarray) -> go.Figure:
-    """Overlaid histograms of average annual EBITDA, pure mining vs hybrid."""
+    """Overlaid histograms of average annual EBITDA, pure mining vs hybrid, in USD millions.
+
+    The view spans the :data:`ZOOM_QUANTILES` of both variants' paths together, with the
+    same bins for both; the paths outside it are counted in the title.
+    """
+    both = np.concatenate([np.asarray(pure, float), np.asarray(hybrid, float)])
+    lo, hi = (float(q) for q in np.quantile(both, ZOOM_QUANTILES))
+    if not hi > lo:  # all paths alike: a narrow window around them
+        lo, hi = lo - max(1.0, abs(lo) * 1e-3), hi + max(1.0, abs(hi) * 1e-3)
+    bins = {"start": lo / 1e6, "end": hi / 1e6, "size": (hi - lo) / 60 / 1e6}
+    fig = go.Figure()
+    outside = []
+    for values, name, colour in (
+        (pure, "pure mining", _SEGMENT_COLOURS["mining"]),
+        (hybrid, "hybrid", _SEGMENT_COLOURS["colocation"]),
+    ):
+        v = np.asarray(values, float)
+        fig.add_trace(
+            go.Histogram(
+                x=v / 1e6, name=name, opacity=0.6, xbins=bins, autobinx=False, marker_color=colour
+            )
+        )
+        outside.append(f"{name} {int((v < lo).sum()):,} below, {int((v > hi).sum()):,} above")
+    p_lo, p_hi = (round(100 * q) for q in ZOOM_QUANTILES)
+    fig.update_layout(
+        barmode="overlay",
+        title=f"Average annual EBITDA per path, p{p_lo}–p{p_hi} of the paths "
+        f"(outside the view: {'; '.join(outside)})",
+        title_font_size=13,
+        xaxis_title="USD millions per year",
+        xaxis_range=[lo / 1e6, hi / 1e6],
+        yaxis_title="paths",
+        height=400,
+    )
+    return fig
+
+
+def frontier_risk(result: SimulationResult) -> list[dict[str, float]]:
+    """Risk side of the AI-share frontier: P(EBITDA < 0 in any year) and EBITDA std.
+
+    One row per frontier share, from the share's own paths (the same futures as the
+    hybrid): the share of paths with a negative EBITDA in at least one year, and the
+    standard deviation across paths of average annual EBITDA [-, USD/yr].
+    """
+    rows = []
+    for point in result.frontier:
+        share = float(point["ai_share_frac"])
+        v = result.variants[f"ai_share_{share:.2f}"]
+        rows.append(
+            {
+                "ai_share_frac": share,
+                "prob_negative_ebitda_any_year": risk.prob_negative_any_period(
+                    v["ebitda_usd_by_year"]
+                ),
+                "ebitda_std_usd_per_year": float(np.std(v["ebitda_usd_per_year"], ddof=1)),
+            }
+        )
+    return rows
+
+
+def frontier_risk_figure(rows: list[dict[str, float]]) -> go.Figure:
+    """P(EBITDA < 0 in any year) (left axis) and EBITDA std (right axis) against AI share."""
+    frame = pd.DataFrame(rows)
+    share = 100 * frame["ai_share_frac"]
     fig = go.Figure()
     fig.add_trace(
-        go.Histogram(
-            x=pure,
-            name="pure mining",
-            opacity=0.6,
-            nbinsx=60,
-            marker_color=_SEGMENT_COLOURS["mining"],
+        go.Scatter(
+            x=share,
+            y=100 * frame["prob_negative_ebitda_any_year"],
+            mode="lines+markers",
+            name="P(EBITDA < 0 in any year)",
         )
     )
     fig.add_trace(
-        go.Histogram(
-            x=hybrid,
-            name="hybrid",
-            opacity=0.6,
-            nbinsx=60,
-            marker_color=_SEGMENT_COLOURS["colocation"],
+        go.Scatter(
+            x=share,
+            y=frame["ebitda_std_usd_per_year"] / 1e6,
+            mode="lines+markers",
+            name="EBITDA std (right axis)",
+            yaxis="y2",
+            line={"dash": "dot"},
         )
     )
     fig.update_layout(
-        barmode="overlay",
-        title="Average annual EBITDA per path",
-        xaxis_title="USD per year",
-        yaxis_title="paths",
-        height=380,
+        title="AI-share frontier, risk side",
+        xaxis_title="AI share of site MW [%]",
+        yaxis={"title": "P(EBITDA < 0 in any year) [%]", "rangemode": "tozero"},
+        yaxis2={
+            "title": "std of average annual EBITDA [USD M/yr]",
+            "overlaying": "y",
+            "side": "right",
+            "rangemode": "tozero",
+        },
+        legend={"orientation": "h", "y": -0.2},
+        height=420,
     )
     return fig
 
@@ -167,5 +242,8 @@ def write_montecarlo_report(result: SimulationResult, path: str | Path) -> Path:
     ]
     if result.frontier:
         sections.append(figure_section("AI-share frontier", frontier_figure(result.frontier)))
-        sections.append(table_section("Frontier points", pd.DataFrame(result.frontier)))
+        risk_rows = frontier_risk(result)
+        sections.append(figure_section("AI-share frontier: risk", frontier_risk_figure(risk_rows)))
+        points = pd.DataFrame(result.frontier).merge(pd.DataFrame(risk_rows), on="ai_share_frac")
+        sections.append(table_section("Frontier points", points))
     return write_report(path, f"hashpivot Monte Carlo: {result.scenario.name}", sections)
