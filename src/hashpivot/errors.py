@@ -51,3 +51,11 @@ class UnknownNameError(HashpivotError, KeyError):
 
     def __str__(self) -> str:
         return self.message
+
+
+class OutputError(HashpivotError):
+    """An output path that cannot be written.
+
+    A directory, a device, a FIFO, a read-only folder or a path under a file. Nothing is
+    written, and what stood there is left as it was.
+    """

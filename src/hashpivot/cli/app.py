@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from hashpivot import __version__
-from hashpivot.cli.common import console
+from hashpivot.cli.common import console, guarded
 
 app = typer.Typer(
     name="hashpivot",
@@ -67,10 +67,21 @@ def main(
     """Model, plan and value a Bitcoin miner's pivot to AI/HPC compute."""
 
 
+def _guard_all(typer_app: typer.Typer) -> None:
+    """Wrap every command of ``typer_app`` and its groups in :func:`guarded`."""
+    for info in typer_app.registered_commands:
+        if info.callback is not None:
+            info.callback = guarded(info.callback)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _guard_all(group.typer_instance)
+
+
 def _register_commands() -> None:
-    """Add the commands of every module in :data:`COMMAND_MODULES`."""
+    """Add the commands of every module in :data:`COMMAND_MODULES`, each one guarded."""
     for name in COMMAND_MODULES:
         importlib.import_module(f"hashpivot.cli.{name}").register(app, catalog_app)
+    _guard_all(app)
 
 
 _register_commands()

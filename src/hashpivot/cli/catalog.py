@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
+from rich.text import Text
 
 from hashpivot.cli.common import JsonOpt, console, emit_json, errors_exit_2, table
 from hashpivot.hardware import asic_catalog, gpu_catalog
@@ -86,7 +87,9 @@ def _show_company(company: ListedCompanySpec, as_json: bool) -> None:
     if as_json:
         emit_json(_company_payload(company))
         return
-    console.print(f"[bold]{company.ticker}[/] {company.name} (facts compiled {company.as_of})")
+    console.print(
+        Text.assemble((company.ticker, "bold"), f" {company.name} (facts compiled {company.as_of})")
+    )
     if company.description:
         console.print(company.description)
     sources: list[str] = []

@@ -121,8 +121,8 @@ def runs_list(
         out.add_column("tags")
         for r in runs:
             seed = "—" if r.seed is None else str(r.seed)
-            cells = [r.run_id, r.kind, r.status, r.scenario_name or "—", seed, _when(r)]
-            cells += [f"{r.duration_s:.2f}", f"{r.per_path_values:,}", ", ".join(r.tags)]
+            cells = [r.run_id, r.kind, r.status, fmt(r.scenario_name or "—"), seed, _when(r)]
+            cells += [f"{r.duration_s:.2f}", f"{r.per_path_values:,}", fmt(", ".join(r.tags))]
             out.add_row(*cells)
         console.print(out)
 

@@ -17,6 +17,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 from hashpivot.cli.common import JsonOpt, console, emit_json, err_console, errors_exit_2, table
 from hashpivot.cli.runs import SaveOpt, StoreOpt, saved_note
@@ -189,9 +190,11 @@ def _slug(name: str) -> str:
 def _print(result: SweepResult, folder: Path, report: Path | None) -> None:
     s = result.summary()
     console.print(
-        f"[bold]{s['sweep']}[/] on {s['base_scenario']}: {s['points']} points, {s['ok']} ok "
+        Text(str(s["sweep"]), "bold"),
+        f" on {s['base_scenario']}: {s['points']} points, {s['ok']} ok "
         f"({s['reused']} reused), {s['failed']} failed; {s['paths_per_point']:,} paths each; "
         f"{s['executor']}, {s['seconds']:.1f} s.",
+        sep="",
         highlight=False,
     )
     torn = result.tornado()
@@ -228,7 +231,7 @@ def _print(result: SweepResult, folder: Path, report: Path | None) -> None:
             console.print(table(shown, "Where the planner's first-period decision flips"))
     failures = result.failures()
     if failures:
-        console.print(f"[bold red]{len(failures)} failed point(s):[/]")
+        console.print(Text(f"{len(failures)} failed point(s):", "bold red"))
         for f in failures:
             console.print(
                 f"  point {f['point']} ({f['design']}: {f['values']}): {f['error']}",
