@@ -114,3 +114,26 @@ def test_any_split_into_two_fetches_equals_one_fetch(days: list[int], cut: int) 
     pd.testing.assert_frame_equal(left, right)
     assert left["date"].is_monotonic_increasing
     assert left["date"].is_unique
+
+
+def test_hourly_keys_sort_as_numbers_and_stay_integers(tmp_path: Path) -> None:
+    cache = DataCache(tmp_path)
+    key = ["delivery_date", "hour_ending", "repeated_hour_flag"]
+
+    def hours(values: list[int]) -> pd.DataFrame:
+        n = len(values)
+        return pd.DataFrame(
+            {
+                "delivery_date": ["2025-11-02"] * n,
+                "hour_ending": values,
+                "repeated_hour_flag": ["N"] * n,
+                "LZ_WEST_rtm": [float(v) for v in values],
+            }
+        )
+
+    cache.update("ercot", hours([1, 2, 10]), key, "g", "u")
+    cache.update("ercot", hours([3, 11, 24]), key, "g", "u")
+    stored = cache.read("ercot")
+    assert stored is not None
+    assert stored["hour_ending"].tolist() == [1, 2, 3, 10, 11, 24]  # not "1", "10", "11", "2"
+    assert (tmp_path / "ercot.csv").read_text().splitlines()[1] == "2025-11-02,1,N,1.0"

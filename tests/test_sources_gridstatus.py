@@ -40,6 +40,7 @@ def test_prices_in_the_dispatch_layout_with_the_repeated_hour_flagged() -> None:
     iso = FakeErcot()
     out = gridstatus.ercot_hourly_prices(DAY, DAY, ["LZ_WEST"], iso=iso)
     assert [c["market"] for c in iso.calls] == ["REAL_TIME_15_MIN", "DAY_AHEAD_HOURLY"]
+    assert iso.calls[0]["end"] == dt.date(2025, 11, 3)  # gridstatus's end is exclusive
     assert list(out.columns) == [*gridstatus.KEY, "LZ_WEST_rtm", "LZ_WEST_dam"]
     # 00:00 CDT is HE1; 01:00 CDT is HE2; 01:00 CST (the fall-back repeat) is HE2 "Y";
     # 02:00 CST is HE3.

@@ -179,7 +179,8 @@ def fetch(
     ] = None,
     end: Annotated[str | None, typer.Option(help="Last day YYYY-MM-DD; default: today.")] = None,
     output: Annotated[
-        Path | None, typer.Option(help="Also write what was fetched to this CSV file.")
+        Path | None,
+        typer.Option(help="Also write what was fetched (ercot: the prices) to this CSV file."),
     ] = None,
     base_url: Annotated[
         str | None,

@@ -22,7 +22,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from pandas.api.types import is_numeric_dtype
 
 from hashpivot.errors import HashpivotError
 from hashpivot.io import write_atomic, write_atomic_with
@@ -134,18 +136,32 @@ class DataCache:
         write_atomic(self.root / MANIFEST_FILE, json.dumps(payload, indent=2) + "\n")
 
 
+def _keys_alike(old: pd.DataFrame, new: pd.DataFrame, key: list[str]) -> dict[str, Any]:
+    """One dtype per key column: numbers stay numbers (hour 2 sorts before 10), else text."""
+    types: dict[str, Any] = {}
+    for k in key:
+        numeric = is_numeric_dtype(old[k]) and is_numeric_dtype(new[k])
+        types[k] = np.float64 if numeric else str
+    return types
+
+
 def _merge(old: pd.DataFrame | None, new: pd.DataFrame, key: list[str]) -> pd.DataFrame:
-    """``new`` over ``old`` on ``key`` (keys compared as text), sorted by key."""
-    fresh = new.astype(dict.fromkeys(key, str)).drop_duplicates(subset=key, keep="last")
+    """``new`` over ``old`` on ``key``, sorted by key; numeric keys restored to integers."""
+    base = new if old is None else old
+    types = _keys_alike(base, new, key)
+    fresh = new.astype(types).drop_duplicates(subset=key, keep="last")
     if old is None:
         merged = fresh
     else:
-        kept = old.astype(dict.fromkeys(key, str)).set_index(key)
+        kept = old.astype(types).set_index(key)
         merged = fresh.set_index(key).combine_first(kept).reset_index()
-        merged = merged[[*key, *[c for c in merged.columns if c not in key]]]
-        order = [c for c in (*old.columns, *new.columns) if c in merged.columns]
+        order = [c for c in (*key, *old.columns, *new.columns) if c in merged.columns]
         merged = merged[list(dict.fromkeys(order))]
-    return merged.sort_values(key, kind="stable").reset_index(drop=True)
+    merged = merged.sort_values(key, kind="stable").reset_index(drop=True)
+    for k, kind in types.items():
+        if kind is np.float64 and (merged[k] == merged[k].round()).all():
+            merged[k] = merged[k].astype(np.int64)
+    return merged
 
 
 NETWORK_DATASET = "bitcoin_network"

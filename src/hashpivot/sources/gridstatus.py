@@ -89,6 +89,9 @@ def ercot_hourly_prices(
 ) -> pd.DataFrame:
     """Hourly real-time and day-ahead settlement point prices of ``locations``.
 
+    ``start`` and ``end`` are the first and last operating days, both included
+    (gridstatus's own ``end`` is exclusive, so the day after ``end`` is passed on).
+
     Returns
     -------
     pandas.DataFrame
@@ -97,9 +100,10 @@ def ercot_hourly_prices(
 
     """
     source = ercot(iso)
+    stop = end + dt.timedelta(days=1)  # gridstatus ends before ``end``; this one includes it
     parts = []
     for suffix, market in MARKETS.items():
-        raw = source.get_spp(date=start, end=end, market=market, locations=list(locations))
+        raw = source.get_spp(date=start, end=stop, market=market, locations=list(locations))
         raw = _need(raw, ["Interval Start", "Location", "SPP"], f"{market} prices")
         absent = sorted(set(locations) - set(raw["Location"].astype(str)))
         if absent:
@@ -115,7 +119,8 @@ def ercot_hourly_prices(
 
 def ercot_hourly_load(start: dt.date, end: dt.date, iso: Any | None = None) -> pd.DataFrame:
     """Hourly ERCOT system load, column ``ERCOT`` [MW], in the dispatch key layout."""
-    raw = _need(ercot(iso).get_load(date=start, end=end), ["Interval Start", "Load"], "load")
+    stop = end + dt.timedelta(days=1)  # as in :func:`ercot_hourly_prices`
+    raw = _need(ercot(iso).get_load(date=start, end=stop), ["Interval Start", "Load"], "load")
     hourly = _hourly(raw.assign(Location="ERCOT"), "Load").sort_values("start")
     keys = hour_keys(hourly["start"])
     return keys.assign(ERCOT=hourly["Load"].to_numpy())
