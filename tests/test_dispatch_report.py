@@ -75,8 +75,10 @@ def test_no_heatmap_without_hourly_load() -> None:
 
 
 def test_report_file(tmp_path: Path) -> None:
-    out = dispatch_report(tmp_path / "d.html", result(), {"node": "N"}, {"extra": {"x": 1.0}})
+    inputs = {"node": "N", "year": 2024}
+    out = dispatch_report(tmp_path / "d.html", result(), inputs, {"extra": {"x": 1.0}})
     text = out.read_text(encoding="utf-8")
+    assert "<td>2024</td>" in text  # a year, not 2,024
     assert "Monthly value stack" in text
     assert "Monthly value of flexibility" in text
     assert "class='tablebox'" in text

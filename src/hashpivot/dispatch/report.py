@@ -171,6 +171,8 @@ def _kv_table(title: str, values: dict[str, Any]) -> Section:
     """Quantity and value; USD amounts in M or k USD, other numbers without exponents."""
     rows = [
         (k, usd_text(v) if k.endswith("_usd") and isinstance(v, int | float) else cell_text(v))
+        if k not in ("year", "seed")
+        else (k, str(v))
         for k, v in values.items()
         if not isinstance(v, list | dict)
     ]
