@@ -75,3 +75,12 @@ def test_gpu_price_path_and_depreciation() -> None:
     assert np.allclose(p, [2.0, 1.6, 1.28])
     dep = ai.gpu_depreciation_usd_per_month(60_000, 5, 0.1)
     assert float(dep) == pytest.approx(60_000 * 0.9 / 60)
+
+
+def test_backstop_pays_lost_rent_until_its_cap() -> None:
+    # hand calculation: 10 a month lost from month 1, cap 25 → 10, 10, then the last 5
+    lost = np.array([0.0, 10.0, 10.0, 10.0, 10.0])
+    np.testing.assert_allclose(ai.backstop_paid_usd(lost, 25.0), [0.0, 10.0, 10.0, 5.0, 0.0])
+    paths = np.array([[10.0, 10.0], [0.0, 30.0]])
+    np.testing.assert_allclose(ai.backstop_paid_usd(paths, np.array([15.0, 100.0])),
+                               [[10.0, 5.0], [0.0, 30.0]])  # fmt: skip

@@ -79,3 +79,53 @@ def test_gpu_cloud_conversion() -> None:
     assert first["revenue_usd"] == pytest.approx(expected)
     assert gpu["capex_usd"].sum() > 30000 * 30000  # GPUs plus the facility
     assert gpu["depreciation_usd"].loc["2026-01-01"] == pytest.approx(30000 * 50000 * 0.9 / 60)
+
+
+# --------------------------------------------------------------------------- deal-level leases
+
+
+def _lease_flows(update: dict, uniform=None, months: int = 60):
+    from hashpivot.company import engine
+
+    sc = default_scenario()
+    site = sc.sites[0]
+    conv = site.conversions[0]
+    lease = conv.lease.model_copy(update=update)
+    tl = engine.Timeline.from_start(sc.start_date, months)
+    ones = np.ones((1 if uniform is None else len(uniform), months))
+    market = engine.MarketArrays(ones, ones)
+    return engine.lease_project(lease, conv, site, tl, market, uniform, 0)
+
+
+def test_capped_backstop_expected_rent_matches_sampled_defaults() -> None:
+    # Independent route: the same lease with 40 000 sampled default times, averaged.
+    terms = {"tenant_default_prob_per_year": 0.3, "backstop_usd": 50e6, "recovery_frac": 0.0}
+    expected = np.asarray(_lease_flows(terms)["revenue_usd"])[0]
+    u = np.random.default_rng(3).uniform(size=40_000)
+    sampled = np.asarray(_lease_flows(terms, u)["revenue_usd"]).mean(axis=0)
+    np.testing.assert_allclose(expected, sampled, rtol=0.02, atol=2e4)
+    no_backstop = np.asarray(_lease_flows({**terms, "backstop_usd": None})["revenue_usd"])[0]
+    full = np.asarray(_lease_flows({**terms, "tenant_default_prob_per_year": 0.0})["revenue_usd"])
+    assert (no_backstop <= expected + 1e-6).all()
+    assert (expected <= full[0] + 1e-6).all()
+    # the backstop never pays more than its cap: expected top-up ≤ 50M USD
+    assert (expected - no_backstop).sum() <= 50e6 + 1e-3
+
+
+def test_construction_delay_shifts_rent() -> None:
+    # default lease: first phase 2026-01-01 = month 12 of a 2025-01 start; 6 months late → 18
+    base = np.asarray(_lease_flows({})["revenue_usd"])[0]
+    late = np.asarray(_lease_flows({"construction_delay_months": 6})["revenue_usd"])[0]
+    assert np.flatnonzero(base > 0)[0] == 12
+    assert np.flatnonzero(late > 0)[0] == 18
+
+
+def test_backstop_above_the_contract_is_refused() -> None:
+    from hashpivot.errors import SpecError
+    from hashpivot.spec import default_scenario_text, parse_scenario
+
+    text = default_scenario_text().replace(
+        "recovery_frac: 0.5 ", "recovery_frac: 0.5\n          backstop_usd: 9.0e+9 #", 1
+    )
+    with pytest.raises(SpecError, match="backstop_usd: 9e"):
+        parse_scenario(text)

@@ -147,6 +147,21 @@ def lease_rent_usd(
     )
 
 
+def backstop_paid_usd(lost_rent_usd: ArrayLike, backstop_cap_usd: ArrayLike) -> FloatArray:
+    """Rent a capped backstop pays each month after a default [USD/month].
+
+    It pays each month's lost rent until the cap is spent, then nothing:
+    paid_k = clip(cap − Σ_{j<k} lost_j, 0, lost_k) along the last axis (months). A
+    backstop is a capped dollar guarantee (Google's 1.4B USD behind Fluidstack at Cipher,
+    https://blockworks.co/news/cipher-mining-inks-3b-ai-hosting-deal-with-fluidstack),
+    not a recovery share.
+    """
+    lost = np.asarray(lost_rent_usd, dtype=np.float64)
+    cap = np.asarray(backstop_cap_usd, dtype=np.float64)
+    before = np.cumsum(lost, axis=-1) - lost
+    return np.asarray(np.clip(cap[..., None] - before, 0.0, lost))
+
+
 def ai_power_mw(it_mw: ArrayLike, it_load_frac: ArrayLike, pue: ArrayLike) -> FloatArray:
     """Average facility draw of AI load: IT MW × load fraction × PUE [MW]."""
     return np.asarray(

@@ -175,6 +175,20 @@ class ColocationLeaseSpec(Spec):
         description="Share of rent still collected after a default, via a guarantee or "
         "re-letting (assumption: 0.5). [-]",
     )
+    backstop_usd: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1e12,
+        description="Capped guarantee of the rent after a default (Google backstops 1.4B USD "
+        "of Cipher's and 3.2B of TeraWulf's Fluidstack leases, fact sheet D): it pays the "
+        "lost rent until the cap is spent; replaces recovery_frac when given. [USD]",
+    )
+    construction_delay_months: int = Field(
+        default=0,
+        ge=0,
+        le=120,
+        description="Delay of every energisation phase beyond its announced date. [months]",
+    )
     opex_usd_per_kw_month: float = Field(
         default=25.0,
         ge=0.0,
@@ -199,6 +213,13 @@ class ColocationLeaseSpec(Spec):
         total = sum(p.it_mw for p in self.energisation)
         if total > self.it_mw * (1 + 1e-9):
             msg = f"energisation phases sum to {total:g} MW, more than it_mw {self.it_mw:g}"
+            raise ValueError(msg)
+        contract = self.it_mw * 1000.0 * self.rate_usd_per_kw_month * 12.0 * self.term_years
+        if self.backstop_usd is not None and self.backstop_usd > contract * (1 + 1e-9):
+            msg = (
+                f"backstop_usd: {self.backstop_usd:g} — must not exceed the contract's rent "
+                f"{contract:g} USD (it_mw × 1000 × rate × 12 × term, before escalators)"
+            )
             raise ValueError(msg)
         return self
 

@@ -183,6 +183,35 @@ def _rent_share(
     return np.where(alive, 1.0, lease.recovery_frac)
 
 
+def _backstopped_rent_usd(
+    lease: ColocationLeaseSpec, since: FloatArray, rent_usd: FloatArray, uniform: FloatArray | None
+) -> FloatArray:
+    """Rent collected with a capped backstop [USD/month].
+
+    Full rent while the tenant pays (months before its default time D), then the
+    backstop's payments (:func:`hashpivot.ai.backstop_paid_usd`). Sampled: per path, from
+    its default time. Expected (no uniforms): S(k)·rent_k plus Σ_{j≤k} P(j−1 < D ≤ j) × the
+    backstop's payment in month k after a default in month j, with S the survival.
+    """
+    p = lease.tenant_default_prob_per_year
+    cap = float(lease.backstop_usd or 0.0)
+    if uniform is not None:
+        if p <= 0.0:
+            return np.broadcast_to(rent_usd, (uniform.shape[0], rent_usd.shape[-1])).copy()
+        with np.errstate(divide="ignore"):
+            default_month = (
+                12.0 * np.log(uniform) / np.log1p(-p) if p < 1 else np.zeros_like(uniform)
+            )
+        alive = since[None, :] < default_month[:, None]
+        lost = rent_usd[None, :] * ~alive
+        return np.asarray(rent_usd * alive + ai.backstop_paid_usd(lost, np.full(len(uniform), cap)))
+    survive = ai.survival_frac(p, since)  # P(D > k): the rent of month k is paid
+    default_in = ai.survival_frac(p, since - 1.0) - survive  # P(k − 1 < D ≤ k)
+    after = since[None, :] >= since[:, None]  # [j, k]: month k is after a default in month j
+    paid = ai.backstop_paid_usd(rent_usd[None, :] * after, np.full(len(since), cap))
+    return np.asarray(survive * rent_usd + (default_in[:, None] * paid).sum(axis=0))
+
+
 def lease_project(
     lease: ColocationLeaseSpec,
     conv: ConversionSpec,
@@ -192,18 +221,28 @@ def lease_project(
     uniform: FloatArray | None,
     site_index: int,
 ) -> dict[str, FloatArray]:
-    """Monthly rent, power, opex and capex of one lease [USD/month]."""
+    """Monthly rent, power, opex and capex of one lease [USD/month].
+
+    Energisation phases start ``construction_delay_months`` after their dates. After a
+    tenant default the rent falls to ``recovery_frac``, or, when the lease has a
+    ``backstop_usd``, the backstop pays the lost rent until its cap is spent
+    (:func:`_backstopped_rent_usd`).
+    """
     months = np.arange(tl.n)
-    phase_m = [tl.index_of(p.date) for p in lease.energisation]
+    phase_m = [tl.index_of(p.date) + lease.construction_delay_months for p in lease.energisation]
     since = months - min(phase_m)
     energised = ai.energised_it_mw(phase_m, [p.it_mw for p in lease.energisation], months)
     energised = energised * ((since >= 0) & (since < round(lease.term_years * 12)))
     rate = ai.escalated_rate_usd_per_kw_month(
         lease.rate_usd_per_kw_month, lease.escalator_frac_per_year, since
     )
-    share = _rent_share(lease, since.astype(np.float64), uniform)
-    if not lease.take_or_pay:
-        share = share * lease.it_load_frac
+    load = 1.0 if lease.take_or_pay else lease.it_load_frac
+    if lease.backstop_usd is not None:
+        contracted = ai.lease_rent_usd(energised, rate, load)
+        rent = _backstopped_rent_usd(lease, since.astype(np.float64), contracted, uniform)
+    else:
+        share = _rent_share(lease, since.astype(np.float64), uniform) * load
+        rent = ai.lease_rent_usd(energised, rate, share)
     power = np.zeros(tl.n)
     if not lease.power_pass_through:
         factor = _site_factor(market, site_index)
@@ -211,7 +250,7 @@ def lease_project(
         power = draw * tl.hours * _site_power_price(site, tl, factor)
     return _full(
         market.shape,
-        revenue_usd=ai.lease_rent_usd(energised, rate, share),
+        revenue_usd=rent,
         power_cost_usd=power,
         opex_usd=energised * ai.KW_PER_MW * lease.opex_usd_per_kw_month,
         capex_usd=_conversion_capex(conv, tl, lease.tenant_capex_share_frac),
