@@ -126,6 +126,8 @@ def test_fetch_bitcoin_from_a_loopback_server_fills_the_cache_and_the_state(
     assert state["values"]["btc_price_usd"] == 90_000
     assert state["sources"]["difficulty"] == f"{url}/api/v1/mining/hashrate/3d"
     assert payload["datasets"][0]["rows"] == 1
+    assert payload["network"]["next_retarget_height"] == 927_360
+    assert payload["network"]["difficulty_change_frac_est"] == pytest.approx(0.0125)
     assert pd.read_csv(out)["block_height"].tolist() == [927_000]
     assert agents
     assert all(a.startswith("hashpivot/") for a in agents)
@@ -133,6 +135,11 @@ def test_fetch_bitcoin_from_a_loopback_server_fills_the_cache_and_the_state(
     body = json.loads(status.stdout)
     assert body["cached_state"] is True
     assert [d["name"] for d in body["datasets"]] == ["bitcoin_network"]
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0, again.output
+    said = " ".join(again.stdout.split())
+    assert "bitcoin_network: 2 rows" in said  # one row per fetch, kept
+    assert "next retarget at height 927,360, estimated +1.25% around 2025-12-08T20:00 UTC" in said
     table = runner.invoke(app, ["data", "status", "--cache-dir", str(cache)])
     assert "bitcoin_network" in table.stdout
     assert "market state in use: cache: mempool.space" in table.stdout

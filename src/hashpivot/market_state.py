@@ -267,43 +267,53 @@ def scenario_text_with_state(text: str, state: MarketState) -> str:
 
     """
     start = scenario_start_date(state)
+    lines, seen = _rewrite(text.splitlines(), state, start, _market_lines(state, start))
+    missing = sorted({"as_of", "start_date", *_SCENARIO_KEYS} - seen)
+    if missing:
+        msg = f"scenario text has no field {', '.join(missing)} to take from the market state"
+        raise HashpivotError(msg)
+    hp = state.hashprice_usd_per_ph_day
+    head = (
+        f"# Market state: {state.describe()}; hashprice {hp.value:.2f} USD/PH/day "
+        f"as of {hp.as_of} ({hp.source_url})."
+    )
+    return head + "\n" + "\n".join(lines) + "\n"
+
+
+def _market_lines(state: MarketState, start: dt.date) -> dict[str, list[str]]:
+    """For each scenario market key: its source comments and its ``key: value`` line."""
     height = height_at(state, start)
-    values: dict[str, tuple[str, list[str]]] = {}
+    out: dict[str, list[str]] = {}
     for key, name in _SCENARIO_KEYS.items():
         value = float(height) if key == "block_height" else getattr(state, name).value
         extra = ""
         if key == "block_height" and height != state.block_height.value:
             extra = f"{int(state.block_height.value)} + 144 blocks/day to {start} (assumption)"
-        values[key] = (_value_text(value), _comment(state, name, extra))
+        out[key] = [*_comment(state, name, extra), f"  {key}: {_value_text(value)}"]
+    return out
+
+
+def _rewrite(
+    lines: list[str], state: MarketState, start: dt.date, market: dict[str, list[str]]
+) -> tuple[list[str], set[str]]:
+    """Replace the top-level dates and the ``market`` values (and the comments above them)."""
     out: list[str] = []
     seen: set[str] = set()
     in_market = False
-    for line in text.splitlines():
+    for line in lines:
         top = line[:1] not in ("", " ", "#")
-        if top:
-            in_market = line.startswith("market:")
+        in_market = line.startswith("market:") if top else in_market
         key = line.split(":", 1)[0].strip()
         if top and key in ("as_of", "start_date"):
             note = "the market state's date" if key == "as_of" else "first whole month from it"
             day = state.as_of if key == "as_of" else start
             out.append(f"{key}: {day}          # {note} ({state.label})")
-            seen.add(key)
-            continue
-        if in_market and line.startswith("  ") and not line.startswith("   ") and key in values:
+        elif in_market and line.startswith("  ") and not line.startswith("   ") and key in market:
             while out and out[-1].startswith("  #"):
                 out.pop()
-            value, comments = values[key]
-            out += [*comments, f"  {key}: {value}"]
-            seen.add(key)
+            out += market[key]
+        else:
+            out.append(line)
             continue
-        out.append(line)
-    missing = sorted({"as_of", "start_date", *values} - seen)
-    if missing:
-        msg = f"scenario text has no field {', '.join(missing)} to take from the market state"
-        raise HashpivotError(msg)
-    head = (
-        f"# Market state: {state.describe()}; hashprice "
-        f"{state.hashprice_usd_per_ph_day.value:.2f} USD/PH/day as of "
-        f"{state.hashprice_usd_per_ph_day.as_of} ({state.hashprice_usd_per_ph_day.source_url})."
-    )
-    return head + "\n" + "\n".join(out) + "\n"
+        seen.add(key)
+    return out, seen

@@ -215,11 +215,24 @@ def fetch(
         entries = _store(cache, fetched)
         if output is not None:
             _write_output(output, fetched[0][1])
-        _report_fetch(name, entries, cache, output, as_json)
+        _report_fetch(name, entries, cache, output, fetched[0][1], as_json)
+
+
+def _retarget_line(row: pd.Series) -> str:
+    change = float(row["difficulty_change_frac_est"])
+    return (
+        f"next retarget at height {int(row['next_retarget_height']):,}, estimated "
+        f"{change:+.2%} around {str(row['estimated_retarget_utc'])[:16]} UTC"
+    )
 
 
 def _report_fetch(
-    name: str, entries: list[CacheEntry], cache: DataCache, output: Path | None, as_json: bool
+    name: str,
+    entries: list[CacheEntry],
+    cache: DataCache,
+    output: Path | None,
+    frame: pd.DataFrame,
+    as_json: bool,
 ) -> None:
     state = latest_market_state(cache.root) if name == "bitcoin" else None
     if as_json:
@@ -227,6 +240,7 @@ def _report_fetch(
         payload["datasets"] = [asdict(e) for e in entries]
         payload["output"] = str(output) if output else None
         if state is not None:
+            payload["network"] = frame.iloc[0].to_dict()
             payload["market_state"] = state_summary(state)
         emit_json(payload)
         return
@@ -235,6 +249,7 @@ def _report_fetch(
             f"{e.name}: {e.rows} rows, {e.first} to {e.last}, from {e.source_url}", highlight=False
         )
     if state is not None:
+        console.print(_retarget_line(frame.iloc[0]), highlight=False)
         console.print(f"market state: {state.describe()}", highlight=False)
     if output is not None:
         console.print(f"wrote {output}", highlight=False)
