@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -53,18 +54,20 @@ def _label_heatmap(per_year: pd.DataFrame) -> go.Figure:
             hovertemplate="%{y} %{x}: %{text}<extra></extra>",
         )
     )
+    fig.update_yaxes(autorange="reversed")  # alphabetical from the top, as the panels
     fig.update_layout(height=60 + 32 * len(grid))
     return fig
 
 
 def _rolling_figure(rolling: pd.DataFrame) -> go.Figure:
-    tickers = list(dict.fromkeys(rolling["ticker"]))
+    """One panel per ticker in alphabetical order, each with its own dates and beta axis."""
+    tickers = sorted(dict.fromkeys(rolling["ticker"]))
     fig = make_subplots(
         rows=len(tickers),
         cols=1,
-        shared_xaxes=True,
+        shared_xaxes=False,
         subplot_titles=tickers,
-        vertical_spacing=min(0.04, 0.3 / max(len(tickers), 1)),
+        vertical_spacing=min(0.06, 0.5 / max(len(tickers), 1)),
     )
     for i, t in enumerate(tickers, start=1):
         sub = rolling[rolling["ticker"] == t]
@@ -81,7 +84,15 @@ def _rolling_figure(rolling: pd.DataFrame) -> go.Figure:
                 row=i,
                 col=1,
             )
-    fig.update_layout(height=80 + 180 * len(tickers))
+        fig.update_yaxes(title_text="beta [-]", zeroline=True, row=i, col=1)
+    # the same dates on every panel, each with its own labels
+    span = [rolling["date"].min(), rolling["date"].max()]
+    fig.update_xaxes(showticklabels=True, tickformat="%Y-%m", range=span)
+    fig.update_layout(
+        title="Rolling betas, tickers in alphabetical order",
+        height=120 + 220 * len(tickers),
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1.0, "xanchor": "right"},
+    )
     return fig
 
 
@@ -90,7 +101,10 @@ def write_betas_report(path: str | Path, result: FactorModelResult) -> Path:
     sections: list[Section] = [
         text_section("Method", _method_text(result)),
         table_section("Full-period betas", result.summary()),
-        figure_section("Exposure label by year", _label_heatmap(result.per_year)),
+        figure_section(
+            "Exposure label by year (tickers in alphabetical order)",
+            _label_heatmap(result.per_year),
+        ),
         figure_section("Rolling betas", _rolling_figure(result.rolling)),
     ]
     cols = ["ticker", "year", "n_obs", "beta_btc", "t_btc", "beta_ai", "t_ai", "r2", "label"]
@@ -117,17 +131,61 @@ def _car_bars(events: pd.DataFrame, windows: list[str]) -> go.Figure:
     return fig
 
 
+PATH_PANEL_COLUMNS = 4
+"""Small multiples of the CAR paths: panels per row (assumption: readable at 1100 px)."""
+
+
 def _car_paths(abnormal: pd.DataFrame) -> go.Figure:
-    fig = go.Figure()
-    for event_id, sub in abnormal.groupby("event_id", sort=False):
-        fig.add_trace(
-            go.Scatter(x=sub["rel_day"], y=sub["car_frac"], name=str(event_id), mode="lines")
-        )
-    mean = abnormal.groupby("rel_day")["car_frac"].mean()
-    fig.add_trace(
-        go.Scatter(x=mean.index, y=mean.values, name="mean", line={"width": 4, "color": "black"})
+    """Small multiples: one panel per event with its CAR path and the mean path of all.
+
+    With a dozen events one chart of overlaid lines is unreadable; a panel each, on one
+    shared scale, keeps every event legible and comparable.
+    """
+    events = list(dict.fromkeys(abnormal["event_id"]))
+    cols = min(PATH_PANEL_COLUMNS, max(len(events), 1))
+    rows = max(1, math.ceil(len(events) / cols))
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        shared_xaxes=True,
+        shared_yaxes=True,
+        subplot_titles=[str(e) for e in events],
+        vertical_spacing=min(0.12, 0.6 / rows),
+        horizontal_spacing=0.03,
     )
-    fig.update_layout(xaxis_title="trading days from the event", yaxis_tickformat=".0%", height=480)
+    mean = abnormal.groupby("rel_day")["car_frac"].mean()
+    for k, event_id in enumerate(events):
+        r, c = divmod(k, cols)
+        sub = abnormal[abnormal["event_id"] == event_id]
+        fig.add_trace(
+            go.Scatter(
+                x=mean.index,
+                y=mean.to_numpy(),
+                name="mean of all events",
+                line={"color": "#9aa5b1", "dash": "dot"},
+                legendgroup="mean",
+                showlegend=k == 0,
+            ),
+            row=r + 1,
+            col=c + 1,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=sub["rel_day"],
+                y=sub["car_frac"],
+                name="this event",
+                line={"color": "#2b6cb0"},
+                legendgroup="event",
+                showlegend=k == 0,
+            ),
+            row=r + 1,
+            col=c + 1,
+        )
+    fig.update_yaxes(tickformat=".0%")
+    fig.update_yaxes(title_text="CAR", col=1)
+    fig.update_xaxes(title_text="trading days from the event", row=rows)
+    fig.update_annotations(font_size=11)
+    fig.update_layout(height=120 + 230 * rows, legend={"orientation": "h", "y": -0.08})
     return fig
 
 
