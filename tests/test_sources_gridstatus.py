@@ -9,6 +9,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hashpivot.dispatch.io import read_hourly
 from hashpivot.errors import HashpivotError
@@ -100,3 +102,32 @@ def test_missing_package_is_named_with_the_install_command(monkeypatch: pytest.M
         HashpivotError, match=r"optional package gridstatus \(pip install gridstatus"
     ):
         gridstatus.ercot_hourly_load(DAY, DAY)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 3 * 365 * 24), st.integers(1, 24 * 40))
+def test_hour_keys_are_unique_and_flag_one_repeat_per_fall_back(offset: int, hours: int) -> None:
+    start = pd.Timestamp("2024-01-01", tz="UTC") + pd.Timedelta(hours=offset)
+    utc = pd.date_range(start, periods=hours, freq="h")
+    keys = gridstatus.hour_keys(pd.Series(utc))
+    assert not keys.duplicated().any()
+    assert keys["hour_ending"].between(1, 24).all()
+    # Every repeated hour is HE2 of a first Sunday of November (US rule since 2007), and
+    # there are as many as UTC hours 07:00 (01:00 CST after the change) on those days.
+    flagged = keys[keys["repeated_hour_flag"] == "Y"]
+    assert (flagged["hour_ending"] == 2).all()
+    days = pd.to_datetime(flagged["delivery_date"])
+    assert (days.dt.month == 11).all()
+    assert (days.dt.day_of_week == 6).all()
+    assert (days.dt.day <= 7).all()
+    # By the DST rule alone: the repeated hour is 01:00-02:00 CST = 07:00-08:00 UTC on
+    # the first Sunday of November.
+    first_sunday = (utc.month == 11) & (utc.day_of_week == 6) & (utc.day <= 7)
+    assert len(flagged) == int((first_sunday & (utc.hour == 7)).sum())
+
+
+def test_the_repeat_is_flagged_even_when_the_window_starts_inside_it() -> None:
+    utc = pd.date_range("2025-11-02 07:00", periods=2, freq="h", tz="UTC")
+    keys = gridstatus.hour_keys(pd.Series(utc))
+    assert keys["hour_ending"].tolist() == [2, 3]
+    assert keys["repeated_hour_flag"].tolist() == ["Y", "N"]

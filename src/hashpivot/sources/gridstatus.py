@@ -27,6 +27,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from hashpivot.sources._optional import optional_module
@@ -59,21 +60,32 @@ def _need(frame: Any, columns: Sequence[str], what: str) -> pd.DataFrame:
     return frame
 
 
+def _utc_offset(times: pd.DatetimeIndex) -> pd.TimedeltaIndex:
+    """Central local time minus UTC at each instant (-5 h in CDT, -6 h in CST)."""
+    local = times.tz_convert(TIMEZONE).tz_localize(None)
+    return pd.TimedeltaIndex(local - times.tz_convert("UTC").tz_localize(None))
+
+
 def hour_keys(interval_start: pd.Series) -> pd.DataFrame:
     """Operating day, hour ending and repeated-hour flag of hour-long intervals.
 
-    ``interval_start`` holds tz-aware starts of whole hours, sorted in time. The local
-    (Central) start hour h gives hour ending h + 1 on that local day; when two UTC hours
-    fall on the same local day and hour ending (the autumn fall-back), the later one is
-    flagged ``Y``.
+    ``interval_start`` holds tz-aware starts of whole hours. The local (Central) start
+    hour h gives hour ending h + 1 on that local day. The hour that starts at 01:00 just
+    after the clocks go back (its UTC offset one hour behind the offset an hour earlier)
+    is the repeated hour ending 2 of the autumn fall-back, flagged ``Y``, whether or not
+    the first 01:00 hour is in the window.
     """
-    local = pd.DatetimeIndex(interval_start).tz_convert(TIMEZONE)
-    keys = pd.DataFrame(
-        {"delivery_date": local.strftime("%Y-%m-%d"), "hour_ending": local.hour + 1}
+    starts = pd.DatetimeIndex(interval_start)
+    local = starts.tz_convert(TIMEZONE)
+    went_back = _utc_offset(starts) < _utc_offset(starts - pd.Timedelta(hours=1))
+    repeated = (local.hour == 1) & went_back
+    return pd.DataFrame(
+        {
+            "delivery_date": local.strftime("%Y-%m-%d"),
+            "hour_ending": local.hour + 1,
+            "repeated_hour_flag": np.where(repeated, "Y", "N"),
+        }
     )
-    repeated = keys.duplicated(subset=["delivery_date", "hour_ending"], keep="first")
-    keys["repeated_hour_flag"] = repeated.map({True: "Y", False: "N"}).to_numpy()
-    return keys
 
 
 def _hourly(frame: pd.DataFrame, value: str) -> pd.DataFrame:
