@@ -136,3 +136,26 @@ def test_market_inputs_from_the_dated_market_state() -> None:
     late = value("HUT", as_of=state.as_of, market_state=state).to_dict()
     assert late["inputs"]["btc_price_usd"] == pytest.approx(state.btc_price_usd.value)
     assert state.btc_price_usd.source_url in late["input_sources"]["btc_price_usd"]
+
+
+def test_mining_terminal_run_rate_is_net_of_fleet_replacement() -> None:
+    from hashpivot.company.valuation import _fleet_replacement_usd_per_month
+
+    sc = default_scenario()
+    # fleets at catalogue prices over 36 months (hand calculation; the S21 Pro has no
+    # catalogue price): S21 XP 20 000 x 270 x 25.70 = 138.78M, S19 XP 20 000 x 140 x 20
+    # = 56.00M, S21 10 000 x 200 x 16.10 = 32.20M, S19j Pro 14 000 x 100 x 15.71 = 21.994M;
+    # 248.974M / 36 = 6.91594M USD a month
+    assert _fleet_replacement_usd_per_month(sc) == pytest.approx(248.974e6 / 36)
+    # fixed growth at 1M USD/BTC keeps the fleet running to the end of the horizon
+    rich = sc.model_copy(
+        update={
+            "market": sc.market.model_copy(update={"btc_price_usd": 1e6}),
+            "network_model": sc.network_model.model_copy(update={"model": "fixed_growth"}),
+        }
+    )
+    v = value_scenario(rich)
+    mining = next(s for s in v.segments_list if s.name.startswith("mining_"))
+    run = float(mining.cash_flow_usd[-12:].mean())
+    assert run > 248.974e6 / 36
+    assert mining.terminal_run_rate_usd_per_month == pytest.approx(run - 248.974e6 / 36)

@@ -475,3 +475,34 @@ def test_terminal_run_rate_and_exit_value_reconcile() -> None:
     assert walked == pytest.approx(v.parts_enterprise_value_usd)
     with pytest.raises(SpecError, match="terminal_growth_frac_per_year"):
         seg.value_segments([s], 0.12, 0.2)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.floats(-1e7, 1e7), min_size=1, max_size=48),
+            st.floats(0.01, 0.5),
+            st.floats(0.0, 1e9),
+            st.floats(-1e6, 1e6),
+            st.floats(0.0, 0.5),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    st.floats(0.03, 0.3),
+    st.floats(0.0, 1e9),
+)
+def test_bridge_always_walks_from_the_dcf_to_the_parts(segments, wacc, land) -> None:
+    # invariant: DCF + Σ bridge rows = parts, whatever the flows, rates and exits
+    segs = [
+        seg.Segment(f"s{i}_usd", np.asarray(cf), r, exit_value_usd=ex, exit_month=len(cf),
+                    terminal_run_rate_usd_per_month=tr, haircut_frac=h, exit_in_dcf=in_dcf)
+        for i, (cf, r, ex, tr, h, in_dcf) in enumerate(segments)
+    ]  # fmt: skip
+    v = seg.value_segments(segs, wacc, 0.0, {"land_usd": land})
+    walked = v.dcf_enterprise_value_usd + sum(r["value_usd"] for r in v.bridge)
+    scale = 1.0 + abs(v.parts_enterprise_value_usd) + abs(v.dcf_enterprise_value_usd)
+    assert abs(walked - v.parts_enterprise_value_usd) <= 1e-9 * scale
+    assert sum(v.parts_usd.values()) == pytest.approx(v.parts_enterprise_value_usd)

@@ -149,12 +149,23 @@ def _project_segment(
         sustain = capex_usd / (cloud.useful_life_years * 12)
     else:
         rate = c.mining_discount_rate_frac_per_year
-        sustain = 0.0
+        sustain = _fleet_replacement_usd_per_month(scenario)
     steady = max(run - sustain, 0.0)
     return seg.Segment(
         name, cf, rate, exit_value_usd=steady / float(finance.monthly_rate(rate)),
         terminal_run_rate_usd_per_month=steady,
     )  # fmt: skip
+
+
+def _fleet_replacement_usd_per_month(scenario: Scenario) -> float:
+    """Capex that keeps the installed fleets running: their cost over their useful life.
+
+    Each fleet's ASICs at its own price (its ``capex_usd_per_th``, else the catalogue's;
+    fleets with no known price count zero) spread over ``useful_life_months`` [USD/month].
+    """
+    f = stack_fleets(scenario)
+    cost = np.nan_to_num(f.count * f.unit_th_s * f.capex_usd_per_th)
+    return float(np.sum(cost / f.useful_life_months))
 
 
 def scenario_segments(
