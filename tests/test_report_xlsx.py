@@ -207,8 +207,36 @@ def test_value_xlsx_has_the_equity_bridge_and_the_parts(tmp_path: Path) -> None:
     assert math.isclose(bridge["equity value"], valued["equity_value_usd"], rel_tol=1e-12)
     parts = _frame(out, "Sum of the parts").set_index("part")["value_usd [USD]"]
     assert math.isclose(parts.drop("total_usd").sum(), parts["total_usd"], rel_tol=1e-9)
-    if "bridge" in valued:  # the DCF-to-parts walk, when the valuation gives it
-        assert "DCF vs parts" in openpyxl.load_workbook(out).sheetnames
+    # the DCF-to-parts walk: the DCF's EV plus every difference is the parts' EV
+    walk = _frame(out, "DCF vs parts").set_index("step")["value_usd [USD]"]
+    bridge = valued["bridge"]
+    # (XlsxWriter keeps 16 significant digits: equal to 1e-15)
+    assert math.isclose(walk["DCF enterprise value"], bridge["dcf_enterprise_value_usd"],
+                        rel_tol=1e-15)  # fmt: skip
+    assert math.isclose(walk.iloc[-1], bridge["parts_enterprise_value_usd"], rel_tol=1e-15)
+    assert len(walk) == len(bridge["rows"]) + 3
+    assert math.isclose(walk.iloc[:-1].sum(), walk.iloc[-1], rel_tol=1e-9)
+    inputs = _frame(out, "Valuation inputs").set_index("field")
+    assert inputs.loc["wacc_frac_per_year", "value"] == valued["inputs"]["wacc_frac_per_year"]
+    assert (
+        inputs.loc["wacc_frac_per_year", "source"]
+        == (valued["input_sources"]["wacc_frac_per_year"])
+    )
+
+
+def test_value_xlsx_of_a_listed_company(tmp_path: Path) -> None:
+    out = tmp_path / "iren.xlsx"
+    res = runner.invoke(app, ["value", "IREN", "--xlsx", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    valued = json.loads(res.stdout)
+    book = openpyxl.load_workbook(out)
+    assert {"Assumptions", "Summary", "Equity bridge", "Sum of the parts", "DCF vs parts"} <= set(
+        book.sheetnames
+    )
+    summary = _frame(out, "Summary").set_index("metric")["value"]
+    assert math.isclose(
+        summary["enterprise_value_usd"], valued["enterprise_value_usd"], rel_tol=1e-15
+    )
 
 
 def test_bad_xlsx_path_exits_2_naming_it(tmp_path: Path) -> None:

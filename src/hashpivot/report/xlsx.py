@@ -488,6 +488,22 @@ def _records_frame(value: Any) -> pd.DataFrame:
     return pd.DataFrame({"item": ["value"], "value": [value]})
 
 
+def _walk_frame(bridge: Mapping[str, Any]) -> pd.DataFrame:
+    """The DCF-to-parts walk as steps: the DCF's EV, each difference, what is left, the parts.
+
+    ``bridge`` is a valuation's ``to_dict()["bridge"]``: ``dcf_enterprise_value_usd``,
+    ``rows`` of ``item``/``value_usd``, ``unexplained_usd``, ``parts_enterprise_value_usd``;
+    a mapping of another shape is listed item by item.
+    """
+    if not isinstance(bridge.get("rows"), list):
+        return _records_frame(bridge)
+    steps = [("DCF enterprise value", bridge.get("dcf_enterprise_value_usd"))]
+    steps += [(str(r.get("item", "")), r.get("value_usd")) for r in bridge["rows"]]
+    steps.append(("unexplained", bridge.get("unexplained_usd")))
+    steps.append(("sum-of-the-parts enterprise value", bridge.get("parts_enterprise_value_usd")))
+    return pd.DataFrame(steps, columns=["step", "value_usd"])
+
+
 def value_sheets(
     valuation: Any, scenario: Scenario | None, yaml_text: str | None = None
 ) -> list[Sheet]:
@@ -500,12 +516,17 @@ def value_sheets(
     one (the walk from the DCF to the sum of the parts).
     """
     out = valuation.to_dict()
+    sources = out.get("input_sources", {})
     inputs = pd.DataFrame(
-        [{"field": k, "value": v} for k, v in out.get("inputs", {}).items()],
-        columns=["field", "value"],
+        [
+            {"field": k, "value": v, "source": sources.get(k, "")}
+            for k, v in out.get("inputs", {}).items()
+        ],
+        columns=["field", "value", "source"],
     )
     assumptions = assumptions_frame(scenario, yaml_text) if scenario is not None else inputs
-    summary = {k: v for k, v in out.items() if k not in ("inputs", "sotp", "bridge")}
+    skip = ("inputs", "input_sources", "sotp", "bridge", "contracts")
+    summary = {k: v for k, v in out.items() if k not in skip}
     sheets = [
         Sheet("Assumptions", assumptions),
         Sheet("Summary", summary_frame(summary)),
@@ -516,8 +537,10 @@ def value_sheets(
         sheets.append(Sheet("Equity bridge", _bridge_rows(equity)))
     parts = [{"part": k, "value_usd": v} for k, v in out.get("sotp", {}).items()]
     sheets.append(Sheet("Sum of the parts", pd.DataFrame(parts, columns=["part", "value_usd"])))
-    if "bridge" in out:
-        sheets.append(Sheet("DCF vs parts", _records_frame(out["bridge"])))
+    if isinstance(out.get("bridge"), Mapping):
+        sheets.append(Sheet("DCF vs parts", _walk_frame(out["bridge"])))
+    if isinstance(out.get("contracts"), list) and out["contracts"]:
+        sheets.append(Sheet("Contracts", pd.DataFrame(out["contracts"])))
     return sheets
 
 
