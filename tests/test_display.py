@@ -120,3 +120,24 @@ def test_frame_html_says_how_many_rows_are_left_out(n: int) -> None:
     frame = pd.DataFrame({"x": range(display.MAX_ROWS + n)})
     html = display.frame_html("t", frame)
     assert (f"{n} more rows" in html) is (n > 0)
+
+
+def test_report_figures_take_a_result_as_the_docs_show() -> None:
+    """The notebook recipe of docs/excel-and-notebooks.md: figures from a result's data."""
+    from hashpivot.report.montecarlo import distribution_figure, fan_figure, frontier_figure
+
+    result = Simulation(default_scenario()).run(paths=1000, seed=0)
+    frontier = frontier_figure(result.frontier)
+    shares = sorted({round(p["ai_share_frac"], 2) for p in result.frontier})
+    assert len(frontier.data) >= 1
+    assert len(shares) == len(result.frontier)
+    dist = distribution_figure(
+        result.variants["pure_mining"]["ebitda_usd_per_year"],
+        result.variants["hybrid"]["ebitda_usd_per_year"],
+    )
+    assert len(dist.data) == 2  # one histogram per variant
+    fan = fan_figure(
+        result.month_start, result.fans["hashprice_usd_per_ph_day"], "Hashprice", "USD/PH/day"
+    )
+    median = next(t for t in fan.data if t.name == "median")
+    np.testing.assert_allclose(median.y, result.fans["hashprice_usd_per_ph_day"][2])
