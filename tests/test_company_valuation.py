@@ -159,3 +159,23 @@ def test_mining_terminal_run_rate_is_net_of_fleet_replacement() -> None:
     run = float(mining.cash_flow_usd[-12:].mean())
     assert run > 248.974e6 / 36
     assert mining.terminal_run_rate_usd_per_month == pytest.approx(run - 248.974e6 / 36)
+
+
+def test_scenario_valued_at_a_later_date_leaves_earlier_months_out() -> None:
+    from hashpivot import finance
+    from hashpivot.company.model import CompanyModel
+
+    sc = default_scenario()
+    v = value_scenario(sc, as_of=dt.date(2025, 12, 20))  # months from 2026-01: 48 left
+    assert v.dcf.horizon_months == 48
+    # independent route: the mining segment's monthly flows from the company model,
+    # months 12..59, discounted with finance.npv_usd at the mining rate (first flow one
+    # month out), no exit (the fleet is off at the end of the horizon)
+    seg = CompanyModel(sc).run().segments
+    mining = seg[seg["segment"] == "mining"].groupby("month", sort=True)
+    cf = (mining["ebitda_usd"].sum() - mining["capex_usd"].sum()).to_numpy()[12:]
+    rate = float(finance.monthly_rate(0.20))
+    expected = float(finance.npv_usd(rate, cf, t0_included=False))
+    assert v.sotp["mining_usd"] == pytest.approx(expected, rel=1e-9)
+    with pytest.raises(SpecError, match="as_of: 2024-06-01"):
+        value_scenario(sc, as_of=dt.date(2024, 6, 1))

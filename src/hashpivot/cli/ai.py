@@ -291,8 +291,8 @@ def value(
         dt.datetime | None,
         typer.Option(
             formats=["%Y-%m-%d"],
-            help="Valuation date (YYYY-MM-DD) of a listed company; default its file's as_of, "
-            "never earlier. Cash flows before it are not counted.",
+            help="Valuation date (YYYY-MM-DD); default a company file's as_of or a scenario's "
+            "start, never earlier than the file's as_of. Cash flows before it are not counted.",
         ),
     ] = None,
     btc_price: Annotated[
@@ -342,8 +342,8 @@ def value(
     exit values, GPU contracts by type) plus powered land on MW neither mining nor
     contracted, by status. The bridge explains every difference. Equity value needs the
     balance sheet; missing numbers are named, never zero. Every input is shown with its
-    source or "assumption". --as-of, --power-price and --efficiency apply to listed
-    companies; the market inputs come from the scenario's market block.
+    source or "assumption". --power-price, --efficiency, --cap-rate and --market-state
+    apply to listed companies.
     """
     from hashpivot.company.listed_value import Overrides
 

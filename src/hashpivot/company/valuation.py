@@ -12,7 +12,7 @@ Cross-checks: EV per EH/s and EV per MW.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +25,15 @@ from hashpivot.company.listed_value import (
     ListedValuation,
     Overrides,
     check_overrides,
+    first_month,
     value_listed,
 )
 from hashpivot.company.model import CompanyModel, CompanyResult
+from hashpivot.errors import SpecError
 from hashpivot.finance import segments as seg
 from hashpivot.listed.catalog import ListedCompanySpec, load_company
 from hashpivot.market_state import MarketState, latest_market_state
-from hashpivot.projection import fleet_installed_frac, stack_fleets
+from hashpivot.projection import fleet_installed_frac, month_index, stack_fleets
 from hashpivot.spec import Scenario, default_scenario, load_scenario
 from hashpivot.specbase import parse_yaml_mapping, read_spec_text
 
@@ -219,20 +221,43 @@ def _free_mw(scenario: Scenario) -> float:
     return max(total - mining_mw - contracted, 0.0)
 
 
-def value_scenario(scenario: Scenario, result: CompanyResult | None = None) -> Valuation:
+def _from_valuation_date(
+    scenario: Scenario, segments: list[seg.Segment], as_of: dt.date | None
+) -> tuple[list[seg.Segment], int]:
+    """Segments without the months before the valuation date, and how many were dropped."""
+    if as_of is None:
+        return segments, 0
+    if as_of < scenario.as_of:
+        msg = f"as_of: {as_of} — must not be before the scenario's as_of {scenario.as_of}"
+        raise SpecError([msg])
+    skip = max(month_index(scenario.start_date, first_month(as_of)), 0)
+    if skip >= scenario.horizon_months:
+        msg = f"as_of: {as_of} — must fall before the end of the scenario's horizon"
+        raise SpecError([msg])
+    cut = [replace(s, cash_flow_usd=s.cash_flow_usd[skip:],
+                   exit_month=max(s.exit_month - skip, 0)) for s in segments]  # fmt: skip
+    return cut, skip
+
+
+def value_scenario(
+    scenario: Scenario, result: CompanyResult | None = None, as_of: dt.date | None = None
+) -> Valuation:
     """Value the scenario's company along its deterministic path: DCF, parts and the bridge.
 
     The DCF discounts the segments' cash flows at the WACC with a Gordon terminal value on
     their run rates net of reinvestment; the parts discount each at its own rate
     (:mod:`hashpivot.finance.segments`) and add powered land on the MW neither mining nor
     contracted (operating, :data:`hashpivot.company.listed_value.LAND_VALUE_FRAC_BY_STATUS`)
-    and BTC held.
+    and BTC held. With ``as_of``, the months before the valuation date are left out and
+    the rest is discounted to it.
     """
     from hashpivot.company.listed_value import LAND_VALUE_FRAC_BY_STATUS
 
     r = CompanyModel(scenario).run() if result is None else result
     c = scenario.company
     segments, fcf = scenario_segments(scenario, r)
+    segments, skip = _from_valuation_date(scenario, segments, as_of)
+    fcf = fcf[skip:]
     free_mw = _free_mw(scenario)
     land = free_mw * c.powered_land_usd_per_mw * LAND_VALUE_FRAC_BY_STATUS["operating"]
     valued = seg.value_segments(segments, c.wacc_frac_per_year, c.terminal_growth_frac_per_year,
@@ -246,7 +271,7 @@ def value_scenario(scenario: Scenario, result: CompanyResult | None = None) -> V
         terminal="gordon",
         horizon_months=len(fcf),
     )
-    price0 = scenario.market.btc_price_usd
+    price0 = float(r.company["btc_price_usd"].iloc[skip])
     bridge = finance.equity_bridge(
         dcf.enterprise_value_usd, c.debt_usd, c.cash_usd, c.btc_held, price0,
         c.shares_outstanding, subject=c.name,
@@ -355,10 +380,10 @@ def value(
     """
     o = overrides or Overrides()
     if subject is None or isinstance(subject, Scenario):
-        return value_scenario(_with_overrides(subject or default_scenario(), o))
+        return value_scenario(_with_overrides(subject or default_scenario(), o), as_of=as_of)
     path = Path(subject) if isinstance(subject, str | Path) else None
     if path is not None and path.is_file() and not _is_company_file(path):
-        return value_scenario(_with_overrides(load_scenario(path), o))
+        return value_scenario(_with_overrides(load_scenario(path), o), as_of=as_of)
     company = subject if isinstance(subject, ListedCompanySpec) else load_company(subject)
     state = latest_market_state() if market_state is None else market_state
     return value_listed_company(company, market_scenario or default_scenario(), as_of, o, state)
