@@ -165,6 +165,7 @@ def test_simulate_with_figures_gives_the_report_figures(client: TestClient) -> N
         "revenue_mix",
         "ebitda_distribution",
         "frontier",
+        "frontier_risk",
     }
     for fig in figures.values():
         assert fig["data"]

@@ -53,6 +53,7 @@ CHARTS = [
     "revenue_mix",
     "ebitda_distribution",
     "frontier",
+    "frontier_risk",
 ]
 TIMEOUT_MS = 60_000
 
@@ -135,6 +136,31 @@ def test_dashboard_runs_a_simulation_and_draws_the_report_charts(
     shot = os.environ.get("HASHPIVOT_SCREENSHOT")
     if shot:
         page.screenshot(path=shot, full_page=True)
+
+
+def _boxes_overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
+
+
+def test_chart_titles_clear_the_toolbar_and_growth_is_the_scenarios(page: Any) -> None:
+    # issue 25 item 7: run first (the previous test), then hover each chart to show its bar
+    for name in CHARTS:
+        chart = page.locator(f"#chart-{name}")
+        chart.hover()
+        title = chart.locator(".gtitle").bounding_box()
+        bar = chart.locator(".modebar").bounding_box()
+        assert title is not None
+        assert bar is not None
+        assert not _boxes_overlap(title, bar), (name, title, bar)
+    # the default scenario states 0.02/month (market.network_hashrate_growth_frac_per_month)
+    assert page.input_value("#net-growth") == str(
+        default_scenario().market.network_hashrate_growth_frac_per_month
+    )
 
 
 def test_the_run_appears_in_saved_runs_and_two_compare(page: Any, server: LiveServer) -> None:

@@ -2,8 +2,9 @@
 
 The dashboard draws exactly the figures of the HTML report
 (:mod:`hashpivot.report.montecarlo`): the three fan charts, the revenue mix, pure vs
-hybrid EBITDA, and the AI-share frontier. They are built here, on the server, and sent as
-plotly JSON (``{"data": [...], "layout": {...}}``) for ``Plotly.newPlot`` to draw.
+hybrid EBITDA, and the AI-share frontier with its risk side. They are built here, on the
+server, and sent as plotly JSON (``{"data": [...], "layout": {...}}``) for
+``Plotly.newPlot`` to draw.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from hashpivot.report.montecarlo import (
     distribution_figure,
     fan_figure,
     frontier_figure,
+    frontier_risk,
+    frontier_risk_figure,
     revenue_mix_figure,
 )
 
@@ -64,13 +67,10 @@ def montecarlo_figures(result: SimulationResult) -> dict[str, dict[str, Any]]:
     if {"pure_mining", "hybrid"} <= set(result.variants):
         pure = result.variants["pure_mining"]["ebitda_usd_per_year"]
         hybrid = result.variants["hybrid"]["ebitda_usd_per_year"]
-        fig = distribution_figure(_thin(pure), _thin(hybrid))
-        if pure.size > MAX_HISTOGRAM_POINTS:
-            fig.update_layout(
-                title=f"Average annual EBITDA per path ({_thin(pure).size:,} of "
-                f"{pure.size:,} paths shown)"
-            )
-        figs["ebitda_distribution"] = fig
+        shown = _thin(pure).size
+        note = f"{shown:,} of {pure.size:,} paths shown" if shown < pure.size else ""
+        figs["ebitda_distribution"] = distribution_figure(_thin(pure), _thin(hybrid), note)
     if result.frontier:
         figs["frontier"] = frontier_figure(result.frontier)
+        figs["frontier_risk"] = frontier_risk_figure(frontier_risk(result))
     return {name: _as_json(fig) for name, fig in figs.items()}

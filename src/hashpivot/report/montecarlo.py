@@ -71,11 +71,12 @@ ZOOM_QUANTILES = (0.01, 0.99)
 in a note (assumption: a view where the bulk of the paths is readable)."""
 
 
-def distribution_figure(pure: np.ndarray, hybrid: np.ndarray) -> go.Figure:
+def distribution_figure(pure: np.ndarray, hybrid: np.ndarray, note: str = "") -> go.Figure:
     """Overlaid histograms of average annual EBITDA, pure mining vs hybrid, in USD millions.
 
     The view spans the :data:`ZOOM_QUANTILES` of both variants' paths together, with the
-    same bins for both; the paths outside it are counted in the title.
+    same bins for both; the paths outside it are counted on the title's second line,
+    followed by ``note``.
     """
     both = np.concatenate([np.asarray(pure, float), np.asarray(hybrid, float)])
     lo, hi = (float(q) for q in np.quantile(both, ZOOM_QUANTILES))
@@ -96,11 +97,11 @@ def distribution_figure(pure: np.ndarray, hybrid: np.ndarray) -> go.Figure:
         )
         outside.append(f"{name} {int((v < lo).sum()):,} below, {int((v > hi).sum()):,} above")
     p_lo, p_hi = (round(100 * q) for q in ZOOM_QUANTILES)
+    extra = f"; {note}" if note else ""
     fig.update_layout(
         barmode="overlay",
-        title=f"Average annual EBITDA per path, p{p_lo}–p{p_hi} of the paths "
-        f"(outside the view: {'; '.join(outside)})",
-        title_font_size=13,
+        title=f"Average annual EBITDA per path, p{p_lo}–p{p_hi} of the paths<br>"
+        f"<sup>outside the view: {'; '.join(outside)}{extra}</sup>",
         xaxis_title="USD millions per year",
         xaxis_range=[lo / 1e6, hi / 1e6],
         yaxis_title="paths",

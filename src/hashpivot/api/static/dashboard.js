@@ -87,7 +87,10 @@
     $("#btc-price").value = sc.market.btc_price_usd;
     const net = sc.network_model || {};
     $("#net-model").value = net.model || "supply_curve";
-    $("#net-growth").value = net.growth_frac_per_month !== undefined ? net.growth_frac_per_month : "";
+    // the scenario's own growth: the network model's when it is fixed_growth, else the
+    // market block's stated growth (the model's default is not a value of the scenario)
+    const growth = net.model === "fixed_growth" ? net.growth_frac_per_month : sc.market.network_hashrate_growth_frac_per_month;
+    $("#net-growth").value = growth !== undefined ? growth : "";
     const prices = sc.sites.map((s) => s.power.price_usd_per_mwh);
     $("#power-price").value = "";
     $("#power-price").placeholder = "scenario's: " + prices.join(" / ");
@@ -294,8 +297,10 @@
 
   function draw(div, fig) {
     const layout = Object.assign({}, fig.layout, { autosize: true, height: div.clientHeight || 300 });
-    layout.margin = { l: 60, r: 15, t: 36, b: 36 };
-    layout.title = Object.assign({}, layout.title || {}, { font: { size: 14 } });
+    // title on the left, tool bar standing on the right edge: they never meet
+    layout.margin = { l: 60, r: 40, t: 44, b: 36 };
+    layout.title = Object.assign({}, layout.title || {}, { font: { size: 14 }, x: 0.01, xanchor: "left", xref: "container" });
+    layout.modebar = { orientation: "v" };
     layout.legend = Object.assign({ orientation: "h", y: -0.18 }, layout.legend || {});
     for (const trace of fig.data) if (String(trace.mode || "").includes("text")) trace.cliponaxis = false;
     window.Plotly.react(div, fig.data, layout, { displaylogo: false, responsive: true });
