@@ -551,3 +551,54 @@ def test_scenario_dates_round_trip(client: TestClient, scenario_json: dict[str, 
     body = client.post("/simulate", json={**FAST, "scenario": scenario_json, "save": False})
     assert body.status_code == 200
     assert body.json()["result"]["month"][0] == dt.date(2026, 3, 1).strftime("%Y-%m")
+
+
+# --------------------------------------------------------------------------- hardening
+
+
+def test_a_tiny_difficulty_is_422_and_the_service_goes_on(
+    client: TestClient, scenario_json: dict[str, Any]
+) -> None:
+    # once a segmentation fault in a compiled kernel that killed the server process
+    scenario_json["market"]["difficulty"] = 1e-12
+    answer = client.post("/simulate", json={**FAST, "scenario": scenario_json, "save": False})
+    assert answer.status_code == 422, answer.text
+    assert "blocks per day" in answer.json()["detail"]
+    assert client.get("/healthz").status_code == 200
+
+
+def test_a_plan_too_large_for_the_service_is_413_before_any_work(
+    client: TestClient, scenario_json: dict[str, Any]
+) -> None:
+    planner = {"scenarios": 20_000, "horizon_periods": 40, "period_months": 3}
+    started = time.perf_counter()
+    answer = client.post("/plan", json={"scenario": scenario_json, "planner": planner})
+    assert answer.status_code == 413, answer.text
+    assert time.perf_counter() - started < 5
+    (field,) = answer.json()["fields"]
+    assert field["field"] == "planner.scenarios"
+    assert "HASHPIVOT_MAX_PLAN_CELLS" in field["message"]
+
+
+def test_a_store_past_its_quota_is_507_and_save_false_still_runs(tmp_path: Path) -> None:
+    store = tmp_path / "runs.duckdb"
+    with make_client(store, max_store_bytes=1 << 20) as c:
+        assert c.post("/simulate", json=FAST).status_code == 200
+        store.write_bytes(store.read_bytes() + b"\0" * (2 << 20))  # pass the quota
+        full = c.post("/simulate", json=FAST)
+        assert full.status_code == 507, full.text
+        assert "HASHPIVOT_MAX_STORE_BYTES" in full.json()["detail"]
+        assert c.post("/simulate", json={**FAST, "save": False}).status_code == 200
+
+
+def test_errors_name_the_part_of_the_request_and_no_server_path(client: TestClient) -> None:
+    answer = client.get("/runs?limit=lots")
+    assert answer.status_code == 422, answer.text
+    body = answer.json()
+    assert "request body" not in body["detail"]
+    assert body["fields"][0]["field"] == "query parameter limit"
+    assert body["problems"][0].startswith("query parameter limit: 'lots' — ")
+    missing = client.get("/runs/no-such-run")
+    assert missing.status_code == 404
+    assert "/" not in missing.json()["detail"].split("store")[1].split(";")[0]
+    assert "<path>" in missing.json()["detail"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,7 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from hashpivot.api.app import create_app
-from hashpivot.api.guard import COOKIE, Guard, session_value
+from hashpivot.api.guard import COOKIE, Guard
 from hashpivot.api.settings import ServiceSettings, is_loopback
 from hashpivot.cli import app as cli_app
 from hashpivot.errors import SpecError
@@ -94,6 +95,11 @@ def test_serve_command_refuses_a_public_host_without_a_token(
 # --------------------------------------------------------------------------- token
 
 
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    return tmp_path / "runs.duckdb"
+
+
 @pytest.fixture(scope="module")
 def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     store = tmp_path_factory.mktemp("guarded") / "runs.duckdb"
@@ -143,11 +149,14 @@ def test_dashboard_login_sets_a_cookie_that_is_not_the_token(guarded: TestClient
     assert good.status_code == 303
     assert good.headers["location"] == "/"
     cookie = good.headers["set-cookie"]
-    assert f"{COOKIE}={session_value(TOKEN)}" in cookie
+    session = cookie.split(";")[0].removeprefix(f"{COOKIE}=")
+    assert len(session) >= 40
     assert TOKEN not in cookie
-    for flag in ("HttpOnly", "SameSite=Strict", "Path=/"):
+    for flag in ("HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=28800"):
         assert flag in cookie
-    jar = {COOKIE: session_value(TOKEN)}
+    again = guarded.post("/login", data={"token": TOKEN}, follow_redirects=False)
+    assert session not in again.headers["set-cookie"]  # a new random id per sign-in
+    jar = {COOKIE: session}
     client = TestClient(guarded.app, cookies=jar)
     assert client.get("/").status_code == 200
     assert client.get("/runs").status_code == 200
@@ -160,6 +169,52 @@ def test_dashboard_login_sets_a_cookie_that_is_not_the_token(guarded: TestClient
     out = client.post("/logout", follow_redirects=False)
     assert out.status_code == 303
     assert "Max-Age=0" in out.headers["set-cookie"]
+    # logout ends the session on the server: the old cookie no longer opens anything
+    replayed = TestClient(guarded.app, cookies=jar)
+    assert replayed.get("/runs").status_code == 401
+
+
+def test_sessions_expire(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = ServiceSettings(token=TOKEN, store=store, warmup=False, session_ttl_s=60)
+    with TestClient(create_app(settings)) as c:
+        good = c.post("/login", data={"token": TOKEN}, follow_redirects=False)
+        session = good.headers["set-cookie"].split(";")[0].removeprefix(f"{COOKIE}=")
+        client = TestClient(c.app, cookies={COOKIE: session})
+        assert client.get("/runs").status_code == 200
+        now = time.monotonic()
+        monkeypatch.setattr("hashpivot.api.guard.time.monotonic", lambda: now + 61)
+        assert client.get("/runs").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("host", "status"),
+    [("127.0.0.1:8000", 200), ("localhost", 200), ("[::1]:8000", 200), ("testserver", 200),
+     ("evil.example:8000", 421), ("127.0.0.1.evil.example", 421)],
+)  # fmt: skip
+def test_a_tokenless_server_answers_only_to_its_own_host_names(
+    store: Path, host: str, status: int
+) -> None:
+    # DNS rebinding: a page at evil.example resolved to 127.0.0.1 sends Host: evil.example
+    with TestClient(create_app(ServiceSettings(store=store, warmup=False))) as c:
+        answer = c.get("/healthz", headers={"Host": host})
+        assert answer.status_code == status, answer.text
+        if status == 421:
+            assert "HASHPIVOT_ALLOWED_HOSTS" in answer.json()["detail"]
+    allowed = ServiceSettings(store=store, warmup=False, allowed_hosts="hp.example, other")
+    with TestClient(create_app(allowed)) as c:
+        assert c.get("/healthz", headers={"Host": "hp.example:8000"}).status_code == 200
+        assert c.get("/healthz", headers={"Host": "evil.example"}).status_code == 421
+
+
+def test_bodies_that_are_not_json_get_415(store: Path) -> None:
+    with TestClient(create_app(ServiceSettings(store=store, warmup=False))) as c:
+        answer = c.post("/simulate", content=b"paths: 1000", headers={"Content-Type": "text/yaml"})
+        assert answer.status_code == 415
+        assert "application/json" in answer.json()["detail"]
+        ok = c.post(
+            "/simulate", content=b'{"paths": 1}', headers={"Content-Type": "application/json"}
+        )
+        assert ok.status_code == 422
 
 
 def _call(app: Any, scope: dict[str, Any], body: bytes = b"") -> tuple[int, bytes]:

@@ -37,6 +37,7 @@ from hashpivot.api.models import (
 from hashpivot.api.problems import SOURCE, Problem, ProblemError, line_problem, spec_problem
 from hashpivot.api.settings import ServiceSettings
 from hashpivot.errors import SpecError
+from hashpivot.planner.spec import PlannerSpec
 from hashpivot.spec import Scenario, default_scenario
 from hashpivot.store.runstore import RunStore, record
 
@@ -162,8 +163,42 @@ def check_calendar(field: str, value: int, start: dt.date, months: int) -> None:
         raise ProblemError(line_problem(field, line))
 
 
+def check_plan_cells(scenario: Scenario, spec: PlannerSpec, settings: ServiceSettings) -> None:
+    """Refuse with HTTP 413 a plan whose linear program passes ``max_plan_cells``.
+
+    The program's size (and the memory it takes) grows with scenarios × periods × the sum
+    over sites of (fleet tiers + 1): one mining variable per tier, one conversion per site.
+    """
+    per_period = sum(len(site.fleets) + 1 for site in scenario.sites)
+    cells = spec.scenarios * spec.horizon_periods * per_period
+    if cells > settings.max_plan_cells:
+        line = (
+            f"planner.scenarios: {spec.scenarios} — {spec.scenarios:,} scenarios × "
+            f"{spec.horizon_periods} periods × {per_period} site and tier columns = {cells:,} "
+            f"cells, more than this service's limit of {settings.max_plan_cells:,} "
+            "(HASHPIVOT_MAX_PLAN_CELLS); ask for fewer scenarios or periods, or run "
+            "`hashpivot plan` on your machine"
+        )
+        raise ProblemError(line_problem("planner.scenarios", line, status_code=413))
+
+
 def _store(save: bool | None, settings: ServiceSettings) -> RunStore | None:
-    return RunStore(settings.store) if (settings.save if save is None else save) else None
+    """The run store to save into, or None; HTTP 507 when it has passed its quota."""
+    if not (settings.save if save is None else save):
+        return None
+    store = RunStore(settings.store)
+    try:
+        size = store.path.stat().st_size
+    except FileNotFoundError:
+        size = 0
+    if size > settings.max_store_bytes:
+        msg = (
+            f"save: the run store holds {size:,} bytes, more than this service's quota of "
+            f"{settings.max_store_bytes:,} (HASHPIVOT_MAX_STORE_BYTES); delete old runs "
+            "(`hashpivot runs delete`) or send save: false"
+        )
+        raise ProblemError(line_problem("save", msg, status_code=507))
+    return store
 
 
 # --------------------------------------------------------------------------- jobs
@@ -425,6 +460,7 @@ async def plan(body: PlanRequest, request: Request, run_async: bool = AsyncQuery
     spec = body.planner
     months = spec.horizon_periods * spec.period_months
     check_calendar("planner.horizon_periods", spec.horizon_periods, scenario.start_date, months)
+    check_plan_cells(scenario, spec, settings)
     size = check_size("planner.scenarios", spec.scenarios, months, "scenarios", settings)
     size += check_size("planner.evaluation_paths", spec.evaluation_paths, months, "paths", settings)
     capped = min(spec.time_limit_seconds, settings.job_time_limit_s)

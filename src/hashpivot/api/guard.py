@@ -7,8 +7,9 @@ Token
     * ``Authorization: Bearer <token>`` -- scripts, ``curl``, a reverse proxy;
     * the session cookie ``hashpivot_session`` -- a browser. Opening the dashboard
       without it shows a login form (HTTP 401); ``POST /login`` with the token sets the
-      cookie (HttpOnly, SameSite=Strict, Secure over HTTPS) to an HMAC of the token, not
-      the token itself, and redirects to the dashboard; ``POST /logout`` clears it.
+      cookie (HttpOnly, SameSite=Strict, Secure over HTTPS) to a random session id, not
+      the token, and redirects to the dashboard. A session lasts ``session_ttl_s``;
+      ``POST /logout`` ends it on the server (the old cookie no longer works) and clears it.
       Requests that change anything and carry only the cookie must also send the header
       ``X-Hashpivot-Client`` (the dashboard does): a cross-site form cannot set it, so a
       page elsewhere cannot make the browser run jobs.
@@ -16,18 +17,25 @@ Token
     Tokens are compared in constant time. A connection that arrives on a public address
     while no token is set is refused (HTTP 503), whatever started the server.
 
-Size
+Host
+    A request whose ``Host`` is not a loopback name, the bound address or one of
+    ``allowed_hosts`` gets HTTP 421, when the server has no token or ``allowed_hosts`` is
+    set: a web page cannot reach a tokenless loopback server through DNS rebinding.
+
+Size and type
     Bodies above ``max_request_bytes`` are refused with HTTP 413 before the app reads
-    them, by ``Content-Length`` or, for chunked bodies, as they arrive.
+    them, by ``Content-Length`` or, for chunked bodies, as they arrive. A body that is
+    not ``application/json`` gets HTTP 415.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import html
 import ipaddress
 import json
+import secrets
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
@@ -55,9 +63,21 @@ SECURITY_HEADERS = [
 ]
 
 
-def session_value(token: str) -> str:
-    """The cookie value for ``token``: an HMAC of it, so the cookie is not the token."""
-    return hmac.new(token.encode(), b"hashpivot dashboard session", hashlib.sha256).hexdigest()
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+"""Host names that always reach this machine only."""
+
+
+def new_session_id() -> str:
+    """A random session id (256 bits), unrelated to the token."""
+    return secrets.token_urlsafe(32)
+
+
+def _host_name(value: str) -> str:
+    """The host of a ``Host`` header, without its port, lower-case."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        return value[: value.find("]") + 1] if "]" in value else value
+    return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
 
 
 def _public_ip(host: str) -> bool:
@@ -163,8 +183,12 @@ class Guard:
     def __init__(self, app: ASGIApp, settings: ServiceSettings) -> None:
         self.app = app
         self.token = settings.token_value
-        self.session = session_value(self.token) if self.token else None
+        self.sessions: dict[str, float] = {}  # session id -> expiry (monotonic clock) [s]
+        self.session_ttl_s = settings.session_ttl_s
         self.max_bytes = settings.max_request_bytes
+        extra = {_host_name(h) for h in settings.allowed_hosts.split(",") if h.strip()}
+        self.allowed_hosts = LOOPBACK_NAMES | {_host_name(settings.host)} | extra
+        self.check_host = self.token is None or bool(extra)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one connection: refuse, or pass it on with its body checked."""
@@ -182,23 +206,53 @@ class Guard:
             )
             await _send_json(send, 503, _problem(msg), [])
             return
+        if self.check_host and not await self._host_allowed(scope, send):
+            return
         path, method = _path(scope), str(scope.get("method", "GET"))
         if path == "/login" and method == "POST":
             await self._login(scope, receive, send)
             return
         if path == "/logout" and method == "POST":
+            self.sessions.pop(_cookie(scope) or "", None)
             await self._redirect(scope, send, self._cookie_header(scope, ""))
             return
         if self.token is not None and not await self._authorised(scope, send, method):
             return
         await self._pass(scope, receive, send)
 
+    # ----------------------------------------------------------------------- host
+
+    async def _host_allowed(self, scope: Scope, send: Send) -> bool:
+        """True if the request's Host names this server; else answer 421 and return False."""
+        raw = _header(scope, b"host")
+        if raw is None:  # HTTP/1.0 without Host: no browser sends that, no rebinding
+            return True
+        server = scope.get("server")
+        names = set(self.allowed_hosts)
+        if server:
+            names.add(_host_name(str(server[0])))
+        host = _host_name(raw.decode("latin-1"))
+        if host in names:
+            return True
+        msg = (
+            f"Host {host or '(none)'!r} is not one this service answers to; add it to "
+            "HASHPIVOT_ALLOWED_HOSTS if it is yours"
+        )
+        await _send_json(send, 421, _problem(msg), [])
+        return False
+
     # ----------------------------------------------------------------------- token
+
+    def _session_valid(self, session_id: str | None) -> bool:
+        """Whether ``session_id`` is a live session; expired ones are dropped."""
+        now = time.monotonic()
+        for key in [k for k, until in self.sessions.items() if until <= now]:
+            del self.sessions[key]
+        return session_id is not None and session_id in self.sessions
 
     async def _authorised(self, scope: Scope, send: Send, method: str) -> bool:
         """True if the request carries the token; else answer 401 or 403 and return False."""
         assert self.token is not None
-        assert self.session is not None
         auth = (_header(scope, b"authorization") or b"").decode("latin-1")
         scheme, _, given = auth.partition(" ")
         if scheme.lower() == "bearer" and hmac.compare_digest(
@@ -206,7 +260,7 @@ class Guard:
         ):
             return True
         cookie = _cookie(scope)
-        if cookie is not None and hmac.compare_digest(cookie.encode(), self.session.encode()):
+        if self._session_valid(cookie):
             if method in SAFE_METHODS or _header(scope, CLIENT_HEADER) is not None:
                 return True
             msg = "a request that only carries the session cookie must send X-Hashpivot-Client"
@@ -227,7 +281,7 @@ class Guard:
     def _cookie_header(self, scope: Scope, value: str) -> tuple[bytes, bytes]:
         root = str(scope.get("root_path", "")) or "/"
         secure = "; Secure" if scope.get("scheme") == "https" else ""
-        expiry = "" if value else "; Max-Age=0"
+        expiry = f"; Max-Age={int(self.session_ttl_s)}" if value else "; Max-Age=0"
         text = f"{COOKIE}={value}; Path={root}; HttpOnly; SameSite=Strict{secure}{expiry}"
         return (b"set-cookie", text.encode("latin-1"))
 
@@ -256,13 +310,15 @@ class Guard:
             return
         fields = parse_qs(body.decode("utf-8", "replace"))
         given = (fields.get("token") or [""])[0].strip()
-        if self.token is None or self.session is None:
+        if self.token is None:
             await self._redirect(scope, send, self._cookie_header(scope, ""))
             return
         if not hmac.compare_digest(given.encode(), self.token.encode()):
             await _send_html(send, 401, login_page(root, "wrong token"), [])
             return
-        await self._redirect(scope, send, self._cookie_header(scope, self.session))
+        session_id = new_session_id()
+        self.sessions[session_id] = time.monotonic() + self.session_ttl_s
+        await self._redirect(scope, send, self._cookie_header(scope, session_id))
 
     # ----------------------------------------------------------------------- size
 
@@ -306,6 +362,14 @@ class Guard:
             body = await self._read_body(receive, self.max_bytes)
             if body is None:
                 await _send_json(send, 413, self._too_large(None), [])
+                return
+            kind = (_header(scope, b"content-type") or b"").decode("latin-1")
+            if body and kind.split(";")[0].strip().lower() != "application/json":
+                msg = (
+                    f"request body: content type {kind or '(none)'!r} — this service reads "
+                    "JSON only: send Content-Type: application/json"
+                )
+                await _send_json(send, 415, _problem(msg), [])
                 return
             replay = _replay(body, receive)
 

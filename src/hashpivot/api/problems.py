@@ -84,19 +84,35 @@ def problem_from_exception(exc: BaseException) -> Problem:
     if isinstance(status, int):
         return Problem(status, str(exc), [str(exc)])
     if isinstance(exc, UnknownRunError):
-        return Problem(404, str(exc), [str(exc)])
+        msg = _without_paths(str(exc))
+        return Problem(404, msg, [msg])
     if isinstance(exc, StoreError):
-        msg = f"run store unavailable: {exc}"
+        msg = f"run store unavailable: {_without_paths(str(exc))}"
         return Problem(503, msg, [msg])
     if isinstance(exc, HashpivotError | UnknownNameError):
         # a conflict among several inputs (an infeasible plan): about the whole request
         msg = str(exc)
         return Problem(422, msg, [msg], [{"field": "(request)", "message": msg}])
-    msg = f"internal error ({type(exc).__name__}); the service log has the details"
+    msg = (
+        f"internal error ({type(exc).__name__}): this is a bug, please report it; the service "
+        "log has the details"
+    )
     return Problem(500, msg, [msg])
 
 
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.])/(?:[^\s'\"/;,]+/)*[^\s'\";,]*")
+
+
+def _without_paths(text: str) -> str:
+    """``text`` with absolute file paths replaced by ``<path>``: no server paths in answers."""
+    return _ABSOLUTE_PATH.sub("<path>", text)
+
+
 # --------------------------------------------------------------------------- request bodies
+
+PARAMETER_PARTS = {"query": "query parameter", "path": "URL path parameter",
+                   "header": "header", "cookie": "cookie"}  # fmt: skip
+"""Where a request's input stands, as messages name it (the body is the default)."""
 
 
 def _path(loc: Sequence[int | str]) -> str:
@@ -146,8 +162,16 @@ def request_problem(
     lines: list[str] = []
     fields: list[dict[str, str]] = []
     done: set[str] = set()
+    source = SOURCE
     for err in errors:
         loc = tuple(err.get("loc", ()))
+        if loc[:1] and loc[0] in PARAMETER_PARTS:
+            name = f"{PARAMETER_PARTS[str(loc[0])]} {_path(loc[1:])}"
+            line = _line(loc[1:], err).replace(_path(loc[1:]), name, 1)
+            lines.append(line)
+            fields.append({"field": name, "message": line})
+            source = "request"
+            continue
         loc = loc[1:] if loc[:1] == ("body",) else loc
         key = str(loc[0]) if loc else ""
         part = body.get(key) if isinstance(body, dict) else None
@@ -161,7 +185,7 @@ def request_problem(
         line = _line(loc, err)
         lines.append(line)
         fields.append({"field": _field(loc, err), "message": line})
-    return Problem(422, str(SpecError(lines, SOURCE)), lines, fields)
+    return Problem(422, str(SpecError(lines, source)), lines, fields)
 
 
 def _validated(validate: Validator, data: dict[str, Any], key: str) -> Problem:

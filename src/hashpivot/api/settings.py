@@ -150,6 +150,37 @@ class ServiceSettings(Spec):
         max_length=200,
         description="URL prefix under which a reverse proxy serves the app, e.g. '/hashpivot'.",
     )
+    max_plan_cells: int = Field(
+        default=600_000,
+        ge=1000,
+        le=1_000_000_000,
+        description="Largest linear program of one /plan request, as scenarios × periods × "
+        "the sum over sites of (fleet tiers + 1); more gets HTTP 413 before any work "
+        "(measured here: the default scenario's plan peaks at 0.94 GB of memory for 160 000 "
+        "cells and 2.9 GB for 640 000). [cells]",
+    )
+    max_store_bytes: int = Field(
+        default=1 << 30,
+        ge=1 << 20,
+        le=1 << 44,
+        description="Largest run store file the service saves into; past it, a request that "
+        "would save gets HTTP 507 (it may send save: false). [bytes]",
+    )
+    session_ttl_s: float = Field(
+        default=8 * 3600.0,
+        gt=0.0,
+        le=30 * 86_400.0,
+        description="How long a dashboard sign-in lasts (assumption: 8 h, the upper end of the "
+        "absolute timeouts of OWASP's Session Management Cheat Sheet, https://"
+        "cheatsheetseries.owasp.org/cheatsheets/Session_Management_Cheat_Sheet.html). [s]",
+    )
+    allowed_hosts: str = Field(
+        default="",
+        max_length=2000,
+        description="Comma-separated host names the service answers to, besides loopback names "
+        "and the address it is bound to; a request naming another Host gets HTTP 421 (this "
+        "stops DNS rebinding against a server on loopback).",
+    )
     log_level: str = Field(
         default="info",
         pattern="^(critical|error|warning|info|debug|trace)$",
