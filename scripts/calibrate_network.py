@@ -67,7 +67,7 @@ from scipy.optimize import differential_evolution
 
 from hashpivot import bitcoin
 from hashpivot.network import models as network
-from hashpivot.network.chain import HALVING_ANCHORS
+from hashpivot.network.history import History, load_history
 from hashpivot.network.spec import NetworkModelSpec
 
 FloatArray = npt.NDArray[np.float64]
@@ -119,46 +119,6 @@ HORIZON_BUCKETS = ((1, 6), (7, 18), (19, 36))
 
 
 # --------------------------------------------------------------------------- history
-
-
-@dataclass(frozen=True)
-class History:
-    """Monthly history, one row per month (index: first of month)."""
-
-    monthly: pd.DataFrame
-
-    def window(self, start: dt.date, months: int) -> pd.DataFrame:
-        """Rows of ``months`` months from ``start``."""
-        idx = pd.date_range(pd.Timestamp(start), periods=months, freq="MS")
-        return self.monthly.loc[idx]
-
-
-def _heights(daily: pd.DataFrame) -> pd.Series:
-    """Height at the start of each day: cumulative blocks pinned to the halving anchors."""
-    raw = daily["drv_blocks_est"].fillna(0.0).cumsum().shift(1, fill_value=0.0)
-    anchors = [(pd.Timestamp(d), h) for d, h in HALVING_ANCHORS if pd.Timestamp(d) in raw.index]
-    x = np.array([a.toordinal() for a, _ in anchors], dtype=np.float64)
-    corr = np.array([h - raw.loc[a] for a, h in anchors])
-    days = np.array([d.toordinal() for d in raw.index], dtype=np.float64)
-    return raw + np.interp(days, x, corr)
-
-
-def load_history(path: Path) -> History:
-    """Monthly history from the daily network file (see the module notes)."""
-    daily = pd.read_csv(path, parse_dates=["date"]).set_index("date").sort_index()
-    daily["height"] = _heights(daily)
-    g = daily.resample("MS")
-    monthly = pd.DataFrame(
-        {
-            "price_usd": g["price_usd_cm"].mean(),
-            "fees_btc_per_block": g["drv_fees_btc"].sum() / g["drv_blocks_est"].sum(),
-            "hashrate_eh_s": g["hashrate_ths_bc"].mean() / 1e6,
-            "start_hashrate_eh_s": g["hashrate_ths_bc"].first() / 1e6,
-            "start_difficulty": g["difficulty_bc"].first(),
-            "start_height": g["height"].first(),
-        }
-    )
-    return History(monthly.dropna())
 
 
 # --------------------------------------------------------------------------- fixed inputs

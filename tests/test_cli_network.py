@@ -155,6 +155,65 @@ def test_bad_options_are_refused_with_exit_2(tmp_path: Path) -> None:
     assert "cannot read the file" in res.output
 
 
+def _history_csv(path: Path) -> Path:
+    # A year of daily network history in the columns of btc_network_daily.csv: 600 EH/s,
+    # difficulty 8e13, 144 blocks and 14.4 BTC of fees a day, BTC at 60 000 USD.
+    dates = pd.date_range("2024-01-01", "2024-12-31", freq="D")
+    pd.DataFrame(
+        {
+            "date": dates.strftime("%Y-%m-%d"),
+            "price_usd_cm": 60_000.0,
+            "hashrate_ths_bc": 600e6,
+            "difficulty_bc": 8e13,
+            "drv_blocks_est": 144.0,
+            "drv_fees_btc": 14.4,
+        }
+    ).to_csv(path, index=False)
+    return path
+
+
+def test_history_gives_the_start_state_and_the_prices(tmp_path: Path) -> None:
+    hist = _history_csv(tmp_path / "h.csv")
+    res = invoke(
+        "--history", str(hist), "--start-date", "2024-03-01", "--months", "6", "--paths", "50",
+        "--json",
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["start_hashrate_eh_s"] == pytest.approx(600.0)
+    assert out["start_difficulty"] == pytest.approx(8e13)
+    # pinned to 840 000 on 2024-04-20, 50 days of 144 blocks later than 2024-03-01
+    assert out["start_height"] == pytest.approx(840_000 - 50 * 144)
+    assert out["start_height_estimated"] is False
+    assert out["start_state_source"] == "history file"
+    assert out["fees_btc_per_block"] == "history file"
+    assert [m["month"] for m in out["months"]] == [f"2024-{k:02d}" for k in range(3, 9)]
+    assert all(m["price_usd"] == pytest.approx(60_000.0) for m in out["months"])
+    # an option given explicitly wins over the history's value
+    res = invoke(
+        "--history", str(hist), "--start-date", "2024-03-01", "--months", "2",
+        "--start-hashrate-eh-s", "500", "--json",
+    )  # fmt: skip
+    assert json.loads(res.stdout)["start_hashrate_eh_s"] == 500.0
+
+
+def test_history_outside_its_months_and_missing_state_exit_2(tmp_path: Path) -> None:
+    hist = _history_csv(tmp_path / "h.csv")
+    res = invoke("--history", str(hist), "--start-date", "2030-01-01", "--months", "3")
+    assert res.exit_code == 2
+    assert "--start-date: 2030-01 (the history covers 2024-01 → 2024-12)" in res.output
+    res = invoke("--history", str(hist), "--start-date", "2024-07-01", "--months", "12")
+    assert res.exit_code == 2
+    assert "--months: 12 (the history has no month 2025-01" in res.output
+    res = invoke("--start-date", "2024-07-01", "--months", "3")
+    assert res.exit_code == 2
+    assert "--start-hashrate-eh-s: missing (needed unless --history is given)" in res.output
+    res = invoke(*STATE, "--months", "3")
+    assert res.exit_code == 2
+    assert "--price-path: missing (needed unless --history is given)" in res.output
+    assert "Traceback" not in res.output
+
+
 # --------------------------------------------------------------------------- real data
 
 TEST_START = dt.date(2022, 1, 1)

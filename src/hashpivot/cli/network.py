@@ -14,6 +14,7 @@ from hashpivot.cli.common import JsonOpt, console, emit_json, err_console, error
 from hashpivot.errors import SpecError
 from hashpivot.network import models as network
 from hashpivot.network.chain import estimate_height
+from hashpivot.network.history import History, load_history
 from hashpivot.network.io import (
     FEES_COLUMN,
     halving_records,
@@ -28,11 +29,24 @@ DEFAULT_FEES_BTC_PER_BLOCK = 0.05
 subsidy (methods.md §3: fees were about 1 % of the reward in 2025) [BTC/block]."""
 
 PricePathOpt = Annotated[
-    Path,
+    Path | None,
     typer.Option(
         "--price-path",
         help="CSV with columns date,price_usd (daily rows are averaged to months; monthly "
-        "rows may carry any day of the month); optional column fees_btc_per_block.",
+        "rows may carry any day of the month); optional column fees_btc_per_block. "
+        "Default with --history: the history's monthly prices and fees.",
+        show_default=False,
+    ),
+]
+HistoryOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--history",
+        help="Daily network history in the columns of btc_network_daily.csv (date, "
+        "price_usd_cm, hashrate_ths_bc, difficulty_bc, drv_blocks_est, drv_fees_btc): "
+        "start from its state on the first of the start month (that day's hashrate and "
+        "difficulty; the height from its block counts pinned to the halvings), any month "
+        "it covers. Options given explicitly win.",
         show_default=False,
     ),
 ]
@@ -46,17 +60,20 @@ StartDateOpt = Annotated[
     ),
 ]
 HashrateOpt = Annotated[
-    float,
+    float | None,
     typer.Option(
         "--start-hashrate-eh-s",
-        help="Network hashrate on the start date (a 7-day mean is best). [EH/s]",
+        help="Network hashrate on the start date (a 7-day mean is best); needed "
+        "without --history. [EH/s]",
         show_default=False,
     ),
 ]
 DifficultyOpt = Annotated[
-    float,
+    float | None,
     typer.Option(
-        "--start-difficulty", help="Difficulty on the start date. [-]", show_default=False
+        "--start-difficulty",
+        help="Difficulty on the start date; needed without --history. [-]",
+        show_default=False,
     ),
 ]
 MonthsOpt = Annotated[int, typer.Option("--months", help="Months to simulate.", show_default=False)]
@@ -93,11 +110,12 @@ def register(app: typer.Typer, catalog_app: typer.Typer) -> None:
 
 
 def network_command(
-    price_path: PricePathOpt,
     start_date: StartDateOpt,
-    start_hashrate_eh_s: HashrateOpt,
-    start_difficulty: DifficultyOpt,
     months: MonthsOpt,
+    price_path: PricePathOpt = None,
+    start_hashrate_eh_s: HashrateOpt = None,
+    start_difficulty: DifficultyOpt = None,
+    history: HistoryOpt = None,
     paths: PathsOpt = 1000,
     seed: SeedOpt = 0,
     start_height: HeightOpt = None,
@@ -109,7 +127,8 @@ def network_command(
 
     Prints, per month, the 5th/50th/95th percentiles over paths of hashrate, difficulty
     and hashprice, and the halving dates. This is how to test the network model against
-    history: start from the state on a date and give the prices that followed.
+    history: start from the state on a date and give the prices that followed
+    (``--history`` takes both from a daily network file).
     """
     with errors_exit_2():
         payload = run_network(
@@ -123,6 +142,7 @@ def network_command(
             start_height,
             fees_btc_per_block,
             model,
+            history,
         )
         if as_json:
             emit_json(payload)
@@ -131,7 +151,12 @@ def network_command(
 
 
 def _check_args(
-    start_date: str, hashrate: float, difficulty: float, months: int, paths: int, height: int | None
+    start_date: str,
+    hashrate: float | None,
+    difficulty: float | None,
+    months: int,
+    paths: int,
+    height: int | None,
 ) -> dt.date:
     problems = []
     try:
@@ -140,8 +165,8 @@ def _check_args(
         problems.append(f"--start-date: {start_date!r} (must be YYYY-MM-DD)")
         date = dt.date(2000, 1, 1)
     checks = [
-        ("--start-hashrate-eh-s", hashrate, np.isfinite(hashrate) and hashrate > 0, "> 0"),
-        ("--start-difficulty", difficulty, np.isfinite(difficulty) and difficulty > 0, "> 0"),
+        ("--start-hashrate-eh-s", hashrate, hashrate is None or _positive(hashrate), "> 0"),
+        ("--start-difficulty", difficulty, difficulty is None or _positive(difficulty), "> 0"),
         ("--months", months, 1 <= months <= 600, "between 1 and 600"),
         ("--paths", paths, 1 <= paths <= 1_000_000, "between 1 and 1000000"),
         ("--start-height", height, height is None or height >= 0, ">= 0"),
@@ -152,19 +177,74 @@ def _check_args(
     return date
 
 
+def _positive(x: float) -> bool:
+    return bool(np.isfinite(x) and x > 0)
+
+
+def _history_state(hist: History, month0: dt.date, source: str) -> pd.Series:
+    """The history's row of the start month (state on its first day, month's price)."""
+    row = pd.Timestamp(month0)
+    if row not in hist.monthly.index:
+        first, last = hist.monthly.index[0], hist.monthly.index[-1]
+        msg = f"--start-date: {month0:%Y-%m} (the history covers {first:%Y-%m} → {last:%Y-%m})"
+        raise SpecError([msg], source=source)
+    return pd.Series(hist.monthly.loc[row])
+
+
+def _history_prices(hist: History, month0: dt.date, months: int, source: str) -> pd.DataFrame:
+    """Monthly price and fees of the history over the horizon (it must cover it)."""
+    want = pd.date_range(pd.Timestamp(month0), periods=months, freq="MS")
+    missing = want.difference(pd.DatetimeIndex(hist.monthly.index))
+    if len(missing):
+        msg = (
+            f"--months: {months} (the history has no month {missing[0]:%Y-%m}; give "
+            "--price-path or fewer months)"
+        )
+        raise SpecError([msg], source=source)
+    return hist.monthly.loc[want, ["price_usd", "fees_btc_per_block"]].rename(
+        columns={"fees_btc_per_block": FEES_COLUMN}
+    )
+
+
+def _start_state(
+    history: Path | None,
+    month0: dt.date,
+    hashrate: float | None,
+    difficulty: float | None,
+    height: int | None,
+) -> tuple[float, float, float, History | None]:
+    """Hashrate, difficulty and height at the start: the options, else the history's."""
+    if history is None:
+        if hashrate is None or difficulty is None:
+            given = (("--start-hashrate-eh-s", hashrate), ("--start-difficulty", difficulty))
+            missing = [name for name, v in given if v is None]
+            raise SpecError([f"{m}: missing (needed unless --history is given)" for m in missing])
+        h = float(height) if height is not None else estimate_height(month0)
+        return hashrate, difficulty, h, None
+    hist = load_history(history)
+    row = _history_state(hist, month0, str(history))
+    return (
+        float(row["start_hashrate_eh_s"]) if hashrate is None else hashrate,
+        float(row["start_difficulty"]) if difficulty is None else difficulty,
+        float(row["start_height"]) if height is None else float(height),
+        hist,
+    )
+
+
 def run_network(
-    price_path: Path,
+    price_path: Path | None,
     start_date: str,
-    start_hashrate_eh_s: float,
-    start_difficulty: float,
+    start_hashrate_eh_s: float | None,
+    start_difficulty: float | None,
     months: int,
     paths: int = 1000,
     seed: int = 0,
     start_height: int | None = None,
     fees_btc_per_block: float | None = None,
     model: str = "supply_curve",
+    history: Path | None = None,
 ) -> dict[str, Any]:
-    """Read the price path, simulate, and return the JSON payload of the command."""
+    """Read the price path (or the history), simulate, and return the command's JSON payload."""
     date = _check_args(
         start_date, start_hashrate_eh_s, start_difficulty, months, paths, start_height
     )
@@ -172,26 +252,27 @@ def run_network(
     month0 = date.replace(day=1)
     if month0 != date:
         err_console.print(f"note: the simulation starts on {month0} (first of the start month)")
-    monthly = monthly_path(read_price_path(price_path), month0, months, str(price_path))
+    h0, d0, height, hist = _start_state(
+        history, month0, start_hashrate_eh_s, start_difficulty, start_height
+    )
+    if price_path is not None:
+        monthly = monthly_path(read_price_path(price_path), month0, months, str(price_path))
+        priced_by = "price file"
+    elif hist is not None:
+        monthly = _history_prices(hist, month0, months, str(history))
+        priced_by = "history file"
+    else:
+        raise SpecError(["--price-path: missing (needed unless --history is given)"])
     price = monthly["price_usd"].to_numpy()
     fees: Any = fees_btc_per_block
     fees_source = "option"
     if fees is None and FEES_COLUMN in monthly and monthly[FEES_COLUMN].notna().all():
-        fees, fees_source = monthly[FEES_COLUMN].to_numpy(), "price file"
+        fees, fees_source = monthly[FEES_COLUMN].to_numpy(), priced_by
     elif fees is None:
         fees, fees_source = DEFAULT_FEES_BTC_PER_BLOCK, "default"
-    height = float(start_height) if start_height is not None else estimate_height(date)
     spec = NetworkModelSpec.model_validate({"model": model})
     net = network.simulate_network(
-        spec,
-        price,
-        fees,
-        month0,
-        start_hashrate_eh_s,
-        start_difficulty,
-        height,
-        seed=seed,
-        paths=paths,
+        spec, price, fees, month0, h0, d0, height, seed=seed, paths=paths
     )
     return {
         "model": model,
@@ -199,11 +280,12 @@ def run_network(
         "horizon_months": months,
         "paths": paths,
         "seed": seed,
-        "start_hashrate_eh_s": start_hashrate_eh_s,
-        "start_difficulty": start_difficulty,
+        "start_hashrate_eh_s": h0,
+        "start_difficulty": d0,
         "start_height": height,
-        "start_height_estimated": start_height is None,
-        "fees_btc_per_block": fees_source if fees_source == "price file" else float(fees),
+        "start_height_estimated": start_height is None and hist is None,
+        "start_state_source": "options" if hist is None else "history file",
+        "fees_btc_per_block": fees_source if fees_source.endswith("file") else float(fees),
         "months": month_records(net, np.broadcast_to(price, (paths, months))),
         "halvings": halving_records(net, month0),
     }
