@@ -301,3 +301,55 @@ def test_hashprice_without_latest_keeps_its_defaults() -> None:
     assert "market_state" not in out
     # 8.64e19 / (1.5e14 · 2^32) · 3.125 · 90 000 = 37.7186 USD/PH/day.
     assert out["hashprice_usd_per_ph_day"] == pytest.approx(37.7186, abs=1e-4)
+
+
+def test_btc_price_from_yfinance_through_a_fake(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashpivot.cli.data as cli_data
+
+    asked: list[tuple[list[str], str, str | None]] = []
+
+    def fake(tickers: list[str], start: str, end: str | None = None) -> pd.DataFrame:
+        asked.append((tickers, start, end))
+        days = pd.DatetimeIndex(["2026-12-01", "2026-12-02"], name="date")
+        return pd.DataFrame({"BTC-USD": [90000.0, 91000.0]}, index=days)
+
+    monkeypatch.setattr(cli_data, "fetch_adj_close_yfinance", fake)
+    args = ["data", "fetch", "btc-price", "--provider", "yfinance", "--start", "2026-12-01"]
+    res = runner.invoke(app, [*args, "--end", "2026-12-02", "--cache-dir", str(tmp_path), "--json"])
+    assert res.exit_code == 0, res.output
+    assert asked == [(["BTC-USD"], "2026-12-01", "2026-12-03")]  # yfinance's end is exclusive
+    stored = DataCache(tmp_path).read("btc_price_daily")
+    assert stored is not None
+    assert stored["price_usd"].tolist() == [90000.0, 91000.0]
+    assert json.loads(res.stdout)["datasets"][0]["source_url"] == "https://finance.yahoo.com"
+
+
+def test_yfinance_provider_without_the_package_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "yfinance", None)
+    res = runner.invoke(
+        app,
+        [
+            "data",
+            "fetch",
+            "btc-price",
+            "--provider",
+            "yfinance",
+            "--cache-dir",
+            str(tmp_path / "c"),
+        ],
+    )
+    assert res.exit_code == 2
+    assert "pip install yfinance" in " ".join(res.output.split())
+    assert not (tmp_path / "c").exists()
+    loopback = ["--base-url", "http://127.0.0.1:9", "--cache-dir", str(tmp_path / "c")]
+    bad = runner.invoke(app, ["data", "fetch", "bitcoin", "--provider", "yfinance", *loopback])
+    assert "--provider applies to btc-price only" in " ".join(bad.output.split())
+    unknown = runner.invoke(
+        app, ["data", "fetch", "btc-price", "--provider", "coinmetric", *loopback]
+    )
+    assert unknown.exit_code == 2
+    assert "closest: coinmetrics" in " ".join(unknown.output.split())

@@ -59,6 +59,7 @@ class FetchRequest:
     base_url: str | None
     tickers: tuple[str, ...]
     locations: tuple[str, ...]
+    provider: str = "coinmetrics"
 
 
 def _date(text: str | None, option: str) -> dt.date | None:
@@ -109,8 +110,14 @@ def _fetch_coinmetrics(req: FetchRequest, cache: DataCache) -> Fetched:
 
 
 def _fetch_btc_price(req: FetchRequest, cache: DataCache) -> Fetched:
-    http = coinmetrics.client(req.base_url)
     start = _start(req, cache, "btc_price_daily", HISTORY_START)
+    if req.provider == "yfinance":
+        end = (req.end + dt.timedelta(days=1)).isoformat()  # yfinance's end is exclusive
+        closes = fetch_adj_close_yfinance(["BTC-USD"], start.isoformat(), end)
+        days = pd.DatetimeIndex(closes.index).strftime("%Y-%m-%d")
+        frame = pd.DataFrame({"date": days, "price_usd": closes["BTC-USD"].to_numpy()}).dropna()
+        return [("btc_price_daily", frame, ["date"], "yfinance", "https://finance.yahoo.com")]
+    http = coinmetrics.client(req.base_url)
     frame = coinmetrics.daily_btc_price(http, start, req.end)
     return [("btc_price_daily", frame, ["date"], coinmetrics.SOURCE, http.url(coinmetrics.PATH))]
 
@@ -158,6 +165,22 @@ def _store(cache: DataCache, fetched: Fetched) -> list[CacheEntry]:
     return entries
 
 
+PROVIDERS = ("coinmetrics", "yfinance")
+"""Providers of ``data fetch btc-price``."""
+
+
+def _check_provider(name: str, provider: str, base_url: str | None) -> None:
+    if provider not in PROVIDERS:
+        close = difflib.get_close_matches(provider, PROVIDERS, n=1)
+        raise UnknownNameError("BTC price provider", provider, list(PROVIDERS), close)
+    if provider != "coinmetrics" and name != "btc-price":
+        msg = f"--provider applies to btc-price only, not to {name}"
+        raise HashpivotError(msg)
+    if provider == "yfinance" and base_url is not None:
+        msg = "--base-url does not apply to --provider yfinance (the package picks its URLs)"
+        raise HashpivotError(msg)
+
+
 def _csv_list(text: str) -> tuple[str, ...]:
     return tuple(t.strip() for t in text.split(",") if t.strip())
 
@@ -195,6 +218,9 @@ def fetch(
     locations: Annotated[
         str, typer.Option(help="ercot: comma-separated settlement points.")
     ] = "LZ_WEST,HB_HUBAVG",
+    provider: Annotated[
+        str, typer.Option(help="btc-price: coinmetrics (default) or yfinance (BTC-USD).")
+    ] = "coinmetrics",
     cache_dir: CacheDirOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -209,7 +235,10 @@ def fetch(
         if base_url is not None and name not in {"bitcoin", "coinmetrics", "btc-price"}:
             msg = f"--base-url does not apply to {name} (its package picks its own URLs)"
             raise HashpivotError(msg)
-        req = FetchRequest(first, last, base_url, _csv_list(tickers), _csv_list(locations))
+        _check_provider(name, provider, base_url)
+        req = FetchRequest(
+            first, last, base_url, _csv_list(tickers), _csv_list(locations), provider
+        )
         cache = DataCache(cache_dir)
         fetched = FETCHERS[name](req, cache)
         entries = _store(cache, fetched)
