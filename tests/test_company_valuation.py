@@ -1,5 +1,6 @@
 import datetime as dt
 
+import numpy as np
 import pytest
 
 from hashpivot.company.listed_value import Overrides
@@ -179,3 +180,16 @@ def test_scenario_valued_at_a_later_date_leaves_earlier_months_out() -> None:
     assert v.sotp["mining_usd"] == pytest.approx(expected, rel=1e-9)
     with pytest.raises(SpecError, match="as_of: 2024-06-01"):
         value_scenario(sc, as_of=dt.date(2024, 6, 1))
+
+
+def test_listed_mining_cash_flow_has_the_whole_cost_stack() -> None:
+    from hashpivot.company.listed_value import MarketPath, mining_flows
+
+    path = MarketPath(np.array([50.0, 20.0]), np.array([1e5, 1e5]), np.array([30.0, 30.0]), "x")
+    ebitda = mining_flows(1.0, path, 20.0, 45.0)
+    # 1 EH/s at 50 USD/PH/day, 30 days (hand calculation):
+    # revenue 50 x (1 − 0.02 pool fee) x 1 000 PH/s x 0.95 uptime x 30 = 1 396 500 USD;
+    # 21 MW (1e6 TH/s x 20 J/TH x PUE 1.05); power 21 x 0.95 x 720 h x 45 = 646 380;
+    # other opex 21 x 6 000 = 126 000; G&A 10 % of revenue = 139 650 → 484 470 USD.
+    # At 20 USD/PH/day revenue (558 600) is below the cash costs: the fleet is off.
+    np.testing.assert_allclose(ebitda, [484_470.0, 0.0])

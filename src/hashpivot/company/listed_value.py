@@ -212,8 +212,8 @@ def choose_market(
 
 def mining_flows(
     hashrate_eh_s: float, path: MarketPath, efficiency_j_per_th: float, power_usd_per_mwh: float
-) -> tuple[FloatArray, FloatArray]:
-    """Monthly mining cash flow and EBITDA of a fleet [USD], the whole cost stack.
+) -> FloatArray:
+    """Monthly mining EBITDA of a fleet, the whole cost stack [USD] (no capex: not replaced).
 
     Revenue = hashprice × (1 − fee) × PH/s × uptime × days; power = MW × PUE × uptime ×
     hours × price; other opex per MW; G&A share of revenue; the fleet runs in a month only
@@ -227,8 +227,7 @@ def mining_flows(
     cost = power + mw * MINING_OTHER_OPEX_USD_PER_MW_MONTH + MINING_GA_FRAC_OF_REVENUE * revenue
     alive = np.arange(len(revenue)) < MINING_LIFE_MONTHS
     running = (revenue >= cost) & alive
-    ebitda = np.where(running, revenue - cost, 0.0)
-    return ebitda, ebitda
+    return np.asarray(np.where(running, revenue - cost, 0.0))
 
 
 def _month_of(period: str | None, start: dt.date, last: bool = False) -> int | None:
@@ -347,7 +346,7 @@ def gpu_flows(
         revenue = revenue * (1.0 - prepaid)
         notes.append(f"{c.id}: {prepaid:.0%} prepaid before the valuation date (in cash, not here)")
     it_mw = c.it_mw * frac[1:] * in_term
-    power = it_mw * GPU_PUE * 730.5 * POWER_USD_PER_MWH
+    power = it_mw * GPU_PUE * ai.HOURS_PER_YEAR / 12 * POWER_USD_PER_MWH
     ebitda = revenue - power - it_mw * GPU_OTHER_OPEX_USD_PER_IT_MW_MONTH
     capex_total = c.it_mw * (c.capex_usd_per_it_mw or CAPEX_USD_PER_IT_MW)
     capex = np.diff(frac) * capex_total
@@ -543,9 +542,9 @@ def value_listed(
     hashrate = 0.0 if hr is None else hr.hashrate_eh_s
     if hr is None:
         notes.append("no reported hashrate: mining valued at 0")
-    mining_cf, mining_ebitda = mining_flows(hashrate, path, eff, power)
+    mining_ebitda = mining_flows(hashrate, path, eff, power)
     mining_rate = o.mining_rate_frac_per_year or seg.MINING_DISCOUNT_RATE_FRAC
-    segments = [seg.Segment("mining_usd", mining_cf, mining_rate)]
+    segments = [seg.Segment("mining_usd", mining_ebitda, mining_rate)]
     ebitda = mining_ebitda.copy()
     depreciation = np.zeros(n)
     contracts: list[dict[str, Any]] = []
