@@ -193,3 +193,12 @@ def test_listed_mining_cash_flow_has_the_whole_cost_stack() -> None:
     # other opex 21 x 6 000 = 126 000; G&A 10 % of revenue = 139 650 → 484 470 USD.
     # At 20 USD/PH/day revenue (558 600) is below the cash costs: the fleet is off.
     np.testing.assert_allclose(ebitda, [484_470.0, 0.0])
+
+
+def test_scenario_exit_cap_rate_is_the_company_cap_rate_and_can_be_overridden() -> None:
+    base = value(None)
+    lower = value(None, overrides=Overrides(cap_rate_frac=0.05))
+    lease = next(s for s in base.segments_list if s.name.startswith("colocation_"))
+    low = next(s for s in lower.segments_list if s.name.startswith("colocation_"))
+    # same NOI run rate, exit value scales with 1/cap: 0.065/0.05 = 1.3
+    assert low.exit_value_usd == pytest.approx(lease.exit_value_usd * 0.065 / 0.05)

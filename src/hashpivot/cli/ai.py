@@ -342,8 +342,8 @@ def value(
     exit values, GPU contracts by type) plus powered land on MW neither mining nor
     contracted, by status. The bridge explains every difference. Equity value needs the
     balance sheet; missing numbers are named, never zero. Every input is shown with its
-    source or "assumption". --power-price, --efficiency, --cap-rate and --market-state
-    apply to listed companies.
+    source or "assumption". --power-price, --efficiency and --market-state apply to
+    listed companies; --cap-rate replaces every lease's exit cap rate.
     """
     from hashpivot.company.listed_value import Overrides
 

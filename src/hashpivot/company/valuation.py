@@ -123,8 +123,9 @@ def _project_segment(
 ) -> seg.Segment:
     """One project's segment: its rate, and what each view counts after the horizon.
 
-    Colocation: exit value = next year's NOI at the exit cap rate of the tenant's credit
-    (the lease runs on or is re-let), DCF run rate = the last year's NOI. GPU cloud and
+    Colocation: discounted at the rate of the tenant's credit; exit value = next year's
+    NOI at the company's ``cap_rate_frac`` (the lease runs on or is re-let), DCF run rate
+    = the last year's NOI. GPU cloud and
     mining: the run rate net of the reinvestment that sustains it (capex spread over the
     asset's life, ref. [3] of :mod:`hashpivot.finance.segments`), floored at zero (an
     owner stops rather than reinvest at a loss); the parts capitalise it at the segment's
@@ -137,7 +138,7 @@ def _project_segment(
         lease = _conversions(scenario)[project].lease
         credit = lease.tenant_credit
         noi_next = run * 12 * (1.0 + lease.escalator_frac_per_year)
-        exit_cap = seg.EXIT_CAP_RATE_FRAC_BY_TENANT_CREDIT[credit]
+        exit_cap = c.cap_rate_frac  # the scenario's cap rate (0.055-0.08 by tenant credit)
         return seg.Segment(
             name, cf, seg.DISCOUNT_RATE_FRAC_BY_TENANT_CREDIT[credit],
             exit_value_usd=float(seg.exit_value_usd(max(noi_next, 0.0), exit_cap)),
@@ -393,8 +394,8 @@ def _with_overrides(scenario: Scenario, o: Overrides) -> Scenario:
     """The scenario with the WACC, mining rate and BTC price given as overrides."""
     check_overrides(o)
     company = {k: v for k, v in (("wacc_frac_per_year", o.wacc_frac_per_year),
-               ("mining_discount_rate_frac_per_year", o.mining_rate_frac_per_year))
-               if v is not None}  # fmt: skip
+               ("mining_discount_rate_frac_per_year", o.mining_rate_frac_per_year),
+               ("cap_rate_frac", o.cap_rate_frac)) if v is not None}  # fmt: skip
     update: dict[str, Any] = {}
     if company:
         update["company"] = scenario.company.model_copy(update=company)
