@@ -657,8 +657,10 @@ class CompanySpec(Spec):
         default=3.0e6,
         ge=0.0,
         le=1e8,
-        description="Value of uncontracted powered MW; Bernstein about 3M USD per authorized MW "
-        "(https://www.bitgetapp.com/amp/news/detail/12560605039346). [USD/MW]",
+        description="Value of a powered MW that can be converted to AI; Bernstein about 3M "
+        "USD per authorized MW (https://www.bitgetapp.com/amp/news/detail/12560605039346). "
+        "`value` counts MW neither mining nor converted at 20 % of it (hashpivot.company."
+        "listed_value.LAND_VALUE_FRAC_BY_STATUS). [USD/MW]",
     )
 
 
