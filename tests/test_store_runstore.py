@@ -276,9 +276,11 @@ def test_export_without_per_path_data_needs_json(store: RunStore, tmp_path: Path
     run_id = store.save_run("value", {"name": "x"}, summary={"ev_usd": 1.0})
     with pytest.raises(StoreError, match="no per-path data; export its summary with --format json"):
         store.export(run_id, "csv", tmp_path)
-    with pytest.raises(UnknownNameError, match="valid names: parquet, csv, json"):
-        store.export(run_id, "xlsx", tmp_path)
+    with pytest.raises(UnknownNameError, match="valid names: parquet, csv, json, xlsx"):
+        store.export(run_id, "xls", tmp_path)
     assert store.export(run_id, "json", tmp_path).exists()
+    # a workbook needs no per-path data: the run, its inputs and its summary
+    assert store.export(run_id, "xlsx", tmp_path).suffix == ".xlsx"
 
 
 def test_delete_removes_the_run_and_its_rows(store: RunStore) -> None:
