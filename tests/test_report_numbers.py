@@ -169,3 +169,12 @@ def test_sweep_report_tables(tmp_path: Path) -> None:
     )
     result = Sweep(spec).run(workers=1, output_dir=tmp_path / "sweep")
     assert_plain_tables(write_sweep_report(result, tmp_path / "sweep.html"))
+
+
+@given(st.floats(min_value=-1e15, max_value=1e15, allow_nan=False))
+def test_terminal_cells_have_no_exponent(x: float) -> None:
+    from hashpivot.cli.common import fmt
+
+    text = fmt(x)
+    assert "e" not in text.lower()
+    assert float(text.replace(",", "")) == pytest.approx(x, rel=5e-3, abs=1e-10)

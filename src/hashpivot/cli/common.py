@@ -140,12 +140,19 @@ def emit_json(payload: dict[str, Any]) -> None:
 
 
 def fmt(value: Any) -> str:
-    """Format a cell for a table: thousands separators, NaN as a dash."""
+    """Format a cell for a table: thousands separators, NaN as a dash, never an exponent."""
     if isinstance(value, float | np.floating):
         x = float(value) + 0.0  # no "-0"
         if math.isnan(x):
             return "—"
-        return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.4g}"
+        if abs(x) >= 100:
+            return f"{x:,.0f}"
+        text = f"{x:,.4g}"
+        if "e" in text:  # |x| < 1e-4: fixed-point digits instead of 1.5e-05
+            from hashpivot.report.html import plain_number
+
+            return plain_number(x)
+        return text
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m")
     return visible_text(str(value))
