@@ -235,7 +235,8 @@ def runs_export(
         typer.Option(
             "--format",
             help="parquet: per-path table, with the run record in the file metadata; "
-            "csv: per-path table; json: everything.",
+            "csv: per-path table; json: everything; xlsx: an Excel workbook (the run, its "
+            "inputs with units and sources, its summary and tables, one row per path).",
         ),
     ] = Format.parquet,
     output: Annotated[
@@ -249,7 +250,7 @@ def runs_export(
     store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Write a run to Parquet, CSV or JSON (atomically: nothing half-written)."""
+    """Write a run to Parquet, CSV, JSON or Excel (atomically: nothing half-written)."""
     with errors_exit_2():
         path = RunStore(store).export(run_id, str(format.value), output)
         if as_json:
