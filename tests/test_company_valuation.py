@@ -202,3 +202,11 @@ def test_scenario_exit_cap_rate_is_the_company_cap_rate_and_can_be_overridden() 
     low = next(s for s in lower.segments_list if s.name.startswith("colocation_"))
     # same NOI run rate, exit value scales with 1/cap: 0.065/0.05 = 1.3
     assert low.exit_value_usd == pytest.approx(lease.exit_value_usd * 0.065 / 0.05)
+
+
+@pytest.mark.parametrize("subject", [None, "HUT", "IREN"])
+def test_every_input_is_shown_with_its_source(subject: str | None) -> None:
+    out = value(subject).to_dict()
+    assert out["inputs"]
+    missing = [k for k in out["inputs"] if not out["input_sources"].get(k)]
+    assert not missing

@@ -300,6 +300,9 @@ def value_scenario(
             "power_capacity_mw": total_mw,
             "free_mw": free_mw,
             "fleet_hashrate_eh_s": float(np.round(hashrate_eh_s, 6)),
+            "cap_rate_frac": c.cap_rate_frac,
+            "powered_land_usd_per_mw": c.powered_land_usd_per_mw,
+            "tax_rate_frac": c.tax_rate_frac,
         },
         network_model=r.mining.network_model,
         input_sources={
@@ -307,7 +310,15 @@ def value_scenario(
             "terminal_growth_frac_per_year": "the scenario's company block",
             "mining_discount_rate_frac_per_year": "the scenario's company block",
             "btc_price_usd": "the scenario's market block (no dated market state used)",
-            "lease rates": "finance.segments: cap rate by tenant credit + 3 %/yr growth",
+            "power_capacity_mw": "the scenario's sites",
+            "free_mw": "derived: site MW − fleet MW (after conversions, at the mining PUE) − "
+            "converted MW",
+            "fleet_hashrate_eh_s": "the scenario's fleets, first month",
+            "cap_rate_frac": "the scenario's company block (exit cap rate of every lease)",
+            "powered_land_usd_per_mw": "the scenario's company block (Bernstein), × 0.20 "
+            "(Sabre56: share of miner MW convertible)",
+            "tax_rate_frac": "the scenario's company block (26 U.S.C. § 11(b))",
+            "lease discount rates": "finance.segments: cap rate by tenant credit + 3 %/yr growth",
         },
     )
 
