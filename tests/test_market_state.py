@@ -171,6 +171,15 @@ def test_scenario_text_takes_dates_and_market_values_from_the_state() -> None:
     assert text.startswith("# Market state: packaged snapshot as of 2026-06-26")
 
 
+def test_scenario_header_date_is_said_to_cover_the_rest_only() -> None:
+    market = "".join(f"  {k}: 1\n" for k in ("btc_price_usd", "network_hashrate_eh_s"))
+    market += "".join(f"  {k}: 1\n" for k in ("difficulty", "block_height", "fees_btc_per_block"))
+    text = "# As of 2024-12-31. Sourced.\nas_of: 2024-12-31\nstart_date: 2025-01-01\n"
+    out = scenario_text_with_state(text + "market:\n" + market, SNAPSHOT)
+    assert "\n# Market values from the state above; the rest as of 2024-12-31. Sourced.\n" in out
+    assert "\n  btc_price_usd: 59961.51\n" in out
+
+
 def test_scenario_text_without_a_market_field_is_refused() -> None:
     text = "name: x\nas_of: 2025-01-01\nstart_date: 2025-01-01\nmarket:\n  btc_price_usd: 1\n"
     with pytest.raises(

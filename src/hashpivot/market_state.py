@@ -304,6 +304,10 @@ def _rewrite(
         top = line[:1] not in ("", " ", "#")
         in_market = line.startswith("market:") if top else in_market
         key = line.split(":", 1)[0].strip()
+        if line.startswith("# As of ") and line[8:18].count("-") == 2:
+            rest = line[18:].removeprefix(".")
+            out.append(f"# Market values from the state above; the rest as of {line[8:18]}.{rest}")
+            continue
         if top and key in ("as_of", "start_date"):
             note = "the market state's date" if key == "as_of" else "first whole month from it"
             day = state.as_of if key == "as_of" else start
