@@ -210,3 +210,23 @@ def test_every_input_is_shown_with_its_source(subject: str | None) -> None:
     assert out["inputs"]
     missing = [k for k in out["inputs"] if not out["input_sources"].get(k)]
     assert not missing
+
+
+def test_listed_company_with_a_balance_sheet_gets_equity_per_share() -> None:
+    import yaml
+
+    from hashpivot.listed.catalog import _company_dir, parse_company
+
+    data = yaml.safe_load(_company_dir().joinpath("wulf.yaml").read_text(encoding="utf-8"))
+    data["balance_sheet"] = {
+        "shares_outstanding": 4.0e8, "debt_usd": 1.0e9, "cash_usd": 5.0e8, "btc_held": 100.0,
+        "as_of": "2026-02", "source_url": "https://example.com/user-input", "basis": "derived",
+    }  # fmt: skip
+    out = value(parse_company(yaml.safe_dump(data), "user file")).to_dict()
+    ev = out["enterprise_value_usd"]
+    btc = 100.0 * out["inputs"]["btc_price_usd"]
+    # equity = EV − debt + cash + BTC held × price; per share ÷ 400M (hand arithmetic)
+    assert out["equity_value_usd"] == pytest.approx(ev - 1.0e9 + 5.0e8 + btc)
+    assert out["equity_value_usd_per_share"] == pytest.approx(out["equity_value_usd"] / 4.0e8)
+    assert out["sotp"]["total_usd"] == pytest.approx(ev + btc)
+    assert out["missing"] == []
