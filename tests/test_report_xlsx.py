@@ -179,6 +179,17 @@ def test_run_xlsx_sheets_and_numeric_cash_flows(tmp_path: Path) -> None:
     flows = _frame(out, "Path flows")
     assert sorted(flows["path"].unique()) == [0, 1, 2]
     assert set(flows["variant"]) == {"hybrid", "pure_mining"}
+    # monthly percentiles over the run's 2 000 paths, recomputed path by path: their mean
+    # EBITDA summed over the 60 months is the run's mean EBITDA per year × 5 years
+    pct = _frame(out, "Monthly flow percentiles")
+    for variant in ("hybrid", "pure_mining"):
+        rows = pct[(pct["variant"] == variant) & (pct["quantity"] == "ebitda_usd")]
+        assert len(rows) == 60
+        assert set(rows["paths"]) == {2000}
+        per_year = summary[variant]["ebitda_usd_per_year"]["mean"]
+        assert math.isclose(rows["mean_usd [USD]"].sum() / 5, per_year, rel_tol=1e-9)
+        assert (rows["p5_usd [USD]"] <= rows["p50_usd [USD]"]).all()
+        assert (rows["p50_usd [USD]"] <= rows["p95_usd [USD]"]).all()
 
 
 def test_company_xlsx_annual_sheets_add_up_to_the_summary(tmp_path: Path) -> None:

@@ -424,11 +424,37 @@ def _per_path_frame(result: SimulationResult) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def flow_percentiles_frame(samples: Sequence[PathCashFlows]) -> pd.DataFrame:
+    """Mean and percentiles over paths of each month's flows, per variant [USD].
+
+    Rows: variant, month and quantity: the company's ``ebitda_usd`` and
+    ``free_cash_flow_usd``, and each segment's ``<segment>.revenue_usd`` and
+    ``<segment>.ebitda_usd``; ``paths`` says how many paths each row summarises.
+    """
+    from hashpivot.simulation import FAN_QUANTILES
+
+    frames = []
+    for s in samples:
+        series = {k: s.company[k] for k in ("ebitda_usd", "free_cash_flow_usd")}
+        for flow in ("revenue_usd", "ebitda_usd"):
+            series |= {f"{seg}.{flow}": v for seg, v in s.by_segment(flow).items()}
+        months = s.month_start.strftime("%Y-%m")
+        for name, values in series.items():
+            values = np.broadcast_to(values, (s.paths, len(months)))
+            qs = np.quantile(values, FAN_QUANTILES, axis=0)
+            cols: dict[str, Any] = {"variant": s.variant, "month": months, "quantity": name}
+            cols |= {"paths": s.paths, "mean_usd": values.mean(axis=0)}
+            cols |= {f"p{round(q * 100)}_usd": qs[i] for i, q in enumerate(FAN_QUANTILES)}
+            frames.append(pd.DataFrame(cols))
+    return pd.concat(frames, ignore_index=True)
+
+
 def run_sheets(
     result: SimulationResult,
     flows: Sequence[PathCashFlows] = (),
     base: CompanyResult | None = None,
     yaml_text: str | None = None,
+    samples: Sequence[PathCashFlows] = (),
 ) -> list[Sheet]:
     """``hashpivot run --xlsx``: the Monte Carlo as an analyst's workbook.
 
@@ -437,7 +463,9 @@ def run_sheets(
     hashprice and network hashrate quantiles by month, mean revenue by segment),
     ``Per path`` (NPV and EBITDA of every path), ``Path flows`` (the monthly flows by
     site and segment of the first paths, from ``flows``: :meth:`Simulation.cash_flows`),
-    and the base path's flows by site and segment when ``base`` is given.
+    ``Monthly flow percentiles`` (:func:`flow_percentiles_frame` of ``samples``, the
+    same method over more paths), and the base path's flows by site and segment when
+    ``base`` is given.
     """
     sheets = [
         Sheet("Assumptions", assumptions_frame(result.scenario, yaml_text)),
@@ -454,6 +482,8 @@ def run_sheets(
         frames = [f.to_frame().assign(variant=f.variant) for f in flows]
         out = pd.concat(frames, ignore_index=True)
         sheets.append(Sheet("Path flows", out[["variant", *out.columns[:-1]]]))
+    if samples:
+        sheets.append(Sheet("Monthly flow percentiles", flow_percentiles_frame(samples)))
     if base is not None:
         sheets += base_path_sheets(base)
     return sheets
