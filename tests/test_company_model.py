@@ -129,3 +129,23 @@ def test_backstop_above_the_contract_is_refused() -> None:
     )
     with pytest.raises(SpecError, match="backstop_usd: 9e"):
         parse_scenario(text)
+
+
+def test_phases_run_their_own_terms() -> None:
+    from hashpivot.spec import EnergisationPhaseSpec
+
+    lease = default_scenario().sites[0].conversions[0].lease
+    # the default lease: 23 MW from 2026-01 (month 12) and 23 MW from 2026-07 (month 18),
+    # 10-year term. By default both end with the lease, 120 months after the first phase
+    # (month 132); with their own 10-year terms the second runs to month 138.
+    own = tuple(EnergisationPhaseSpec(date=p.date, it_mw=p.it_mw, term_years=10.0)
+                for p in lease.energisation)  # fmt: skip
+    no_default = {"tenant_default_prob_per_year": 0.0}
+    common = np.asarray(_lease_flows(no_default, months=180)["revenue_usd"])[0]
+    phased = np.asarray(_lease_flows({**no_default, "energisation": own}, months=180)
+                        ["revenue_usd"])[0]  # fmt: skip
+    assert np.flatnonzero(common > 0)[-1] == 131
+    assert np.flatnonzero(phased > 0)[-1] == 137
+    # month 132: the second phase alone, in the 11th lease year:
+    # 23 MW x 1000 x 150 USD/kW-month x 1.03^10 = 4 636 511 USD (hand calculation)
+    assert phased[132] == pytest.approx(23_000 * 150 * 1.03**10)

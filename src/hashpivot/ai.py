@@ -101,17 +101,24 @@ def implied_rate_usd_per_kw_month(
 
 
 def energised_it_mw(
-    phase_months: ArrayLike, phase_it_mw: ArrayLike, months: ArrayLike
+    phase_months: ArrayLike,
+    phase_it_mw: ArrayLike,
+    months: ArrayLike,
+    phase_end_months: ArrayLike | None = None,
 ) -> FloatArray:
     """Critical IT MW energised in each month, given phases (start month, MW) [MW].
 
     ``phase_months`` and ``phase_it_mw`` are 1-D; ``months`` is any array of month
-    indices. A phase counts from its start month on.
+    indices. A phase counts from its start month on, up to (not including) its end month
+    when ``phase_end_months`` is given.
     """
     m = np.asarray(months, dtype=np.float64)[..., None]
     starts = np.asarray(phase_months, dtype=np.float64)
     mw = np.asarray(phase_it_mw, dtype=np.float64)
-    return np.asarray(((m >= starts) * mw).sum(axis=-1))
+    live = m >= starts
+    if phase_end_months is not None:
+        live = live & (m < np.asarray(phase_end_months, dtype=np.float64))
+    return np.asarray((live * mw).sum(axis=-1))
 
 
 def survival_frac(default_prob_per_year: ArrayLike, months_since_start: ArrayLike) -> FloatArray:

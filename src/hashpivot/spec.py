@@ -117,6 +117,14 @@ class EnergisationPhaseSpec(Spec):
 
     date: dt.date = Field(description="Rent commencement of the phase.")
     it_mw: float = Field(gt=0.0, le=10_000.0, description="Critical IT MW of the phase. [MW]")
+    term_years: float | None = Field(
+        default=None,
+        gt=0.0,
+        le=40.0,
+        description="Term of this phase from its own rent commencement (each building of "
+        "Applied Digital's CoreWeave leases runs 15 years from its own date); default: the "
+        "lease's term from its first phase. [years]",
+    )
 
 
 class ColocationLeaseSpec(Spec):

@@ -223,7 +223,8 @@ def lease_project(
 ) -> dict[str, FloatArray]:
     """Monthly rent, power, opex and capex of one lease [USD/month].
 
-    Energisation phases start ``construction_delay_months`` after their dates. After a
+    Energisation phases start ``construction_delay_months`` after their dates and run for
+    their own ``term_years`` (default: to the end of the lease's term). After a
     tenant default the rent falls to ``recovery_frac``, or, when the lease has a
     ``backstop_usd``, the backstop pays the lost rent until its cap is spent
     (:func:`_backstopped_rent_usd`).
@@ -231,8 +232,10 @@ def lease_project(
     months = np.arange(tl.n)
     phase_m = [tl.index_of(p.date) + lease.construction_delay_months for p in lease.energisation]
     since = months - min(phase_m)
-    energised = ai.energised_it_mw(phase_m, [p.it_mw for p in lease.energisation], months)
-    energised = energised * ((since >= 0) & (since < round(lease.term_years * 12)))
+    lease_end = min(phase_m) + round(lease.term_years * 12)
+    ends = [lease_end if p.term_years is None else start + round(p.term_years * 12)
+            for p, start in zip(lease.energisation, phase_m, strict=True)]  # fmt: skip
+    energised = ai.energised_it_mw(phase_m, [p.it_mw for p in lease.energisation], months, ends)
     rate = ai.escalated_rate_usd_per_kw_month(
         lease.rate_usd_per_kw_month, lease.escalator_frac_per_year, since
     )
