@@ -141,3 +141,22 @@ def test_report_figures_take_a_result_as_the_docs_show() -> None:
     )
     median = next(t for t in fan.data if t.name == "median")
     np.testing.assert_allclose(median.y, result.fans["hashprice_usd_per_ph_day"][2])
+
+
+def test_plan_result_shows_its_summary() -> None:
+    import hashpivot as hp
+
+    spec = hp.PlannerSpec(
+        scenarios=20, evaluation_paths=1000, frontier_risk_aversions=(), decision_rule_buckets=1
+    )
+    result = hp.plan(default_scenario(), spec)
+    html = result._repr_html_()
+    cells = _cells(html)
+    s = result.summary()
+    assert f"{s['status']}" in html
+    assert cells["expected_npv_usd"] == f"{s['expected_npv_usd']:,.0f}"
+    for site, mw in s["converted_mw_by_site"].items():
+        shown = cells[f"converted_mw_by_site.{site}"]
+        assert shown == (f"{mw:,.0f}" if abs(mw) >= 1000 else f"{mw:,.4g}")
+    frame = result.to_frame()
+    assert {"site", "period", "period_start", "metric", "value"} == set(frame.columns)
