@@ -13,7 +13,8 @@ from the valuation date:
   dates, plus any construction delay), escalated yearly, less the rent credited back for
   tenant-funded capex where the deal says so; the build capex on the IT MW not yet
   delivered, net of what the tenant funds; the building's exit value at the end of the
-  term at the exit cap rate of the tenant's credit;
+  term at the exit cap rate of the tenant's credit; a construction haircut on the lease's
+  income (NOI and exit value, not its capex) in proportion to the IT MW not yet delivered;
 - **each GPU contract**: contracted revenue (after any prepayment received before the
   valuation date) on the IT MW delivered, power and other opex, the GPU capex still to
   buy, and the GPUs' residual value at the end of the term;
@@ -257,7 +258,7 @@ def delivered_frac(c: AiContractSpec, start: dt.date, months: int) -> tuple[Floa
 class ContractFlows:
     """Monthly flows of one AI contract from the valuation date [USD]."""
 
-    segment: seg.Segment
+    segments: list[seg.Segment]
     ebitda_usd: FloatArray
     capex_usd: FloatArray
     tax_life_months: int
@@ -303,31 +304,35 @@ def lease_flows(
     exit_month = first + term_m
     noi_next = (noi1 * (1 + esc) ** c.term_years) if 0 <= exit_month <= months else 0.0
     exit_value = float(seg.exit_value_usd(noi_next, exit_cap)) if noi_next else 0.0
-    energised = frac[0] >= 1.0
-    segment = seg.Segment(
+    rate = seg.DISCOUNT_RATE_FRAC_BY_TENANT_CREDIT[credit_class]
+    income = seg.Segment(
         name=f"lease_{c.id}_usd",
-        cash_flow_usd=np.asarray(noi - capex),
-        rate_frac_per_year=seg.DISCOUNT_RATE_FRAC_BY_TENANT_CREDIT[credit_class],
+        cash_flow_usd=np.asarray(noi),
+        rate_frac_per_year=rate,
         exit_value_usd=exit_value,
         exit_month=max(min(exit_month, months), 0),
         exit_in_dcf=True,
-        haircut_frac=0.0 if energised else seg.CONSTRUCTION_HAIRCUT_FRAC,
+        haircut_frac=seg.CONSTRUCTION_HAIRCUT_FRAC * (1.0 - float(frac[0])),
     )
+    build = seg.Segment(f"lease_{c.id}_capex_usd", np.asarray(-capex), rate)
+    noi1_net = noi1 - credit
     summary = {
         "id": c.id,
         "kind": "colocation",
         "tenant_credit": credit_class,
         "it_mw": c.it_mw,
-        "noi_year1_usd": noi1,
-        "yield_on_cost_frac": float(seg.yield_on_cost_frac(noi1, gross_capex - funded)),
+        "noi_year1_usd": noi1_net,
+        "yield_on_cost_frac": float(seg.yield_on_cost_frac(noi1_net, gross_capex - funded)),
         "remaining_capex_usd": float(capex.sum()),
         "tenant_funded_capex_usd": funded,
         "exit_value_usd": exit_value,
         "exit_cap_rate_frac": exit_cap,
-        "discount_rate_frac_per_year": segment.rate_frac_per_year,
+        "discount_rate_frac_per_year": rate,
+        "construction_haircut_frac": income.haircut_frac,
         "delivered_it_mw_at_valuation": float(frac[0] * c.it_mw),
     }
-    return ContractFlows(segment, np.asarray(noi), capex, CONVERSION_TAX_LIFE_YEARS * 12, summary)
+    return ContractFlows([income, build], np.asarray(noi), capex,
+                         CONVERSION_TAX_LIFE_YEARS * 12, summary)  # fmt: skip
 
 
 def gpu_flows(
@@ -351,7 +356,7 @@ def gpu_flows(
     capex_total = c.it_mw * (c.capex_usd_per_it_mw or CAPEX_USD_PER_IT_MW)
     capex = np.diff(frac) * capex_total
     exit_month = max(min(first + term_m, months), 0)
-    residual = GPU_RESIDUAL_FRAC * capex_total
+    residual = GPU_RESIDUAL_FRAC * capex_total if first + term_m > 0 else 0.0
     segment = seg.Segment(
         name=f"gpu_{c.id}_usd",
         cash_flow_usd=np.asarray(ebitda - capex),
@@ -370,7 +375,7 @@ def gpu_flows(
         "residual_value_usd": residual,
         "discount_rate_frac_per_year": segment.rate_frac_per_year,
     }
-    return ContractFlows(segment, ebitda, capex, GPU_TAX_LIFE_YEARS * 12, summary)
+    return ContractFlows([segment], ebitda, capex, GPU_TAX_LIFE_YEARS * 12, summary)
 
 
 def land_mw_by_status(
@@ -559,7 +564,7 @@ def value_listed(
             contracted_gross_mw += c.gross_mw or (c.it_mw or 0.0) * AI_PUE
         if flows is None:
             continue
-        segments.append(flows.segment)
+        segments.extend(flows.segments)
         contracts.append(flows.summary)
         ebitda += flows.ebitda_usd
         depreciation += seg.depreciation_with_bonus_usd(
