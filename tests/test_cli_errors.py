@@ -215,3 +215,38 @@ def test_an_unexpected_error_is_a_bug_exit_1_with_the_traceback_file(
     assert "this is a bug, please report it: ZeroDivisionError: boom" in result.output
     (report,) = tmp_path.glob("bug-*.txt")
     assert "ZeroDivisionError" in report.read_text()
+
+
+def test_hashprice_refuses_both_a_difficulty_and_a_hashprice() -> None:
+    result = invoke(
+        "hashprice", "--price-usd", "90000", "--difficulty", "1.1e14",
+        "--hashprice-usd-per-ph-day", "50",
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "not both" in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "--seed", str(2**63)],
+        ["dispatch", "--prices", "x.csv", "--node", "N", "--seed", "-1"],
+        ["hashprice", "--price-usd", "inf", "--difficulty", "1.1e14"],
+    ],
+)
+def test_options_out_of_range_are_refused_before_any_work(args: list[str]) -> None:
+    started = time.perf_counter()
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    assert time.perf_counter() - started < 5
+
+
+def test_absurd_hourly_prices_are_refused(tmp_path: Path) -> None:
+    prices = tmp_path / "prices.csv"
+    rows = ["delivery_date,hour_ending,N"]
+    rows += [f"2024-01-01,{h},30" for h in range(1, 25)]
+    rows[5] = "2024-01-01,5,1e308"
+    prices.write_text("\n".join(rows) + "\n")
+    result = invoke("dispatch", "--prices", str(prices), "--node", "N")
+    assert result.exit_code == 2, result.output
+    assert "N: 1e+308 in data row 5" in result.output

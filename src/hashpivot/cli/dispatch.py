@@ -386,7 +386,7 @@ def dispatch(
             min=0, max=100_000, help="Monte Carlo of flexibility: resampled price years (0: off)."
         ),
     ] = 0,
-    seed: Annotated[int, typer.Option(help="Seed of the Monte Carlo.")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="Seed of the Monte Carlo.")] = 0,
     block: Annotated[Block, typer.Option(help="Bootstrap block: day or hour.")] = Block.day,
     as_json: JsonOpt = False,
     report: Annotated[Path | None, typer.Option(help="Write an HTML report to this file.")] = None,

@@ -69,7 +69,9 @@ def run(
     paths: Annotated[
         int, typer.Option(min=1000, max=2_000_000, help="Monte Carlo paths (whole thousands).")
     ] = 10_000,
-    seed: Annotated[int, typer.Option(min=0, help="Random seed; same seed, same numbers.")] = 0,
+    seed: Annotated[
+        int, typer.Option(min=0, max=2**63 - 1, help="Random seed; same seed, same numbers.")
+    ] = 0,
     report: Annotated[
         Path | None, typer.Option(help="Write a self-contained HTML report here.")
     ] = None,

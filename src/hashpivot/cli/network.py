@@ -78,7 +78,9 @@ DifficultyOpt = Annotated[
 ]
 MonthsOpt = Annotated[int, typer.Option("--months", help="Months to simulate.", show_default=False)]
 PathsOpt = Annotated[int, typer.Option("--paths", help="Monte Carlo paths.")]
-SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed (same seed, same output).")]
+SeedOpt = Annotated[
+    int, typer.Option("--seed", min=0, max=2**63 - 1, help="Random seed (same seed, same output).")
+]
 HeightOpt = Annotated[
     int | None,
     typer.Option(

@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import pandas as pd
 import typer
+from rich.text import Text
 
 from hashpivot.cli.common import JsonOpt, console, emit_json, errors_exit_2, fmt, table
 from hashpivot.cli.runs import SaveOpt, StoreOpt, saved_note
+from hashpivot.cli.xlsx import XlsxOpt, write_plan_workbook
 from hashpivot.spec import Scenario, default_scenario, load_scenario
 from hashpivot.store.runstore import RunStore, record
 
@@ -68,7 +70,9 @@ def plan(
         float | None,
         typer.Option("--alpha", min=0.01, max=0.999, help="CVaR level α (0.95: worst 5 %). [-]"),
     ] = None,
-    seed: Annotated[int | None, typer.Option(min=0, help="Seed of the sampled paths.")] = None,
+    seed: Annotated[
+        int | None, typer.Option(min=0, max=2**63 - 1, help="Seed of the sampled paths.")
+    ] = None,
     evaluation_paths: Annotated[
         int | None, typer.Option(min=0, max=1_000_000, help="Fresh paths for the evaluation.")
     ] = None,
@@ -76,6 +80,7 @@ def plan(
     report: Annotated[
         Path | None, typer.Option("--report", help="Write an HTML report to this file.")
     ] = None,
+    xlsx: XlsxOpt = None,
     save: SaveOpt = False,
     store: StoreOpt = None,
 ) -> None:
@@ -102,6 +107,8 @@ def plan(
             from hashpivot.planner.report import write_plan_report
 
             write_plan_report(result, report)
+        if xlsx is not None:
+            write_plan_workbook(result, xlsx, path)
         if as_json:
             emit_json(result.to_dict() | ({"run_id": run_id} if run_id else {}))
             return
@@ -112,10 +119,12 @@ def plan(
 def _print(result: PlanResult, report: Path | None) -> None:
     s = result.summary()
     console.print(
-        f"[bold]{s['scenario']}[/]: {s['status']} plan over {s['scenarios']} scenarios, "
+        Text.assemble((str(s["scenario"]), "bold")),
+        f": {s['status']} plan over {s['scenarios']} scenarios, "
         f"{s['periods']} periods of {s['period_months']} months; λ = {s['risk_aversion']:g}, "
         f"α = {s['cvar_alpha_frac']:g}. E[NPV] {fmt(s['expected_npv_usd'])} USD, "
-        f"CVaR of loss {fmt(s['cvar_usd'])} USD (in sample)."
+        f"CVaR of loss {fmt(s['cvar_usd'])} USD (in sample).",
+        sep="",
     )
     bands = result.solution.rule_converted_mw.shape[2]
     sched = result.schedule()

@@ -89,6 +89,12 @@ def _hashprice_payload(
         "subsidy_btc": subsidy,
         "fees_btc_per_block": fees_btc_per_block,
     }
+    if hashprice_usd_per_ph_day is not None and difficulty is not None:
+        msg = (
+            "give --price-usd and --difficulty, or --hashprice-usd-per-ph-day, not both: "
+            "the hashprice follows from price and difficulty"
+        )
+        raise HashpivotError(msg)
     if hashprice_usd_per_ph_day is None:
         if price_usd is None or difficulty is None:
             msg = "give --price-usd and --difficulty, or --hashprice-usd-per-ph-day"
@@ -120,9 +126,11 @@ def _hashprice_payload(
 
 
 def hashprice(
-    price_usd: Annotated[float | None, typer.Option(min=1e-9, help="BTC price. [USD/BTC]")] = None,
+    price_usd: Annotated[
+        float | None, typer.Option(min=1e-9, max=1e8, help="BTC price. [USD/BTC]")
+    ] = None,
     difficulty: Annotated[
-        float | None, typer.Option(min=1.0, help="Network difficulty. [-]")
+        float | None, typer.Option(min=1.0, max=1e20, help="Network difficulty. [-]")
     ] = None,
     fees_btc_per_block: Annotated[
         float | None,
@@ -146,7 +154,9 @@ def hashprice(
     hashprice_usd_per_ph_day: Annotated[
         float | None,
         typer.Option(
-            min=0.0, help="Known hashprice, in place of price and difficulty. [USD/PH/day]"
+            min=0.0,
+            max=1e8,
+            help="Known hashprice, in place of price and difficulty. [USD/PH/day]",
         ),
     ] = None,
     latest: Annotated[

@@ -458,6 +458,7 @@ def read_hourly(
     notes: list[str] = []
     _mark_fallback_repeats(keys, flagged, notes)
     frame = pd.concat([keys, raw[columns].apply(pd.to_numeric, errors="coerce")], axis=1)
+    _check_magnitude(frame, columns, source)
     if year is not None:
         frame = _select_year(frame, year, source)
     if frame.empty:
@@ -469,6 +470,26 @@ def read_hourly(
     _note_dst(frame, flagged, notes)
     _note_negative(frame, columns, notes)
     return HourlyFrame(frame[KEY + columns].reset_index(drop=True), source, tuple(notes))
+
+
+MAX_ABS_HOURLY_VALUE = 1e7
+"""Largest magnitude of an hourly value read (prices in USD/MWh, load in MW): far above
+ERCOT's 5 000 USD/MWh offer cap (PUCT Substantive Rule 25.505) and its ~86 GW peak load, so
+only a corrupt file (1e308, inf) is refused [USD/MWh or MW]."""
+
+
+def _check_magnitude(frame: pd.DataFrame, columns: list[str], source: str) -> None:
+    """Refuse infinite or absurdly large values, naming the first one's column and row."""
+    for column in columns:
+        values = frame[column].to_numpy(dtype=np.float64)
+        bad = np.flatnonzero(np.abs(values) > MAX_ABS_HOURLY_VALUE)  # NaN compares False
+        if bad.size:
+            row = int(bad[0])
+            msg = (
+                f"{column}: {values[row]:g} in data row {row + 1} — hourly values must lie "
+                f"within ±{MAX_ABS_HOURLY_VALUE:g} ({bad.size} value(s) do not)"
+            )
+            raise SpecError([msg], source)
 
 
 def _select_year(frame: pd.DataFrame, year: int, source: str) -> pd.DataFrame:
