@@ -230,3 +230,17 @@ def test_listed_company_with_a_balance_sheet_gets_equity_per_share() -> None:
     assert out["equity_value_usd_per_share"] == pytest.approx(out["equity_value_usd"] / 4.0e8)
     assert out["sotp"]["total_usd"] == pytest.approx(ev + btc)
     assert out["missing"] == []
+
+
+def test_land_never_counts_mining_or_contracted_mw() -> None:
+    from hashpivot.company.listed_value import land_mw_by_status
+    from hashpivot.listed.catalog import load_company
+
+    # CORZ: 1 400 MW secured, no operating figure; 590 IT MW contracted x 1.3 = 767 MW
+    # and 19.3 EH/s x 20 J/TH x 1.05 = 405.3 MW mining → 1 400 − 767 − 405.3 = 227.7 MW
+    land = land_mw_by_status(load_company("CORZ"), 405.3, 767.0)
+    assert land == pytest.approx({"operating": 0.0, "secured": 227.7, "pipeline": 0.0})
+    # HUT: 1 000 operating − 214.2 mining = 785.8; River Bend's 330 contracted MW are the
+    # 330 secured (under construction); 2 500 − 1 330 = 1 170 pipeline
+    hut = land_mw_by_status(load_company("HUT"), 214.2, 330.0)
+    assert hut == pytest.approx({"operating": 785.8, "secured": 0.0, "pipeline": 1170.0})

@@ -385,8 +385,9 @@ def land_mw_by_status(
 
     Operating MW: the company's operating total less the mining MW and the contracted MW
     (contracted MW come off secured first, where buildings under construction sit, then
-    operating). Secured: the largest secured or
-    approved figure less operating. Pipeline: the largest reported figure less both.
+    operating; mining MW beyond the operating figure come off secured). Secured: the
+    largest secured or approved figure less operating. Pipeline: the largest reported
+    figure less both.
     """
     operating = company.operating_mw()
     operating = 0.0 if math.isnan(operating) else operating
@@ -403,7 +404,9 @@ def land_mw_by_status(
     secured = secured_total - operating
     take = min(contracted_gross_mw, secured)
     secured -= take
-    free_op = max(operating - mining_mw - (contracted_gross_mw - take), 0.0)
+    used_op = mining_mw + contracted_gross_mw - take
+    free_op = max(operating - used_op, 0.0)
+    secured = max(secured - max(used_op - operating, 0.0), 0.0)
     return {"operating": free_op, "secured": secured, "pipeline": pipeline}
 
 
