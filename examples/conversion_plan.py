@@ -5,8 +5,7 @@ HiGHS, objective E[NPV] − λ·CVaR) on the packaged default scenario, then com
 plan with the baseline policies (never convert, convert all now, convert below a hashprice
 threshold) on fresh paths the optimisation never saw.
 
-    python examples/conversion_plan.py [--scenarios S] [--evaluation-paths N]
-        [--risk-aversion L]
+    python examples/conversion_plan.py [--scenarios S] [--evaluation-paths N] [--risk-aversion L]
 """
 
 from __future__ import annotations
@@ -21,8 +20,8 @@ import hashpivot as hp
 def main(argv: list[str] | None = None) -> pd.DataFrame:
     """Print the conversions, the out-of-sample comparison and the shadow prices."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenarios", type=int, default=200, help="sampled futures in the LP")
-    parser.add_argument("--evaluation-paths", type=int, default=4000, help="fresh paths")
+    parser.add_argument("--scenarios", type=int, default=100, help="sampled futures in the LP")
+    parser.add_argument("--evaluation-paths", type=int, default=2000, help="fresh paths")
     parser.add_argument("--risk-aversion", type=float, default=None, help="λ (default: spec)")
     args = parser.parse_args(argv)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -39,16 +40,32 @@ def cli_reference() -> str:
     return "\n".join(out.stdout.splitlines()[1:])
 
 
+def _example_order(path: Path) -> tuple[int, str]:
+    """Examples in the order of the questions their docstrings start with (``Q1, …``)."""
+    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+    match = re.match(r"Q(\d+)", doc)
+    return (int(match.group(1)) if match else 99, path.name)
+
+
+def example_body(code: str) -> str:
+    """An example's code without its module docstring (the gallery shows that as text)."""
+    tree = ast.parse(code)
+    first = tree.body[0] if tree.body else None
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+        code = "\n".join(code.splitlines()[first.end_lineno or 0 :])
+    return code.strip()
+
+
 def examples_gallery() -> str:
     """One section per example script: title and text from its docstring, then its code."""
     parts = []
-    for path in sorted(EXAMPLES.glob("*.py")):
+    for path in sorted(EXAMPLES.glob("*.py"), key=_example_order):
         code = path.read_text(encoding="utf-8")
         doc = ast.get_docstring(ast.parse(code)) or path.stem
         title, _, text = doc.partition("\n")
         parts.append(
             f"## {title.rstrip('.')}\n\n`examples/{path.name}`\n\n{_code_blocks(text)}\n\n"
-            f"```python\n{code.rstrip()}\n```\n"
+            f"```python\n{example_body(code)}\n```\n"
         )
     return "\n".join(parts)
 
@@ -77,7 +94,8 @@ def _code_blocks(doc: str) -> str:
             out += ["```console", *(f"$ {b}" for b in block), "```"]
             block = []
         out.append(line.replace("::", ":") if line.rstrip().endswith("::") else line)
-    return "\n".join(out).strip()
+    # Sphinx roles (:func:`x`, :class:`x`) as plain code spans
+    return re.sub(r":[a-z]+:`~?([^`]+)`", r"`\1`", "\n".join(out)).strip()
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:

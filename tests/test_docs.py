@@ -93,10 +93,18 @@ def test_cli_reference_has_every_command_and_option() -> None:
 
 
 def test_examples_gallery_has_every_example_with_its_code() -> None:
-    text = _hooks().examples_gallery()
+    hooks = _hooks()
+    text = hooks.examples_gallery()
+    positions = []
     for path in (ROOT / "examples").glob("*.py"):
+        code = path.read_text(encoding="utf-8")
         assert f"`examples/{path.name}`" in text
-        assert path.read_text(encoding="utf-8").rstrip() in text
+        body = hooks.example_body(code)
+        assert body in text
+        assert "def main(" in body  # the code, not only its docstring
+        positions.append((re.match(r'"""Q(\d)', code).group(1), text.index(body)))  # type: ignore[union-attr]
+    assert [q for q, _ in sorted(positions, key=lambda p: p[1])] == ["1", "2", "3", "4", "5"]
+    assert ":func:" not in text
 
 
 def test_benchmarks_page_has_every_benchmark_and_its_command() -> None:
