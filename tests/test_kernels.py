@@ -241,3 +241,40 @@ def test_add_lease_rent_kernel_equals_numpy_and_a_hand_sum(n_j, n_m, n_p, seed) 
         np.testing.assert_allclose(ebitda, expected, rtol=1e-12, atol=1e-6)
         np.testing.assert_allclose(before, base.sum(axis=1), rtol=1e-12, atol=1e-6)
         np.testing.assert_allclose(rent_total, (expected - base).sum(axis=1), rtol=1e-12, atol=1e-6)
+
+
+@pytest.mark.skipif(not kernels.HAVE_NUMBA, reason="numba not installed")
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 3), st.integers(1, 40), st.integers(1, 30), st.integers(0, 99))
+def test_variant_value_kernel_equals_numpy_and_a_hand_dcf(n_j, n_m, n_p, seed) -> None:
+    rng = np.random.default_rng(seed)
+    mining = rng.normal(0.0, 1e6, (n_p, n_m))
+    rent = rng.uniform(0.0, 5e5, (n_j, n_m))
+    after = 0.3 * rent
+    alive = rng.integers(0, n_m + 1, (n_p, n_j)).astype(np.int64)
+    rows = {
+        "common_ebitda_usd": rng.normal(-2e5, 1e5, n_m),
+        "depreciation_usd": rng.uniform(0.0, 5e5, n_m),
+        "invest_usd": rng.normal(0.0, 3e5, n_m),
+        "discount": 1.01 ** -np.arange(1.0, n_m + 1),
+    }
+    tax, n_last, factor = 0.21, min(12, n_m), 7.5
+    # hand definition, month by month in Python floats
+    npv, yearly = np.zeros(n_p), np.zeros((n_p, -(-n_m // 12)))
+    for p in range(n_p):
+        fcfs = []
+        for m in range(n_m):
+            e = mining[p, m] + rows["common_ebitda_usd"][m]
+            e += sum(rent[j, m] if m < alive[p, j] else after[j, m] for j in range(n_j))
+            yearly[p, m // 12] += e
+            fcf = e - tax * max(e - rows["depreciation_usd"][m], 0.0) - rows["invest_usd"][m]
+            fcfs.append(fcf)
+            npv[p] += fcf * rows["discount"][m]
+        npv[p] += sum(fcfs[n_m - n_last :]) * factor
+    for use_numba in (True, False):
+        out = kernels.variant_value(
+            mining, rent, after, alive, rows, tax, n_last, factor, use_numba=use_numba
+        )
+        np.testing.assert_allclose(out["npv_usd"], npv, rtol=1e-10, atol=1e-3)
+        np.testing.assert_allclose(out["ebitda_usd_by_year"], yearly, rtol=1e-10, atol=1e-3)
+        np.testing.assert_allclose(out["mining_ebitda_total_usd"], mining.sum(axis=1), rtol=1e-10)

@@ -116,6 +116,7 @@ def test_chunk_evaluation_is_the_engines_consolidation(variant: str, with_lease_
     tl = engine.Timeline.from_start(sc.start_date, sc.horizon_months)
     market, _ = market_paths(sc, tl, seed=5, n_blocks=1, n_leases=engine.n_leases(sc))
     leases = lease_plan(sc, tl) if with_lease_plan else None
+    assert (leases is not None) == with_lease_plan  # the compiled pass is what is tested
     chunk = evaluate_chunk(sc, tl, market, leases=leases)
     projects = engine.project_flows(sc, tl, market)
     if variant == "risky_tenants":  # the tenants do default on most paths
@@ -141,6 +142,25 @@ def test_chunk_evaluation_is_the_engines_consolidation(variant: str, with_lease_
         revenue = sum(np.broadcast_to(p.flows["revenue_usd"], market.shape).sum(0) for p in parts)
         np.testing.assert_allclose(chunk.segment_ebitda_usd[seg], ebitda / years, rtol=1e-10)
         np.testing.assert_allclose(chunk.segment_revenue_usd[seg], revenue, rtol=1e-10, atol=1e-3)
+
+
+def test_lease_plan_is_refused_when_the_engine_rules_change(monkeypatch) -> None:
+    # The compiled pass restates the engine's tax and free cash flow; if the engine's rule
+    # changes (here: tax on EBITDA, no depreciation shield), the self-check sees the
+    # difference and the Monte Carlo keeps the engine's path.
+    sc = default_scenario()
+    tl = engine.Timeline.from_start(sc.start_date, sc.horizon_months)
+    assert lease_plan(sc, tl) is not None
+    real = engine.company_ebitda_fcf
+
+    def no_shield(scenario, mining, others):
+        ebitda, fcf = real(scenario, mining, others)
+        c = scenario.company
+        # fcf + tax·max(ebitda − dep, 0) − tax·max(ebitda, 0): drop the shield
+        return ebitda, fcf - c.tax_rate_frac * np.maximum(ebitda, 0.0) * 0.5
+
+    monkeypatch.setattr(engine, "company_ebitda_fcf", no_shield)
+    assert lease_plan(sc, tl) is None
 
 
 def test_in_threads_keeps_order_and_raises_the_first_error() -> None:

@@ -344,6 +344,42 @@ if HAVE_NUMBA:
 
     _lease_rent_numba = twin_kernel(_lease_rent_loop, cache=True)
 
+    def _variant_value_loop(  # pragma: no cover - compiled
+        mining_ebitda: Any, rent: Any, rent_after: Any, alive_months: Any, common: Any,
+        depreciation: Any, invest: Any, discount: Any, tax_frac: float, n_last: int,
+        terminal_factor: float, mining_total: Any, lease_total: Any, yearly: Any, npv: Any,
+    ) -> None:  # fmt: skip
+        """EBITDA, tax, free cash flow and DCF of each path in one pass (see the twin)."""
+        n_p, n_m = mining_ebitda.shape
+        n_j = rent.shape[0]
+        n_y = yearly.shape[1]
+        for p in prange(n_p):
+            mt = 0.0
+            lt = 0.0
+            pv = 0.0
+            last = 0.0
+            for y in range(n_y):
+                yearly[p, y] = 0.0
+            for m in range(n_m):
+                e = mining_ebitda[p, m]
+                mt += e
+                r = 0.0
+                for j in range(n_j):
+                    r += rent[j, m] if m < alive_months[p, j] else rent_after[j, m]
+                lt += r
+                e = e + r + common[m]
+                yearly[p, m // 12] += e
+                ebt = e - depreciation[m]
+                fcf = e - tax_frac * (ebt if ebt > 0.0 else 0.0) - invest[m]
+                pv += fcf * discount[m]
+                if m >= n_m - n_last:
+                    last += fcf
+            mining_total[p] = mt
+            lease_total[p] = lt
+            npv[p] = pv + last * terminal_factor
+
+    _variant_value_numba = twin_kernel(_variant_value_loop, cache=True)
+
 
 def add_lease_rent(
     ebitda_usd: FloatArray,
@@ -378,6 +414,63 @@ def add_lease_rent(
         np.ascontiguousarray(alive_months, dtype=np.int64), mining_total, lease_total,
     )  # fmt: skip
     return mining_total, lease_total
+
+
+def variant_value(
+    mining_ebitda_usd: FloatArray,
+    rent_usd: FloatArray,
+    rent_after_default_usd: FloatArray,
+    alive_months: npt.NDArray[np.int64],
+    rows: dict[str, FloatArray],
+    tax_frac: float,
+    n_last: int,
+    terminal_factor: float,
+    use_numba: bool = True,
+) -> dict[str, FloatArray]:
+    """Yearly EBITDA and DCF value of each path, from mining EBITDA and the leases' rent.
+
+    Month ``m`` of path ``p``: EBITDA ``e = mining + Σ_j rent (rent_after from the month
+    alive_months[p, j] on) + rows["common_ebitda_usd"]``; free cash flow ``e −
+    tax_frac·max(e − rows["depreciation_usd"], 0) − rows["invest_usd"]``; value ``Σ fcf ×
+    rows["discount"] + (sum of the last n_last months' fcf) × terminal_factor``.
+    These are :func:`hashpivot.company.engine.company_ebitda_fcf` and
+    :func:`hashpivot.finance.dcf`'s Gordon case written per path (the Monte Carlo checks
+    that they still agree before it uses them: ``simulation.variant_plan``). Returns
+    ``npv_usd`` ``(paths,)``, ``ebitda_usd_by_year`` ``(paths, years)`` and the sums over
+    months of mining EBITDA and of the rent ``(paths,)`` [USD].
+    """
+    n_p, n_m = mining_ebitda_usd.shape
+    years = -(-n_m // 12)
+    if not (use_numba and HAVE_NUMBA):
+        ebitda = mining_ebitda_usd.copy()
+        mining_total, lease_total = add_lease_rent(
+            ebitda, rent_usd, rent_after_default_usd, alive_months, use_numba=False
+        )
+        ebitda += rows["common_ebitda_usd"]
+        fcf = ebitda - tax_frac * np.maximum(ebitda - rows["depreciation_usd"], 0.0)
+        fcf -= rows["invest_usd"]
+        npv = fcf @ rows["discount"] + fcf[:, n_m - n_last :].sum(axis=1) * terminal_factor
+        padded = np.pad(ebitda, ((0, 0), (0, years * 12 - n_m)))
+        yearly = padded.reshape(n_p, years, 12).sum(axis=2)
+        return {"npv_usd": npv, "ebitda_usd_by_year": yearly,
+                "mining_ebitda_total_usd": mining_total, "rent_total_usd": lease_total}  # fmt: skip
+    out = {
+        "npv_usd": np.empty(n_p),
+        "ebitda_usd_by_year": np.empty((n_p, years)),
+        "mining_ebitda_total_usd": np.empty(n_p),
+        "rent_total_usd": np.empty(n_p),
+    }
+    f64 = {k: np.ascontiguousarray(v, dtype=np.float64) for k, v in rows.items()}
+    _variant_value_numba(
+        np.ascontiguousarray(mining_ebitda_usd, dtype=np.float64),
+        np.ascontiguousarray(rent_usd, dtype=np.float64),
+        np.ascontiguousarray(rent_after_default_usd, dtype=np.float64),
+        np.ascontiguousarray(alive_months, dtype=np.int64), f64["common_ebitda_usd"],
+        f64["depreciation_usd"], f64["invest_usd"], f64["discount"], float(tax_frac), n_last,
+        float(terminal_factor), out["mining_ebitda_total_usd"], out["rent_total_usd"],
+        out["ebitda_usd_by_year"], out["npv_usd"],
+    )  # fmt: skip
+    return out
 
 
 def company_mining(

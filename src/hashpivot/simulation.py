@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from hashpivot import kernels, markets, risk
+from hashpivot import finance, kernels, markets, risk
 from hashpivot.allocator import tune_allocator
 from hashpivot.company import engine
 from hashpivot.company.path_flows import PathCashFlows, slice_market, variant_cash_flows
@@ -168,9 +168,10 @@ class LeasePlan:
     a default (times ``recovery_frac``), by month; the months since first energisation
     and the default probability that turn a path's uniform into its default month; and
     every other flow of the non-mining projects (lease power, opex, capex and the
-    company's G&A), whose lease revenue is zeroed because the kernel adds it per path.
-    Made by :func:`lease_plan` once a run, from :func:`engine.conversion_projects` on one
-    path whose tenants never default.
+    company's G&A), whose lease revenue is zeroed because the kernel adds it per path;
+    and the rows, tax rate and terminal factor of :func:`kernels.variant_value`. Made by
+    :func:`lease_plan` once a run, from :func:`engine.conversion_projects` on one path
+    whose tenants never default.
     """
 
     rent_usd: FloatArray
@@ -183,6 +184,16 @@ class LeasePlan:
     """Each tenant's annual default probability ``(leases,)`` [1/yr]."""
     others: list[engine.ProjectFlows]
     """The non-mining projects' other flows, each ``(1, months)`` [USD]."""
+    rows: dict[str, FloatArray] = field(default_factory=dict)
+    """Path-independent rows ``(months,)`` of :func:`kernels.variant_value`: the
+    non-mining EBITDA without rent, all depreciation, capex net of ASIC sales, and the
+    discount factors [USD, -]."""
+    tax_frac: float = 0.0
+    """The company's tax rate [-]."""
+    n_last: int = 12
+    """Months whose mean free cash flow is the Gordon run rate [months]."""
+    terminal_factor: float = 0.0
+    """Present value of the terminal value per USD of the last months' summed FCF [-]."""
 
     def alive_months(self, uniform: FloatArray) -> npt.NDArray[np.int64]:
         """Months before each path's tenant default ``(paths, leases)`` [months].
@@ -214,10 +225,53 @@ class LeasePlan:
         return out
 
 
-def lease_plan(scenario: Scenario, tl: engine.Timeline) -> LeasePlan | None:
-    """The :class:`LeasePlan` of a variant, or None when it has a GPU cloud (no fast path)."""
-    if any(c.gpu_cloud is not None for s in scenario.sites for c in s.conversions):
+def lease_plan(
+    scenario: Scenario, tl: engine.Timeline, mining: engine.MiningPlan | None = None
+) -> LeasePlan | None:
+    """The :class:`LeasePlan` of a variant, or None where the compiled pass does not apply.
+
+    None for a company with a GPU cloud, a Gordon growth at or above the WACC (the
+    engine's error then surfaces), or when the compiled pass does not reproduce the
+    engine's cash flows and value on a small test market (:func:`_agrees_with_engine`):
+    the engine stays the definition, so a change to its tax, lease or DCF rules turns the
+    fast path off rather than giving other numbers.
+    """
+    c = scenario.company
+    if any(cv.gpu_cloud is not None for s in scenario.sites for cv in s.conversions):
         return None
+    if c.terminal_growth_frac_per_year >= c.wacc_frac_per_year:
+        return None
+    mining = engine.mining_plan(scenario, tl) if mining is None else mining
+    plan = _lease_rows(scenario, tl)
+    n = tl.n
+    others = plan.others
+    rows = {
+        "common_ebitda_usd": sum(
+            (sign * np.asarray(p.flows[k][0]) for p in others for k, sign in engine.EBITDA_SIGNS),
+            np.zeros(n),
+        ),
+        "depreciation_usd": mining.depreciation_usd
+        + sum((np.asarray(p.flows["depreciation_usd"][0]) for p in others), np.zeros(n)),
+        "invest_usd": -mining.asic_sale_usd
+        + sum(
+            (np.asarray(p.flows["capex_usd"][0] - p.flows["asic_sale_usd"][0]) for p in others),
+            np.zeros(n),
+        ),
+    }
+    r_m = float(finance.monthly_rate(c.wacc_frac_per_year))
+    g_m = float(finance.monthly_rate(c.terminal_growth_frac_per_year))
+    rows["discount"] = np.asarray(finance.discount_factors(r_m, n))
+    n_last = min(12, n)
+    # Gordon: TV = mean of the last n_last FCF × (1 + g)/(r − g), discounted n months
+    factor = (1.0 + g_m) / (r_m - g_m) * (1.0 + r_m) ** -float(n) / n_last
+    out = dataclasses.replace(
+        plan, rows=rows, tax_frac=c.tax_rate_frac, n_last=n_last, terminal_factor=factor
+    )
+    return out if _agrees_with_engine(scenario, tl, mining, out) else None
+
+
+def _lease_rows(scenario: Scenario, tl: engine.Timeline) -> LeasePlan:
+    """Each lease's rent rows and the other projects' rows (one path, no default)."""
     n = engine.n_leases(scenario)
     one = engine.MarketArrays(
         np.ones((1, tl.n)), np.ones((1, tl.n)), default_uniform=np.zeros((1, n))
@@ -249,6 +303,37 @@ def lease_plan(scenario: Scenario, tl: engine.Timeline) -> LeasePlan | None:
     )  # fmt: skip
 
 
+CHECK_PATHS = 32
+"""Paths of the synthetic market on which :func:`lease_plan` checks the compiled pass."""
+
+
+def _agrees_with_engine(
+    scenario: Scenario, tl: engine.Timeline, mining: engine.MiningPlan, plan: LeasePlan
+) -> bool:
+    """Whether the compiled pass gives the engine's numbers (to 1e-9) on a test market.
+
+    The market spans prices and hashprices wide enough that fleets stop and start and
+    taxable income changes sign, and uniforms that put tenant defaults inside the horizon.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence([0x5AFE, tl.n]))
+    shape = (CHECK_PATHS, tl.n)
+    market = engine.MarketArrays(
+        np.exp(rng.uniform(np.log(5e3), np.log(5e5), shape)),
+        np.exp(rng.uniform(np.log(2e-5), np.log(2e-3), shape)),
+        default_uniform=rng.uniform(0.0, 1.0, (CHECK_PATHS, len(plan.rent_usd))) ** 8,
+    )
+    ref = evaluate_chunk(scenario, tl, market, mining, None)
+    got = evaluate_chunk(scenario, tl, market, mining, plan)
+    pairs = [(got.npv_usd, ref.npv_usd), (got.ebitda_usd_by_year, ref.ebitda_usd_by_year)]
+    pairs += [(got.segment_ebitda_usd[k], ref.segment_ebitda_usd[k]) for k in SEGMENTS]
+    pairs += [(got.segment_revenue_usd[k], ref.segment_revenue_usd[k]) for k in SEGMENTS]
+    return all(
+        a.shape == b.shape
+        and bool(np.all(np.abs(a - b) <= 1e-9 * max(float(np.max(np.abs(b), initial=0.0)), 1.0)))
+        for a, b in pairs
+    )
+
+
 def evaluate_chunk(
     scenario: Scenario,
     tl: engine.Timeline,
@@ -262,10 +347,11 @@ def evaluate_chunk(
     projects :func:`engine.conversion_projects`; EBITDA and free cash flow are
     :func:`engine.consolidate`'s (:func:`engine.company_ebitda_fcf`). ``plan`` is the
     variant's :func:`engine.mining_plan`, made once per run (default: made here).
-    With ``leases`` (:func:`lease_plan`, made once per run), fixed power prices and
-    sampled tenant defaults, each lease's per-path rent is added straight into the
-    EBITDA by a compiled pass (:func:`kernels.add_lease_rent`) instead of through
-    ``(paths, months)`` arrays per lease: the same numbers to rounding.
+    With ``leases`` (:func:`lease_plan`, made once per run and checked against this
+    engine path), fixed power prices and sampled tenant defaults, each path's rent,
+    EBITDA, tax, free cash flow and value come from one compiled pass
+    (:func:`kernels.variant_value`) instead of ``(paths, months)`` arrays per lease and
+    per step: the same numbers to rounding (1e-13 relative).
     """
     mining = engine.mining_totals(scenario, tl, market, plan)
     if (
@@ -296,32 +382,27 @@ def _evaluate_with_lease_plan(
     mining: engine.MiningTotals,
     leases: LeasePlan,
 ) -> VariantChunk:
-    """:func:`evaluate_chunk` with the leases' rent added per path by the kernel."""
+    """:func:`evaluate_chunk` with rent, tax, free cash flow and value in one compiled pass."""
     assert market.default_uniform is not None
     alive = leases.alive_months(market.default_uniform)
-    ebitda_in = mining.ebitda_usd  # a fresh array of mining_totals': the rent goes into it
-    mining_total, rent_total = kernels.add_lease_rent(
-        ebitda_in, leases.rent_usd, leases.rent_after_default_usd, alive
-    )
-    with_rent = engine.MiningTotals(
-        mining.revenue_usd, ebitda_in, mining.depreciation_usd, mining.asic_sale_usd
-    )
-    ebitda, fcf = engine.company_ebitda_fcf(scenario, with_rent, leases.others)
-    npv = engine.company_value(scenario, fcf).enterprise_value_usd
+    v = kernels.variant_value(
+        mining.ebitda_usd, leases.rent_usd, leases.rent_after_default_usd, alive, leases.rows,
+        leases.tax_frac, leases.n_last, leases.terminal_factor,
+    )  # fmt: skip
     years = -(-tl.n // 12)
     n_p = market.shape[0]
-    seg_ebitda = {"mining": mining_total / years}
+    seg_ebitda = {"mining": v["mining_ebitda_total_usd"] / years}
     seg_revenue = {"mining": mining.revenue_usd.sum(axis=0)}
     for seg in SEGMENTS[1:]:
         parts = [p for p in leases.others if p.segment == seg]
         total = _ebitda_path_total(parts, n_p)
         revenue = _month_total([p.flows["revenue_usd"] for p in parts], market.shape)
         if seg == "colocation":
-            total += rent_total
+            total += v["rent_total_usd"]
             revenue += leases.month_rent_total(alive)
         seg_ebitda[seg] = total / years
         seg_revenue[seg] = revenue
-    return VariantChunk(np.asarray(npv), _yearly_sum(ebitda, tl.n), seg_ebitda, seg_revenue)
+    return VariantChunk(v["npv_usd"], v["ebitda_usd_by_year"], seg_ebitda, seg_revenue)
 
 
 def _ebitda_path_total(parts: list[engine.ProjectFlows], paths: int) -> FloatArray:
@@ -547,7 +628,7 @@ class Simulation:
         fans = {k: np.empty((tl.n, total), np.float32) for k in FAN_KEYS}
         chunks = [(f, min(per_chunk, n_blocks - f)) for f in range(0, n_blocks, per_chunk)]
         plans = {name: engine.mining_plan(v, tl) for name, v in variants.items()}
-        lease_plans = {name: lease_plan(v, tl) for name, v in variants.items()}
+        lease_plans = {name: lease_plan(v, tl, plans[name]) for name, v in variants.items()}
 
         def one(chunk: tuple[int, int]) -> tuple[dict[str, VariantChunk], FloatArray]:
             first, k = chunk
