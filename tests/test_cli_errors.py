@@ -250,3 +250,16 @@ def test_absurd_hourly_prices_are_refused(tmp_path: Path) -> None:
     result = invoke("dispatch", "--prices", str(prices), "--node", "N")
     assert result.exit_code == 2, result.output
     assert "N: 1e+308 in data row 5" in result.output
+
+
+def test_a_store_with_corrupt_blocks_exits_2(tmp_path: Path) -> None:
+    store = tmp_path / "runs.duckdb"
+    _check(invoke("run", "--paths", "1000", "--save", "--store", str(store)), (0,))
+    size = store.stat().st_size
+    with store.open("r+b") as fh:  # overwrite the data blocks after the header
+        fh.seek(size // 2)
+        fh.write(bytes(range(256)) * (size // 512))
+    for args in (["runs", "list"], ["runs", "show", "latest"]):
+        result = invoke(*args, "--store", str(store))
+        assert result.exit_code == 2, result.output
+        assert "cannot be read or written" in result.output

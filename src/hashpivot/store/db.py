@@ -352,6 +352,10 @@ class Database:
             self._users += 1
         try:
             yield cur
+        except duckdb.Error as exc:  # a corrupt block, a full disk: the store's fault
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            msg = f"run store {self.path} cannot be read or written: {first}"
+            raise StoreError(msg) from exc
         finally:
             cur.close()
             with self._guard:
