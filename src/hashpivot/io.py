@@ -80,6 +80,22 @@ def _writable_target(path: Path) -> tuple[Path, int]:
     raise OutputError(msg)
 
 
+def check_writable(path: Path) -> None:
+    """Refuse, before any work, an output path that :func:`write_atomic_with` would refuse.
+
+    Also refuses a path whose nearest existing parent is a file or not writable, so a job
+    that takes minutes does not find out at its end.
+    """
+    _writable_target(Path(path))
+    parent = Path(path).parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise OutputError(f"cannot write {path}: {parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write {path}: {parent} is not writable")
+
+
 def write_atomic_with(path: Path, write: Callable[[Path], None]) -> None:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``.
 

@@ -15,7 +15,7 @@ from hashpivot.cli.runs import SaveOpt, StoreOpt, saved_note
 from hashpivot.cli.scenario import ScenarioArg, load_or_default
 from hashpivot.cli.xlsx import XlsxOpt, write_run_workbook
 from hashpivot.errors import SpecError
-from hashpivot.io import write_atomic
+from hashpivot.io import check_writable, write_atomic
 from hashpivot.store.runstore import RunStore, record
 
 
@@ -107,6 +107,9 @@ def run(
     with errors_exit_2():
         if flows is not None and flow_paths > paths:
             raise SpecError([f"--flow-paths: {flow_paths} (must be <= --paths {paths})"])
+        for output in (report, flows, xlsx):
+            if output is not None:
+                check_writable(output)
         scenario = load_or_default(path)
         sim = Simulation(scenario)
         runs = RunStore(store) if save else None
