@@ -244,3 +244,16 @@ def test_land_never_counts_mining_or_contracted_mw() -> None:
     # 330 secured (under construction); 2 500 − 1 330 = 1 170 pipeline
     hut = land_mw_by_status(load_company("HUT"), 214.2, 330.0)
     assert hut == pytest.approx({"operating": 785.8, "secured": 0.0, "pipeline": 1170.0})
+
+
+def test_contract_phases_have_their_own_dates_and_capex() -> None:
+    out = value("APLD").to_dict()
+    phases = {c["id"]: c for c in out["contracts"]}
+    # APLD-CoreWeave 400 MW in four phases; valued 2026-02-20 the 2026-06 and 2027 phases
+    # (150 MW each) are still to build: 150 x 9M USD (default capex) = 1.35B USD each,
+    # with the construction haircut on their income
+    assert phases["coreweave-total-phase-3"]["remaining_capex_usd"] == pytest.approx(1.35e9)
+    assert phases["coreweave-total-phase-4"]["construction_haircut_frac"] > 0
+    assert phases["coreweave-total-phase-1"]["remaining_capex_usd"] == 0.0
+    # year-1 NOI by MW share: 11B USD / 15 years x 80 % margin x 50/400 = 73.3M USD
+    assert phases["coreweave-total-phase-1"]["noi_year1_usd"] == pytest.approx(11e9 / 15 * 0.8 / 8)

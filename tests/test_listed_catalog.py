@@ -300,3 +300,13 @@ def test_tenant_credit_class_derived_or_given() -> None:
     assert cifr == {"fluidstack-barber-lake": "backstopped", "fluidstack-addon": "backstopped",
                     "aws": "hyperscaler"}  # fmt: skip
     assert load_company("CORZ").active_contracts()[0].credit_class() == "neocloud"
+
+
+def test_phases_beyond_the_contracts_mw_are_refused() -> None:
+    text = (
+        (DATA / "apld.yaml")
+        .read_text(encoding="utf-8")
+        .replace("{start: 2027, it_mw: 150}", "{start: 2027, it_mw: 450}")
+    )
+    with pytest.raises(SpecError, match="phases: 700 IT MW"):
+        parse_company(text)

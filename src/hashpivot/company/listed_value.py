@@ -280,6 +280,31 @@ def _year1_noi_usd(c: AiContractSpec, notes: list[str]) -> float | None:
     return c.it_mw * ai.KW_PER_MW * rate * 12 * margin
 
 
+def phase_contracts(c: AiContractSpec) -> list[AiContractSpec]:
+    """A contract with phases as one contract per phase; without phases, itself.
+
+    Each phase gets its IT MW share of the value (for its own term), of the NOI and of the
+    backstop, its own start and term.
+    """
+    if not c.phases:
+        return [c]
+    assert c.it_mw is not None
+    out = []
+    for k, p in enumerate(c.phases, start=1):
+        share = p.it_mw / c.it_mw
+        term = p.term_years or c.term_years
+        scale = share * (term / c.term_years if term and c.term_years else 1.0)
+        out.append(c.model_copy(update={
+            "id": f"{c.id}-phase-{k}", "it_mw": p.it_mw, "phases": (),
+            "energisation_start": p.start, "energisation_end": None, "term_years": term,
+            "total_value_usd": None if c.total_value_usd is None else c.total_value_usd * scale,
+            "noi_usd_per_year": None if c.noi_usd_per_year is None
+            else c.noi_usd_per_year * share,
+            "backstop_usd": None if c.backstop_usd is None else c.backstop_usd * share,
+        }))  # fmt: skip
+    return out
+
+
 def lease_flows(
     c: AiContractSpec, start: dt.date, months: int, notes: list[str], cap_rate: float | None
 ) -> ContractFlows | None:
@@ -513,12 +538,33 @@ def _input(name: str, value: Any, source: str) -> dict[str, Any]:
 def _horizon_months(company: ListedCompanySpec, start: dt.date) -> int:
     """Months to the end of the last contract's term (at least the mining life) [months]."""
     ends = [MINING_LIFE_MONTHS]
-    for c in company.active_contracts():
+    for c in (p for whole in company.active_contracts() for p in phase_contracts(whole)):
         if c.term_years is None:
             continue
         last = _month_of(c.energisation_end or c.energisation_start or c.signed, start, last=True)
         ends.append((last or 0) + c.construction_delay_months + round(c.term_years * 12) + 1)
     return max(ends)
+
+
+def _add_contract(
+    c: AiContractSpec, start: dt.date, date: dt.date, n: int, notes: list[str], o: Overrides,
+    segments: list[seg.Segment], contracts: list[dict[str, Any]], ebitda: FloatArray,
+    depreciation: FloatArray,
+) -> None:  # fmt: skip
+    """Value one contract (or phase) and add its segments, record, EBITDA and tax depreciation."""
+    flows = (
+        lease_flows(c, start, n, notes, o.cap_rate_frac)
+        if c.kind == "colocation"
+        else gpu_flows(c, start, date, n, notes)
+    )
+    if flows is None:
+        return
+    segments.extend(flows.segments)
+    contracts.append(flows.summary)
+    ebitda += flows.ebitda_usd
+    depreciation += seg.depreciation_with_bonus_usd(
+        flows.capex_usd, flows.tax_life_months, o.bonus_depreciation_frac
+    )
 
 
 def value_listed(
@@ -557,22 +603,11 @@ def value_listed(
     depreciation = np.zeros(n)
     contracts: list[dict[str, Any]] = []
     contracted_gross_mw = 0.0
-    for c in company.active_contracts():
-        flows = (
-            lease_flows(c, start, n, notes, o.cap_rate_frac)
-            if c.kind == "colocation"
-            else gpu_flows(c, start, date, n, notes)
-        )
-        if c.it_mw is not None or c.gross_mw is not None:
-            contracted_gross_mw += c.gross_mw or (c.it_mw or 0.0) * AI_PUE
-        if flows is None:
-            continue
-        segments.extend(flows.segments)
-        contracts.append(flows.summary)
-        ebitda += flows.ebitda_usd
-        depreciation += seg.depreciation_with_bonus_usd(
-            flows.capex_usd, flows.tax_life_months, o.bonus_depreciation_frac
-        )
+    for whole in company.active_contracts():
+        if whole.it_mw is not None or whole.gross_mw is not None:
+            contracted_gross_mw += whole.gross_mw or (whole.it_mw or 0.0) * AI_PUE
+        for c in phase_contracts(whole):
+            _add_contract(c, start, date, n, notes, o, segments, contracts, ebitda, depreciation)
     wacc = o.wacc_frac_per_year or market_scenario.company.wacc_frac_per_year
     tax, _ = tax_segment(ebitda, depreciation, wacc)
     segments.append(tax)

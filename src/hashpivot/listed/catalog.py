@@ -175,6 +175,30 @@ class HashrateSpec(SourcedSpec):
     )
 
 
+class ContractPhaseSpec(Spec):
+    """A phase of a contract: IT MW ready for service from a date, for its own term."""
+
+    start: str = Field(description="Ready for service (same forms as as_of).")
+    it_mw: float = Field(gt=0.0, le=50_000.0, description="Critical IT MW of the phase. [MW]")
+    term_years: float | None = Field(
+        default=None,
+        gt=0.0,
+        le=40.0,
+        description="Term from the phase's own start; default the contract's. [years]",
+    )
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _start_as_text(cls, value: Any) -> Any:
+        return _period_text(value)
+
+    @field_validator("start")
+    @classmethod
+    def _valid_start(cls, value: str) -> str:
+        period_bounds(value)
+        return value
+
+
 HYPERSCALERS = frozenset({"aws", "amazon", "microsoft", "google", "meta", "oracle"})
 """Partners taken as investment-grade hyperscalers when a contract names no credit class
 (lower case; assumption: the large public clouds, all investment-grade issuers)."""
@@ -262,6 +286,12 @@ class AiContractSpec(SourcedSpec):
         description="Whether the tenant recovers the capex it funded from the rent "
         "(straight-line over the term), as the deal says.",
     )
+    phases: tuple[ContractPhaseSpec, ...] = Field(
+        default=(),
+        max_length=50,
+        description="Phases with their own start dates and terms; when given they replace "
+        "the linear ramp from energisation_start to energisation_end.",
+    )
     contract_type: Literal["contracted", "spot"] = Field(
         default="contracted",
         description="GPU cloud: contracted (take-or-pay for the term) or spot (GPU-hours at "
@@ -279,6 +309,14 @@ class AiContractSpec(SourcedSpec):
         if value is not None:
             period_bounds(value)
         return value
+
+    @model_validator(mode="after")
+    def _phases_within_contract(self) -> AiContractSpec:
+        total = sum(p.it_mw for p in self.phases)
+        if self.phases and (self.it_mw is None or total > self.it_mw * (1 + 1e-9)):
+            msg = f"phases: {total:g} IT MW in all — must not exceed it_mw {self.it_mw}"
+            raise ValueError(msg)
+        return self
 
     @model_validator(mode="after")
     def _backstop_within_contract(self) -> AiContractSpec:
@@ -322,19 +360,209 @@ class TextFactSpec(SourcedSpec):
     text: str = Field(min_length=1, max_length=2000, description="The fact, as the source says.")
 
 
-class BalanceSheetSpec(SourcedSpec):
-    """Balance-sheet numbers no packaged source gives: user inputs, each optional."""
+class _AmountSpec(SourcedSpec):
+    """One dated, sourced balance-sheet amount."""
 
-    shares_outstanding: float | None = Field(
-        default=None, gt=0.0, le=1e12, description="Shares outstanding. [shares]"
+
+class SharesSpec(_AmountSpec):
+    """Shares outstanding (basic), as the filing's cover page or a release gives them."""
+
+    shares: float = Field(gt=0.0, le=1e12, description="Shares outstanding (basic). [shares]")
+
+
+class UsdAmountSpec(_AmountSpec):
+    """An amount in USD (cash, other debt, the value of BTC held when no count is given)."""
+
+    usd: float = Field(ge=0.0, le=1e13, description="Amount. [USD]")
+
+
+class BtcAmountSpec(_AmountSpec):
+    """BTC in treasury (a count)."""
+
+    btc: float = Field(ge=0.0, le=1e7, description="BTC held. [BTC]")
+
+
+class ConvertibleSpec(_AmountSpec):
+    """A convertible (or exchangeable) note issue: principal, coupon, maturity, conversion price."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80, description="Identifier.")
+    principal_usd: float = Field(gt=0.0, le=1e12, description="Principal outstanding. [USD]")
+    coupon_frac_per_year: float = Field(ge=0.0, le=0.5, description="Cash coupon. [1/yr]")
+    maturity: str = Field(description="Maturity date or period (same forms as as_of).")
+    conversion_price_usd_per_share: float = Field(
+        description="Conversion price (principal / conversion rate); > 0. [USD/share]"
     )
-    debt_usd: float | None = Field(default=None, ge=0.0, le=1e12, description="Debt. [USD]")
-    cash_usd: float | None = Field(
-        default=None, ge=0.0, le=1e12, description="Cash and equivalents. [USD]"
+
+    @field_validator("maturity", mode="before")
+    @classmethod
+    def _maturity_as_text(cls, value: Any) -> Any:
+        return _period_text(value)
+
+    @field_validator("maturity")
+    @classmethod
+    def _valid_maturity(cls, value: str) -> str:
+        period_bounds(value)
+        return value
+
+    @field_validator("conversion_price_usd_per_share")
+    @classmethod
+    def _positive_price(cls, value: float) -> float:
+        if not (0.0 < value < 1e6):
+            msg = (
+                f"{value!r} — a conversion price must be > 0 (and below 1e6) USD/share: "
+                "principal / shares per note"
+            )
+            raise ValueError(msg)
+        return value
+
+
+class ProjectDebtSpec(_AmountSpec):
+    """Debt other than convertibles: project notes, term loans, drawn credit facilities."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80, description="Identifier.")
+    principal_usd: float = Field(gt=0.0, le=1e12, description="Principal outstanding. [USD]")
+    rate_frac_per_year: float | None = Field(
+        default=None, ge=0.0, le=0.5, description="Interest rate, when stated. [1/yr]"
     )
-    btc_held: float | None = Field(
-        default=None, ge=0.0, le=1e7, description="BTC in treasury. [BTC]"
+    maturity: str | None = Field(default=None, description="Maturity (same forms as as_of).")
+
+    @field_validator("maturity", mode="before")
+    @classmethod
+    def _maturity_as_text(cls, value: Any) -> Any:
+        return _period_text(value)
+
+
+class WarrantSpec(_AmountSpec):
+    """Warrants (or a stake) granted to a partner or investors: shares and strike."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80, description="Identifier.")
+    holder: str = Field(min_length=1, max_length=120, description="Who holds them.")
+    shares: float = Field(gt=0.0, le=1e11, description="Shares on exercise. [shares]")
+    strike_usd_per_share: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1e6,
+        description="Exercise price; None when no source gives it (then counted in full, "
+        "the upper bound of dilution). [USD/share]",
     )
+
+
+class PrepaymentSpec(_AmountSpec):
+    """A customer prepayment: cash received for service not yet delivered (debt-like)."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80, description="Identifier.")
+    customer: str = Field(min_length=1, max_length=120, description="Who prepaid.")
+    usd: float = Field(gt=0.0, le=1e12, description="Prepayment not yet earned. [USD]")
+
+
+_SCALAR_ATTR = {"shares_outstanding": "shares", "cash_usd": "usd", "btc_held": "btc"}
+
+BALANCE_SHEET_ITEMS = ("shares_outstanding", "cash_usd", "btc_held", "other_debt_usd")
+"""Balance-sheet items an equity value per share needs; each given or named in ``missing``
+(``btc_held`` may be given as ``btc_value_usd``; ``other_debt_usd`` is debt beyond the
+listed notes: when named missing, the debt is incomplete)."""
+
+
+class MissingItemSpec(Spec):
+    """An item no source gives: named, with why, so that it is never taken as zero."""
+
+    item: str = Field(min_length=1, max_length=120, description="Item name.")
+    reason: str = Field(min_length=1, max_length=500, description="What was looked for.")
+
+
+class BalanceSheetSpec(Spec):
+    """Balance sheet of a listed company: each item dated and sourced, or named missing.
+
+    A flat form (``shares_outstanding: 4.0e8``, ``debt_usd``, ``cash_usd``, ``btc_held``
+    with one ``as_of`` and ``source_url`` for all) is accepted for a user's own file;
+    ``debt_usd`` then becomes one ``other_debt`` line.
+    """
+
+    shares_outstanding: SharesSpec | None = Field(default=None, description="Basic shares.")
+    cash_usd: UsdAmountSpec | None = Field(default=None, description="Cash and equivalents.")
+    btc_held: BtcAmountSpec | None = Field(default=None, description="BTC in treasury.")
+    btc_value_usd: UsdAmountSpec | None = Field(
+        default=None, description="Value of BTC held, when the source gives no count."
+    )
+    convertibles: tuple[ConvertibleSpec, ...] = Field(default=(), description="Convertibles.")
+    project_debt: tuple[ProjectDebtSpec, ...] = Field(
+        default=(), description="Project notes, term loans, credit facilities drawn."
+    )
+    warrants: tuple[WarrantSpec, ...] = Field(default=(), description="Warrants, partner stakes.")
+    prepayments: tuple[PrepaymentSpec, ...] = Field(
+        default=(), description="Customer prepayments not yet earned."
+    )
+    missing: tuple[MissingItemSpec, ...] = Field(
+        default=(), description="Items no source gives, with what was looked for."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat_form(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "source_url" not in data:
+            return data
+        common = {k: data[k] for k in ("source_url", "as_of", "basis", "note") if k in data}
+        out: dict[str, Any] = {k: v for k, v in data.items() if k not in common}
+        for key, inner in (("shares_outstanding", "shares"), ("cash_usd", "usd"),
+                           ("btc_held", "btc")):  # fmt: skip
+            if key in out and not isinstance(out[key], dict):
+                out[key] = {inner: out[key], **common}
+        if "debt_usd" in out:
+            debt = out.pop("debt_usd")
+            if debt:
+                out["project_debt"] = [{"id": "debt", "principal_usd": debt, **common}]
+        else:
+            gap = {"item": "other_debt_usd", "reason": "debt_usd not given"}
+            out["missing"] = [*out.get("missing", []), gap]
+        return out
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> BalanceSheetSpec:
+        ids = [
+            *(c.id for c in self.convertibles),
+            *(d.id for d in self.project_debt),
+            *(w.id for w in self.warrants),
+            *(p.id for p in self.prepayments),
+        ]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            msg = f"balance-sheet ids must be unique; repeated: {', '.join(dupes)}"
+            raise ValueError(msg)
+        return self
+
+    def items(self) -> Iterable[SourcedSpec]:
+        """Every sourced item."""
+        for one in (self.shares_outstanding, self.cash_usd, self.btc_held, self.btc_value_usd):
+            if one is not None:
+                yield one
+        yield from self.convertibles
+        yield from self.project_debt
+        yield from self.warrants
+        yield from self.prepayments
+
+    def missing_items(self) -> list[str]:
+        """Names of the items an equity value per share needs that are not given."""
+        gaps = {m.item for m in self.missing}
+        out = [k for k in ("shares_outstanding", "cash_usd") if getattr(self, k) is None]
+        if self.btc_held is None and self.btc_value_usd is None:
+            out.append("btc_held")
+        if "other_debt_usd" in gaps:
+            out.append("other_debt_usd")
+        return out
+
+    def value(self, field: str) -> float | None:
+        """A scalar input by name: shares_outstanding, cash_usd, btc_held or debt_usd.
+
+        ``debt_usd`` is the principal of every note and loan listed, None when the file
+        names ``other_debt_usd`` missing (the debt is then incomplete).
+        """
+        if field == "debt_usd":
+            if "other_debt_usd" in {m.item for m in self.missing}:
+                return None
+            notes = sum(c.principal_usd for c in self.convertibles)
+            return float(notes + sum(d.principal_usd for d in self.project_debt))
+        one = getattr(self, field)
+        return None if one is None else float(getattr(one, _SCALAR_ATTR[field]))
 
 
 class ListedCompanySpec(Spec):
@@ -349,7 +577,9 @@ class ListedCompanySpec(Spec):
     ai_contracts: tuple[AiContractSpec, ...] = Field(default=(), description="AI contracts.")
     other_facts: tuple[TextFactSpec, ...] = Field(default=(), description="Other facts.")
     balance_sheet: BalanceSheetSpec | None = Field(
-        default=None, description="User inputs: shares, debt, cash, BTC held (none packaged)."
+        default=None,
+        description="Shares, cash, BTC held, convertibles, project debt, warrants and "
+        "prepayments, each dated and sourced; items no source gives are named missing.",
     )
 
     @model_validator(mode="after")
@@ -378,7 +608,7 @@ class ListedCompanySpec(Spec):
         yield from self.ai_contracts
         yield from self.other_facts
         if self.balance_sheet is not None:
-            yield self.balance_sheet
+            yield from self.balance_sheet.items()
 
     def active_contracts(self) -> tuple[AiContractSpec, ...]:
         """Contracts not superseded by a later figure that includes them."""
@@ -453,7 +683,7 @@ def require(company: ListedCompanySpec, field: str, purpose: str | None = None) 
         raise UnknownNameError(
             "balance-sheet field", field, valid, difflib.get_close_matches(field, valid, n=2)
         )
-    value = None if company.balance_sheet is None else getattr(company.balance_sheet, field)
+    value = None if company.balance_sheet is None else company.balance_sheet.value(field)
     if value is None:
         why = purpose or BALANCE_SHEET_PURPOSE[field]
         raise MissingInputError(
