@@ -33,14 +33,20 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from hashpivot.network.evaluation import BASELINES, baseline_rows, model_rows, summarise_scores
+from hashpivot.network.evaluation import (
+    origins_every,
+    rolling_origin_rows,
+    summarise_scores,
+)
 from hashpivot.network.history import History, load_history
 from hashpivot.network.spec import NetworkModelSpec
 
@@ -78,8 +84,7 @@ scored here), differential evolution with 6 × 5 members for 15 generations, ban
 
 def origin_dates() -> list[dt.date]:
     """Quarterly origins from :data:`FIRST_ORIGIN` to :data:`LAST_ORIGIN`."""
-    idx = pd.date_range(FIRST_ORIGIN, LAST_ORIGIN, freq=f"{ORIGIN_STEP_MONTHS}MS")
-    return [d.date() for d in idx]
+    return origins_every(FIRST_ORIGIN, LAST_ORIGIN, ORIGIN_STEP_MONTHS)
 
 
 def fit_end_for(origin: dt.date) -> dt.date:
@@ -104,18 +109,54 @@ def load_fits(path: Path) -> dict[dt.date, NetworkModelSpec]:
     return {dt.date.fromisoformat(k): NetworkModelSpec(**v) for k, v in raw["fits"].items()}
 
 
+def _always(spec: NetworkModelSpec) -> Callable[[dt.date], NetworkModelSpec]:
+    """The same spec at every origin."""
+    return lambda origin: spec
+
+
 def forecast_rows(hist: History, fits: dict[dt.date, NetworkModelSpec], paths: int) -> pd.DataFrame:
-    """Month rows of every model at every origin."""
-    frames = []
+    """Month rows of the refitted model, the defaults and the baselines at every origin."""
     defaults = NetworkModelSpec()
-    for i, origin in enumerate(origin_dates()):
-        months = min(HORIZON_MONTHS, calibration.months_to(origin, hist.last_month))
-        spec = fits[fit_end_for(origin)]
-        frames.append(model_rows(spec, hist, origin, months, paths, i).assign(model=MODEL))
-        frames.append(model_rows(defaults, hist, origin, months, paths, i).assign(model=DEFAULTS))
-        for name in BASELINES:
-            frames.append(baseline_rows(name, hist, origin, months).assign(model=name))
-    return pd.concat(frames, ignore_index=True)
+    models = {MODEL: lambda o: fits[fit_end_for(o)], DEFAULTS: _always(defaults)}
+    return rolling_origin_rows(hist, origin_dates(), HORIZON_MONTHS, models, paths)
+
+
+BAND_GRID = {
+    "hashrate_noise_log_sd": (0.02, 0.04, 0.06, 0.08),
+    "start_pipeline_log_sd": (0.0, 0.25, 0.5, 1.0),
+    "build_shock_log_sd": (0.05, 0.1, 0.2, 0.3),
+}
+"""Shock sizes searched by ``--tune-bands`` (the autocorrelation of the build shock stays)."""
+COVERAGE_90_RANGE = (0.85, 0.95)
+"""Coverage of the 90 % band that ``--tune-bands`` accepts over the origins [-]."""
+
+
+def tune_bands(hist: History, spec: NetworkModelSpec, paths: int) -> dict[str, Any]:
+    """Shock sizes of ``spec`` with the least mean log CRPS and a 90 % band that holds.
+
+    Among the candidates whose 90 % band covers :data:`COVERAGE_90_RANGE` of the months
+    over every origin and horizon (else the one closest to 0.90). CRPS is a proper
+    score: at equal calibration it prefers the sharper band (Gneiting
+    and Raftery 2007). Candidates are scored on the same origins and seeds.
+    """
+    names = list(BAND_GRID)
+    scored = []
+    for values in itertools.product(*BAND_GRID.values()):
+        cand = spec.model_copy(update=dict(zip(names, values, strict=True)))
+        rows = rolling_origin_rows(
+            hist, origin_dates(), HORIZON_MONTHS, {MODEL: _always(cand)}, paths, ()
+        )
+        s = summarise_scores(rows, ["model"]).loc[MODEL]
+        scored.append({**dict(zip(names, values, strict=True)), **s.to_dict()})
+    table = pd.DataFrame(scored)
+    lo, hi = COVERAGE_90_RANGE
+    ok = table[(table["coverage_90"] >= lo) & (table["coverage_90"] <= hi)]
+    best = (
+        ok.loc[ok["crps_log"].idxmin()]
+        if len(ok)
+        else table.loc[(table["coverage_90"] - 0.9).abs().idxmin()]
+    )
+    return {"best": best.to_dict(), "grid": scored}
 
 
 def report(rows: pd.DataFrame) -> dict[str, Any]:
@@ -175,6 +216,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="recompute the fit to END (YYYY-12-01) into --fits, then evaluate",
     )
     p.add_argument("--refit-only", action="store_true", help="stop after --refit")
+    p.add_argument(
+        "--tune-bands",
+        action="store_true",
+        help="grid-search the defaults' shock sizes on the origins (BAND_GRID) and stop",
+    )
     p.add_argument("--paths", type=int, default=1000, help="paths per model forecast")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     return p.parse_args(argv)
@@ -192,6 +238,9 @@ def main(argv: list[str] | None = None) -> int:
         args.fits.write_text(json.dumps({**doc, "fits": merged}, indent=1) + "\n")
         if args.refit_only:
             return 0
+    if args.tune_bands:
+        sys.stdout.write(json.dumps(tune_bands(hist, NetworkModelSpec(), args.paths)) + "\n")
+        return 0
     rep = report(forecast_rows(hist, load_fits(args.fits), args.paths))
     if args.json:
         sys.stdout.write(json.dumps(rep, default=float) + "\n")

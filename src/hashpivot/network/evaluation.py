@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import numpy.typing as npt
@@ -61,6 +62,8 @@ __all__ = [
     "ensemble_scores",
     "model_rows",
     "normal_scores",
+    "origins_every",
+    "rolling_origin_rows",
     "summarise_scores",
 ]
 
@@ -198,19 +201,22 @@ def model_rows(
     months: int,
     paths: int,
     seed: int,
+    fees_btc_per_block: float | None = None,
 ) -> pd.DataFrame:
     """Month rows of a network model's forecast from ``origin`` on the realised prices and fees.
 
     The model starts from the state on the origin's first day (that day's hashrate and
     difficulty, the estimated height) and is given the realised monthly BTC price and
-    fees per block of the months it forecasts; ``paths`` paths with ``seed``.
+    fees per block of the months it forecasts (or ``fees_btc_per_block`` [BTC/block] in
+    every month); ``paths`` paths with ``seed``.
     """
     w = hist.window(origin, months)
     first = w.iloc[0]
+    fees = w["fees_btc_per_block"].to_numpy() if fees_btc_per_block is None else fees_btc_per_block
     net = simulate_network(
         spec,
         w["price_usd"].to_numpy(),
-        w["fees_btc_per_block"].to_numpy(),
+        fees,
         origin,
         float(first["start_hashrate_eh_s"]),
         float(first["start_difficulty"]),
@@ -232,3 +238,35 @@ def baseline_rows(name: str, hist: History, origin: dt.date, months: int) -> pd.
     mean, sd = baseline_log_forecast(name, np.log(before.to_numpy()[-TRAILING_MONTHS:]), horizons)
     real = hist.window(origin, months)["hashrate_eh_s"].to_numpy()
     return normal_scores(mean, sd, real).assign(origin=origin, horizon=horizons)
+
+
+def origins_every(first: dt.date, last: dt.date, step_months: int) -> list[dt.date]:
+    """Forecast origins from ``first`` to ``last`` (firsts of month) every ``step_months``."""
+    idx = pd.date_range(pd.Timestamp(first), pd.Timestamp(last), freq=f"{step_months}MS")
+    return [d.date() for d in idx]
+
+
+def rolling_origin_rows(
+    hist: History,
+    origins: list[dt.date],
+    horizon_months: int,
+    models: Mapping[str, Callable[[dt.date], NetworkModelSpec]],
+    paths: int,
+    baselines: tuple[str, ...] = BASELINES,
+) -> pd.DataFrame:
+    """Month rows (column ``model``) of every model and baseline at every origin.
+
+    ``models`` maps a label to the spec to use at an origin (fitted only on data before
+    it, for an out-of-sample test). Forecasts run ``horizon_months`` months or to the
+    history's last month; origin ``i`` draws with seed ``i``.
+    """
+    frames = []
+    last = hist.last_month
+    for i, origin in enumerate(origins):
+        months = min(horizon_months, (last.year - origin.year) * 12 + last.month - origin.month + 1)
+        for label, spec_at in models.items():
+            rows = model_rows(spec_at(origin), hist, origin, months, paths, i)
+            frames.append(rows.assign(model=label))
+        for name in baselines:
+            frames.append(baseline_rows(name, hist, origin, months).assign(model=name))
+    return pd.concat(frames, ignore_index=True)

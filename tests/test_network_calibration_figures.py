@@ -1,0 +1,83 @@
+"""The out-of-sample figures that docs/network_calibration.md and the README state, recomputed.
+
+Real data (``btc_network_daily.csv`` of the shared data folder; skipped with the reason
+when it is absent). The fitted specs come from ``docs/network_fits.json``, which
+``scripts/evaluate_network.py --refit`` and ``scripts/calibrate_network.py --split-only
+--json`` wrote; the forecasts and scores are recomputed here with the scripts' seeds, so
+a change to the model, the history or the scoring that moves a stated figure fails here.
+"""
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from hashpivot.network.evaluation import (
+    model_rows,
+    origins_every,
+    rolling_origin_rows,
+    summarise_scores,
+)
+from hashpivot.network.history import History, load_history
+from hashpivot.network.spec import NetworkModelSpec
+
+ROOT = Path(__file__).resolve().parents[1]
+FITS = json.loads((ROOT / "docs" / "network_fits.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def history() -> History:
+    from conftest import shared_data_dir
+
+    path = shared_data_dir() / "btc_network_daily.csv"
+    if not path.is_file():
+        pytest.skip(f"shared data file not found ({path.name}); set HASHPIVOT_SHARED_DATA")
+    return load_history(path)
+
+
+def _split_rows(history: History, fees: float | None) -> pd.DataFrame:
+    # calibrate_network.py's out-of-sample test: fit to 2021-12, 2 000 paths, seed 0
+    spec = NetworkModelSpec(**FITS["calibration_split_fit"]["2021-12-01"])
+    rows = model_rows(spec, history, dt.date(2022, 1, 1), 36, 2000, 0, fees)
+    return rows.assign(model="split")
+
+
+def test_out_of_sample_2022_2024_from_the_2021_fit(history: History) -> None:
+    # docs/network_calibration.md, "Out of sample: 2022-01 → 2024-12", and the README:
+    # 21 of 36 months inside the 5-95 % band, median APE of the median path 0.335;
+    # with 0.05 BTC/block of fees: 0.72 (26 of 36) and 0.309.
+    s = summarise_scores(_split_rows(history, None), ["model"]).loc["split"]
+    assert s["coverage_90"] * 36 == pytest.approx(21)
+    assert s["median_ape"] == pytest.approx(0.3354, abs=5e-4)
+    s = summarise_scores(_split_rows(history, 0.05), ["model"]).loc["split"]
+    assert s["coverage_90"] * 36 == pytest.approx(26)
+    assert s["median_ape"] == pytest.approx(0.3089, abs=5e-4)
+
+
+def _rolling_summary(history: History) -> pd.DataFrame:
+    # scripts/evaluate_network.py: quarterly origins 2019-01 → 2024-10, 12 months ahead,
+    # the model refitted each year on 2018-01 → the December before, 1 000 paths
+    fits = {dt.date.fromisoformat(k): NetworkModelSpec(**v) for k, v in FITS["fits"].items()}
+    origins = origins_every(dt.date(2019, 1, 1), dt.date(2024, 10, 1), 3)
+    models = {"refit": lambda o: fits[dt.date(o.year - 1, 12, 1)]}
+    rows = rolling_origin_rows(history, origins, 12, models, 1000)
+    return summarise_scores(rows, ["model", "horizon"])
+
+
+def test_rolling_origin_scores_stated_in_the_calibration_doc(history: History) -> None:
+    by_h = _rolling_summary(history)
+    for h, (model_ape, trend_ape) in ROLLING_MEDIAN_APE.items():
+        assert by_h.loc[("refit", h), "median_ape"] == pytest.approx(model_ape, abs=5e-4)
+        assert by_h.loc[("trend", h), "median_ape"] == pytest.approx(trend_ape, abs=5e-4)
+    months = by_h["months"].groupby(level="model").sum()
+    cov90 = (by_h["coverage_90"] * by_h["months"]).groupby(level="model").sum() / months
+    assert cov90["refit"] == pytest.approx(ROLLING_COVERAGE_90, abs=5e-4)
+
+
+ROLLING_MEDIAN_APE = {3: (0.0551, 0.1418), 6: (0.0864, 0.2010), 12: (0.3000, 0.3182)}
+"""docs/network_calibration.md, rolling origins: median APE of the median path of the
+refitted supply curve and of the trailing-trend baseline at 3, 6 and 12 months."""
+ROLLING_COVERAGE_90 = 215 / 270
+"""The refitted supply curve's 90 % band holds 215 of the 270 origin-months (0.796)."""
