@@ -20,7 +20,7 @@ from hashpivot.dispatch import (
 )
 from hashpivot.equities import betas as eq
 from hashpivot.equities import data as ed
-from hashpivot.simulation import Simulation
+from hashpivot.simulation import Simulation, SimulationResult
 from hashpivot.spec import default_scenario
 
 
@@ -55,8 +55,13 @@ def test_number_frame_keeps_numbers_only() -> None:
     assert frame.to_dict("list") == {"metric": ["a", "b.c"], "value": [1.0, 2.5]}
 
 
-def test_simulation_result_shows_its_summary() -> None:
-    result = Simulation(default_scenario()).run(paths=1000, seed=0)
+@pytest.fixture(scope="module")
+def sim_result() -> SimulationResult:
+    return Simulation(default_scenario()).run(paths=1000, seed=0)
+
+
+def test_simulation_result_shows_its_summary(sim_result: SimulationResult) -> None:
+    result = sim_result
     html = result._repr_html_()
     assert "1,000 paths" in html
     cells = _cells(html)
@@ -122,11 +127,11 @@ def test_frame_html_says_how_many_rows_are_left_out(n: int) -> None:
     assert (f"{n} more rows" in html) is (n > 0)
 
 
-def test_report_figures_take_a_result_as_the_docs_show() -> None:
+def test_report_figures_take_a_result_as_the_docs_show(sim_result: SimulationResult) -> None:
     """The notebook recipe of docs/excel-and-notebooks.md: figures from a result's data."""
     from hashpivot.report.montecarlo import distribution_figure, fan_figure, frontier_figure
 
-    result = Simulation(default_scenario()).run(paths=1000, seed=0)
+    result = sim_result
     frontier = frontier_figure(result.frontier)
     shares = sorted({round(p["ai_share_frac"], 2) for p in result.frontier})
     assert len(frontier.data) >= 1
