@@ -559,6 +559,46 @@ def test_ppa_with_resale_never_earns_less(
     assert profits[0] >= profits[1] - 1e-7 * (1 + abs(profits[1]))
 
 
+def test_four_cp_only_at_ercot_sites_and_only_june_to_september() -> None:
+    # a whole year, flat price below breakeven, load peaking once a day: perfect
+    # foresight avoids one peak a month in June–September (PUCT Subst. R. 25.192), so an
+    # ERCOT site saves 50 USD/kW-yr × 1000 / 4 × 10 MW in each of those months, nothing
+    # in the others, and the same site in NYISO saves nothing at all
+    hours = 24 * 366
+    load = 50_000 + 1_000 * np.sin(np.arange(hours) * 2 * np.pi / 24)
+    m = market(np.full(hours, 20.0), "2024-01-01", load)
+    tier = DispatchTierSpec(efficiency_j_per_th=20.0, power_mw=10.0)
+    pf = FourCPSpec(strategy="perfect_foresight")
+    ercot = DispatchSiteSpec(name="tx", tiers=(tier,), four_cp=pf)
+    nyiso = DispatchSiteSpec(name="ny", tiers=(tier,), power_market="NYISO")
+    res = Dispatch([ercot, nyiso], m, HP, BTC).run()
+    tx = res.monthly("tx").set_index("month")["four_cp_savings_usd"]
+    expected = {
+        f"2024-{k:02d}": (50.0 * 1000 / 4 * 10 if 6 <= k <= 9 else 0.0) for k in range(1, 13)
+    }
+    assert tx.to_dict() == pytest.approx(expected)
+    assert res.summary("ny")["four_cp_savings_usd"] == 0.0
+    assert any("'ny' (NYISO): no 4CP" in n for n in res.notes)
+    sites = {s["site"]: s for s in res.to_dict()["sites"]}
+    assert (sites["tx"]["power_market"], sites["ny"]["power_market"]) == ("ERCOT", "NYISO")
+
+
+def test_resolve_nodes_names_the_site_its_node_and_the_columns() -> None:
+    a = DispatchSiteSpec(
+        name="a", node="LZ_WEST", tiers=(DispatchTierSpec(efficiency_j_per_th=20, power_mw=1),)
+    )
+    b = a.model_copy(update={"name": "b", "node": "WEST"})
+    with pytest.raises(
+        SpecError, match=r"site 'b': node 'WEST' is not a column.*columns: LZ_WEST, LZ_NORTH"
+    ):
+        resolve_nodes([a, b], ["LZ_WEST", "LZ_NORTH"])
+    with pytest.raises(SpecError, match=r"one-site run only.*2 sites"):
+        resolve_nodes([a, b], ["LZ_WEST"], "LZ_WEST")
+    both = resolve_nodes([a, b], ["LZ_WEST"], "LZ_WEST", same_node=True)
+    assert [s.node for s in both] == ["LZ_WEST", "LZ_WEST"]
+    assert [s.node for s in resolve_nodes([b], ["LZ_NORTH"], "LZ_NORTH")] == ["LZ_NORTH"]
+
+
 # --------------------------------------------------------------------------- real data
 
 

@@ -198,7 +198,16 @@ class DispatchResult:
         out = self.summary()
         out["monthly"] = self.monthly().to_dict(orient="records")
         out["yearly"] = self.yearly().to_dict(orient="records")
-        out["sites"] = [{"site": s.name, **self.summary(s.name)} for s in self.sites]
+        out["sites"] = [
+            {
+                "site": s.name,
+                "power_market": s.power_market,
+                "node": s.node or None,
+                "load_zone": s.load_zone or None,
+                **self.summary(s.name),
+            }
+            for s in self.sites
+        ]
         out["notes"] = list(self.notes)
         if self.seed is not None:
             out["seed"] = self.seed
