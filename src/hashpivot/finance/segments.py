@@ -293,11 +293,14 @@ def value_segments(
 ) -> SegmentValuation:
     """DCF at the WACC and sum of the parts at segment rates, with the bridge [USD].
 
-    DCF = Σ_s PV_WACC(cf_s) + PV_WACC(TV), TV = Σ_s F_s·(1+g_m)/(r_m − g_m) at the horizon
-    (F_s the segment's terminal run rate, net of reinvestment, ref. [3]). Parts = Σ_s
-    (1 − h_s)·[PV_{r_s}(cf_s) + PV_{r_s}(exit_s)] + items in the parts only (powered
-    land). Bridge rows, per segment: discount rate (PV_{r_s} − PV_WACC of the flows), exit
-    value vs terminal value, construction haircut; then each parts-only item.
+    DCF = Σ_s PV_WACC(cf_s) + PV_WACC(TV) (+ PV_WACC(exit_s) for a segment whose exit the
+    DCF also counts, ``exit_in_dcf``: a finite-life asset sold or re-let at its end), with
+    TV = Σ_s F_s·(1+g_m)/(r_m − g_m) at the horizon (F_s the segment's terminal run rate,
+    net of reinvestment, ref. [3]). Parts = Σ_s (1 − h_s)·[PV_{r_s}(cf_s) +
+    PV_{r_s}(exit_s)] + items in the parts only (powered land). Bridge rows, per segment:
+    discount rate (PV_{r_s} − PV_WACC of the flows), exit value vs terminal value,
+    construction haircut; then each parts-only item. Flows are discounted at the end of
+    each month at the monthly rate equivalent to the annual one.
     """
     if not segments:
         raise _bad("segments: give at least one segment to value")
