@@ -234,6 +234,8 @@ def test_hashprice_refuses_both_a_difficulty_and_a_hashprice() -> None:
         ["run", "--seed", str(2**63)],
         ["dispatch", "--prices", "x.csv", "--node", "N", "--seed", "-1"],
         ["hashprice", "--price-usd", "inf", "--difficulty", "1.1e14"],
+        ["dispatch", "--prices", "x.csv", "--node", "N", "--hashprice-usd-per-ph-day", "inf"],
+        ["value", "--wacc", "nan"],
     ],
 )
 def test_options_out_of_range_are_refused_before_any_work(args: list[str]) -> None:

@@ -110,13 +110,18 @@ def bug_report(exc: BaseException) -> Path | None:
 def guarded(command: F) -> F:
     """Wrap a command so that nothing it raises ends in a traceback.
 
-    Input faults (:func:`_input_fault`) print their message and exit 2; Typer's and
+    Options that are infinite or NaN are refused first. Input faults
+    (:func:`_input_fault`) print their message and exit 2; Typer's and
     Click's own exits pass through; any other exception is a bug: a one-line message
     saying so and where the traceback was written, exit 1.
     """
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        for name, value in kwargs.items():  # click reads "inf" and "nan" as floats
+            if isinstance(value, float) and not math.isfinite(value):
+                print_error(f"--{name.replace('_', '-')}: {value} — must be a finite number")
+                raise typer.Exit(code=2)
         try:
             return command(*args, **kwargs)
         except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException):
