@@ -15,6 +15,7 @@ import pandas as pd
 import typer
 
 from hashpivot.cli.common import JsonOpt, console, emit_json, errors_exit_2, table
+from hashpivot.equities.beta_shift import GAP_DAYS, WINDOW_DAYS, BetaShiftResult, beta_event_study
 from hashpivot.equities.betas import DEFAULT_WINDOW_DAYS, FactorModelResult, fit_factor_model
 from hashpivot.equities.data import BTC, load_return_panel
 from hashpivot.equities.events import (
@@ -50,9 +51,11 @@ BtcOpt = Annotated[
     str | None,
     typer.Option(
         "--btc",
-        metavar="FILE_OR_COLUMN",
+        metavar="FILE[,FILE]_OR_COLUMN",
         help="BTC prices: a CSV with a date and a price column (e.g. btc_network_daily.csv, "
-        "column price_usd_cm), or the name of a BTC column of --prices.",
+        "column price_usd_cm), several such CSVs separated by commas and joined by date "
+        "(e.g. btc_network_daily.csv,btc_price_daily_2025_2026.csv), or the name of a BTC "
+        "column of --prices.",
         show_default=False,
     ),
 ]
@@ -280,6 +283,69 @@ def events(
             console.print(f"wrote {report}", highlight=False)
 
 
+# --------------------------------------------------------------------------- beta shifts
+
+
+def _print_beta_shifts(result: BetaShiftResult) -> None:
+    s = result.settings
+    names = {"ticker": "ticker", "date": "deal"}
+    names |= {"beta_btc_before": "btc-", "beta_btc_after": "btc+", "t_beta_btc_shift": "t"}
+    names |= {"beta_ai_before": "ai-", "beta_ai_after": "ai+", "t_beta_ai_shift": "t "}
+    title = (
+        f"Betas on BTC + {s['ai_factor']}⊥ in the {s['window_days']} trading days before and "
+        f"after each first AI contract (±{s['gap_days']} days left out); t of the shift "
+        "after − before, HAC errors; standard errors in --json"
+    )
+    console.print(table(_compact(result.shifts, names), title))
+    pooled = {c: c for c in ("beta", "n_tickers", "mean_shift", "se_mean_shift", "t_stat")}
+    console.print(table(_compact(result.pooled, pooled, 3), "Mean shift over tickers"))
+    for ticker, why in result.skipped.items():
+        console.print(f"skipped {ticker}: {why}", highlight=False)
+
+
+def beta_events(
+    prices: PricesOpt = None,
+    btc: BtcOpt = None,
+    btc_column: BtcColumnOpt = None,
+    ai_factor: Annotated[
+        str,
+        typer.Option("--ai-factor", help="AI factor column of --prices, orthogonalised on BTC."),
+    ] = "NVDA",
+    events_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--events",
+            help="YAML of announcements; default the packaged ai_deals.yaml.",
+            show_default=False,
+        ),
+    ] = None,
+    tickers: TickersOpt = None,
+    window: Annotated[
+        int,
+        typer.Option("--window", min=20, max=2520, help="Days in each window. \\[trading days]"),
+    ] = WINDOW_DAYS,
+    gap: Annotated[
+        int,
+        typer.Option(
+            "--gap", min=0, max=60, help="Days left out beside the event. \\[trading days]"
+        ),
+    ] = GAP_DAYS,
+    returns: ReturnsOpt = ReturnKind.simple,
+    as_json: JsonOpt = False,
+) -> None:
+    """BTC and AI beta before vs after each miner's first AI contract, with standard errors."""
+    with errors_exit_2():
+        chosen = _select_events(_split(tickers), events_file)
+        panel = load_return_panel(_prices_path(prices), btc, btc_column, returns.value)
+        result = beta_event_study(panel, chosen, ai_factor, window, gap, min(window, 60))
+        if as_json:
+            payload = result.to_dict()
+            payload["settings"] |= {"return_kind": returns.value, "prices": str(prices)}
+            emit_json(payload)
+            return
+        _print_beta_shifts(result)
+
+
 def deals(as_json: JsonOpt = False) -> None:
     """List the packaged AI/HPC deal announcements used by ``hashpivot events``."""
     frame = deal_events_frame(load_deal_events())
@@ -303,7 +369,8 @@ def deals(as_json: JsonOpt = False) -> None:
 
 
 def register(app: typer.Typer, catalog_app: typer.Typer) -> None:
-    """Add ``betas`` and ``events`` to the main app and ``deals`` to ``catalog``."""
+    """Add ``betas``, ``events``, ``beta-events`` to the app and ``deals`` to ``catalog``."""
     app.command("betas")(betas)
     app.command("events")(events)
+    app.command("beta-events")(beta_events)
     catalog_app.command("deals")(deals)

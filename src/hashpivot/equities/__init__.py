@@ -3,6 +3,7 @@
 - :mod:`~hashpivot.equities.betas`: two-factor regressions of stock returns on BTC and an
   AI factor orthogonalised against BTC (full sample, rolling, by year), with labels;
 - :mod:`~hashpivot.equities.events`: event studies of AI deal announcements;
+- :mod:`~hashpivot.equities.beta_shift`: betas before vs after each first AI contract;
 - :mod:`~hashpivot.equities.data`: price files, returns and calendar alignment.
 """
 
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 from hashpivot._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from hashpivot.equities.beta_shift import BetaShiftResult, beta_event_study
     from hashpivot.equities.betas import (
         FactorModelResult,
         fit_factor_model,
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
     from hashpivot.equities.events import DealEvent, EventStudyResult, event_study, load_deal_events
 
 _LAZY = {
+    "BetaShiftResult": "beta_shift",
+    "beta_event_study": "beta_shift",
     "FactorModelResult": "betas",
     "fit_factor_model": "betas",
     "rolling_factor_betas": "betas",
@@ -45,10 +49,12 @@ _LAZY = {
 __getattr__ = lazy_exports(__name__, _LAZY)
 
 __all__ = [
+    "BetaShiftResult",
     "DealEvent",
     "EventStudyResult",
     "FactorModelResult",
     "InsufficientHistoryError",
+    "beta_event_study",
     "build_return_panel",
     "event_study",
     "fit_factor_model",

@@ -245,6 +245,73 @@ def read_btc_price_csv(path: str | Path, column: str | None = None) -> pd.Series
     return prices.rename(BTC)
 
 
+JOIN_TOLERANCE_FRAC = 0.01
+"""Largest relative gap between two BTC files on a day both cover: 1 % (assumption; the
+shared files are one Coin Metrics series, so they agree to the cent where they overlap)."""
+
+
+def join_btc_histories(
+    parts: Sequence[pd.Series], tolerance_frac: float = JOIN_TOLERANCE_FRAC
+) -> pd.Series:
+    """Join BTC price histories, e.g. a file cut at 2024-12-31 and its continuation.
+
+    Parameters
+    ----------
+    parts
+        Daily BTC price series (see :func:`read_btc_price_csv`), any order. [USD/BTC]
+    tolerance_frac
+        Days present in two series must agree within this relative gap. [fraction]
+
+    Returns
+    -------
+    pandas.Series
+        One series named ``BTC`` over the union of the days, sorted. [USD/BTC]
+
+    Raises
+    ------
+    SpecError
+        When two series disagree on a shared day by more than ``tolerance_frac``: the
+        message names the day, both prices and the rule.
+
+    """
+    joined = pd.Series(dtype=np.float64)
+    for part in sorted(parts, key=lambda s: s.index.min()):
+        shared = joined.index.intersection(part.index)
+        gap = (part[shared] / joined[shared] - 1.0).abs()
+        if len(gap) and float(gap.max()) > tolerance_frac:
+            i = int(np.argmax(gap.to_numpy()))
+            day = gap.index[i]
+            msg = (
+                f"BTC price on {_day(day)}: {joined[shared].iloc[i]:.2f} in one file and "
+                f"{part[shared].iloc[i]:.2f} in another — joined histories must agree within "
+                f"{tolerance_frac:.0%} on shared days"
+            )
+            raise SpecError([msg], "BTC files")
+        joined = pd.concat([joined, part[part.index.difference(shared)]]).sort_index()
+    return joined.rename(BTC)
+
+
+def read_btc_history(paths: Sequence[str | Path], column: str | None = None) -> pd.Series:
+    """Read one or several BTC price CSVs and join them (:func:`join_btc_histories`).
+
+    Parameters
+    ----------
+    paths
+        CSV files, e.g. ``btc_network_daily.csv`` (to 2024-12-31) and
+        ``btc_price_daily_2025_2026.csv`` (from 2025-01-01).
+    column
+        Price column, the same in every file; default detected per file
+        (see :func:`read_btc_price_csv`).
+
+    Returns
+    -------
+    pandas.Series
+        BTC price by calendar day, named ``BTC``. [USD/BTC]
+
+    """
+    return join_btc_histories([read_btc_price_csv(p, column) for p in paths])
+
+
 def fetch_adj_close_yfinance(
     tickers: Sequence[str], start: str, end: str | None = None
 ) -> pd.DataFrame:
@@ -360,7 +427,7 @@ def build_return_panel(
 
 def load_return_panel(
     prices_path: str | Path,
-    btc: str | Path | None = None,
+    btc: str | Path | Sequence[str | Path] | None = None,
     btc_column: str | None = None,
     kind: str = "simple",
     btc_required: bool = True,
@@ -372,7 +439,8 @@ def load_return_panel(
     prices_path
         Adjusted closes, wide or long CSV.
     btc
-        A CSV of BTC prices, or the name of a BTC column of the prices file.
+        A CSV of BTC prices, several (a sequence or comma-separated paths, joined by
+        :func:`join_btc_histories`), or the name of a BTC column of the prices file.
     btc_column
         The price column inside the BTC file, or, without ``btc``, the BTC column of the
         prices file. Without either, a column named ``BTC``/``BTC-USD`` is used if present.
@@ -390,8 +458,9 @@ def load_return_panel(
     prices = read_prices_csv(prices_path)
     btc_usd = None
     column = btc_column
-    if btc is not None and Path(btc).is_file():
-        btc_usd = read_btc_price_csv(btc, btc_column)
+    files = _btc_files(btc)
+    if files:
+        btc_usd = read_btc_history(files, btc_column)
         column = None
     elif btc is not None:
         if str(btc).lower().endswith(".csv") or "/" in str(btc):
@@ -410,6 +479,23 @@ def load_return_panel(
         )
         raise HashpivotError(msg)
     return build_return_panel(prices, btc_usd, kind)
+
+
+def _btc_files(btc: str | Path | Sequence[str | Path] | None) -> list[Path]:
+    """The BTC files named by ``btc``: one path, a sequence, or comma-separated paths.
+
+    Returns an empty list when ``btc`` is not a file name (a column of the prices file).
+    """
+    if btc is None:
+        return []
+    names = [str(b) for b in btc] if isinstance(btc, list | tuple) else str(btc).split(",")
+    paths = [Path(n.strip()) for n in names if n.strip()]
+    if len(paths) == 1 and not paths[0].is_file():
+        return []
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise SpecError([f"BTC file not found: {', '.join(missing)}"], str(btc))
+    return paths
 
 
 def require_columns(frame: pd.DataFrame, names: Sequence[str], kind: str) -> None:
