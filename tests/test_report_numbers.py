@@ -19,7 +19,13 @@ from typer.testing import CliRunner
 
 from _synthetic_equities import write_synthetic_csvs
 from hashpivot.cli import app
-from hashpivot.report.html import plain_number, readable_frame, table_section, usd_text
+from hashpivot.report.html import (
+    is_usd_name,
+    plain_number,
+    readable_frame,
+    table_section,
+    usd_text,
+)
 
 SCIENTIFIC = re.compile(r"\d(?:\.\d+)?[eE][+-]?\d+")
 
@@ -178,3 +184,29 @@ def test_terminal_cells_have_no_exponent(x: float) -> None:
     text = fmt(x)
     assert "e" not in text.lower()
     assert float(text.replace(",", "")) == pytest.approx(x, rel=5e-3, abs=1e-10)
+
+
+def test_usd_names() -> None:
+    for name in ("profit_usd", "hybrid.npv_usd.mean", "ebitda_usd_per_year", "npv_usd.cvar5"):
+        assert is_usd_name(name), name
+    for name in ("price_usd_per_mwh", "variance_reduction_frac", "usd", "btc_mined"):
+        assert not is_usd_name(name), name
+
+
+def test_sweep_tornado_in_usd_millions() -> None:
+    from hashpivot.report.sweep import _tornado_table
+
+    torn = pd.DataFrame(
+        {
+            "metric": ["hybrid.npv_usd.mean", "variance_reduction_frac"],
+            "metric_low": [-1.425e8, 0.2],
+            "metric_base": [1e8, 0.25],
+            "metric_high": [2e8, 0.3],
+            "swing": [3.425e8, 0.1],
+            "std_error": [2e6, 0.01],
+        }
+    )
+    out = _tornado_table(torn)
+    assert out["metric"].tolist() == ["hybrid.npv_usd.mean [M USD]", "variance_reduction_frac"]
+    assert out["metric_low"].tolist() == pytest.approx([-142.5, 0.2])
+    assert out["swing"].tolist() == pytest.approx([342.5, 0.1])

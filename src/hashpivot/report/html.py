@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,16 +106,28 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+_USD_NAME = re.compile(r"_usd(_per_year)?($|\.)")
+
+
+def is_usd_name(name: str) -> bool:
+    """Whether a column or metric name is a USD amount, not a price per unit.
+
+    ``profit_usd``, ``hybrid.npv_usd.mean`` and ``ebitda_usd_per_year`` are amounts;
+    ``price_usd_per_mwh`` is not.
+    """
+    return _USD_NAME.search(name) is not None
+
+
 def readable_frame(frame: pd.DataFrame, usd_columns: Sequence[str] | None = None) -> pd.DataFrame:
     """The frame as text: USD columns in M or k USD (unit in the header), numbers plain.
 
-    ``usd_columns`` default: the numeric columns whose name ends in ``_usd``.
+    ``usd_columns`` default: the numeric columns named as USD amounts (:func:`is_usd_name`).
     """
     if usd_columns is None:
         usd_columns = [
             str(c)
             for c in frame.columns
-            if str(c).endswith("_usd") and pd.api.types.is_numeric_dtype(frame[c])
+            if is_usd_name(str(c)) and pd.api.types.is_numeric_dtype(frame[c])
         ]
     out = {}
     for col in frame.columns:

@@ -10,7 +10,14 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from hashpivot.report.html import Section, figure_section, table_section, text_section, write_report
+from hashpivot.report.html import (
+    Section,
+    figure_section,
+    is_usd_name,
+    table_section,
+    text_section,
+    write_report,
+)
 from hashpivot.sweep.analysis import DECISION_METRIC
 from hashpivot.sweep.spec import is_number
 
@@ -180,7 +187,7 @@ def write_sweep_report(result: SweepResult, path: str | Path) -> Path:
         if (torn["metric"] == m).any():
             sections.append(figure_section(f"Tornado: {m}", tornado_figure(torn, m)))
     if not torn.empty:
-        sections.append(table_section("Tornado table", torn))
+        sections.append(table_section("Tornado table", _tornado_table(torn)))
     curves = result.one_way(metrics)
     for m in metrics:
         if (curves["metric"] == m).any():
@@ -203,6 +210,20 @@ def write_sweep_report(result: SweepResult, path: str | Path) -> Path:
     shown = wide[cols + list(result.spec.metrics)].head(MAX_TABLE_ROWS).astype({"seed": str})
     sections.append(table_section(f"Points (first {MAX_TABLE_ROWS})", shown))
     return write_report(path, f"hashpivot sweep: {result.spec.name}", sections)
+
+
+_TORNADO_METRIC_COLUMNS = ("metric_low", "metric_base", "metric_high", "swing", "std_error")
+
+
+def _tornado_table(torn: pd.DataFrame) -> pd.DataFrame:
+    """The tornado rows with USD metrics in USD millions, the unit named beside the metric."""
+    out = torn.copy()
+    usd = out["metric"].map(lambda m: is_usd_name(str(m))).to_numpy(dtype=bool)
+    cols = [c for c in _TORNADO_METRIC_COLUMNS if c in out.columns]
+    out[cols] = out[cols].astype(float)
+    out.loc[usd, cols] = out.loc[usd, cols] / 1e6
+    out.loc[usd, "metric"] = out.loc[usd, "metric"].astype(str) + " [M USD]"
+    return out
 
 
 def _decision_sections(result: SweepResult) -> list[Section]:
