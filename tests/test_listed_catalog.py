@@ -53,8 +53,8 @@ def test_every_packaged_file_loads_and_every_fact_is_sourced(path: Path):
         assert fact.source_url.startswith(("https://", "http://"))
         first, _ = period_bounds(fact.as_of)
         assert first <= company.as_of
-    # balance-sheet numbers are user inputs: never packaged
-    assert company.balance_sheet is None
+    # every company has a balance sheet: items dated and sourced, or named missing
+    assert company.balance_sheet is not None
 
 
 def test_every_source_url_is_in_the_fact_sheet_list(shared_data: Path):
@@ -62,11 +62,19 @@ def test_every_source_url_is_in_the_fact_sheet_list(shared_data: Path):
     if not facts.is_file():
         pytest.skip("the fact sheet (../shared/research/facts.md) is not present")
     sheet = facts.read_text(encoding="utf-8")
+    balance = (shared_data.parent / "research" / "balance_sheets.md").read_text(encoding="utf-8")
     for path in sorted(DATA.glob("*.yaml")):
         company = load_company(path)
+        assert company.balance_sheet is not None
+        items = set(map(id, company.balance_sheet.items()))
         for fact in company.facts():
+            if fact.note.startswith("Own look-up"):
+                continue  # a balance-sheet item looked up beyond the research notes
+            where, text = (
+                ("balance_sheets.md", balance) if id(fact) in items else ("facts.md", sheet)
+            )
             for url in (fact.source_url, *fact.see_also_urls):
-                assert url in sheet, f"{company.ticker}: {url} is not in facts.md"
+                assert url in text, f"{company.ticker}: {url} is not in {where}"
 
 
 def test_headline_contracts_match_the_fact_sheet():
@@ -133,17 +141,17 @@ def test_unknown_ticker_lists_the_closest():
 
 
 def test_a_missing_balance_sheet_number_gives_a_clear_error():
-    iren = load_company("IREN")
+    bitf = load_company("BITF")  # no source gives Bitfarms' share count
     expected = (
-        "IREN: shares_outstanding is required to compute equity value per share; add it to "
+        "BITF: shares_outstanding is required to compute equity value per share; add it to "
         "the company file under balance_sheet (as of a date, with its source)"
     )
     with pytest.raises(MissingInputError) as info:
-        require(iren, "shares_outstanding")
+        require(bitf, "shares_outstanding")
     assert str(info.value) == expected
     assert info.value.field == "shares_outstanding"
     with pytest.raises(UnknownNameError, match="closest: debt_usd"):
-        require(iren, "debt")
+        require(bitf, "debt")
 
 
 def _with_balance_sheet(ticker: str, **numbers: float) -> ListedCompanySpec:
@@ -265,7 +273,7 @@ def test_cli_catalog_companies_json_has_every_fact_with_sources():
     assert (lease["total_value_usd"], lease["escalator_frac_per_year"]) == (7.0e9, 0.03)
     assert lease["source_url"].startswith("https://")
     assert lease["as_of"] == "2025-12-17"
-    assert hut["balance_sheet"] is None
+    assert hut["balance_sheet"]["btc_held"]["btc"] == 13696
     assert hut["summary"]["ai_it_mw"] == 245
 
 

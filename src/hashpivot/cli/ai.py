@@ -243,12 +243,38 @@ def _valued_spec(target: str | None) -> str | dict[str, Any]:
     }
 
 
+def _print_dilution(out: dict[str, Any]) -> None:
+    """Basic and diluted shares, each convertible and warrant, the upside to a given price."""
+    d = out["dilution"]
+    tab = Table(title=f"Diluted shares (at {fmt(d['share_price_usd'])} USD/share: "
+                f"{d['share_price_source']})", title_justify="left")  # fmt: skip
+    for col in ("instrument", "method", "strike USD/share", "in the money", "shares added"):
+        tab.add_column(col)
+    tab.add_row("basic shares", "", "", "", fmt(d["basic_shares"]))
+    for row in d["instruments"]:
+        strike = row["strike_usd_per_share"]
+        tab.add_row(row["id"], row["method"], "not found" if strike is None else fmt(strike),
+                    "yes" if row["in_the_money"] else "no", fmt(row["shares_added"]))  # fmt: skip
+    tab.add_row("diluted shares", "", "", "", fmt(d["diluted_shares"]))
+    console.print(tab)
+    if out.get("upside_frac") is not None:
+        console.print(f"upside to {fmt(out['share_price_usd'])} USD/share: "
+                      f"{out['upside_frac']:+.1%}", highlight=False)  # fmt: skip
+    for item in out.get("stale_balance_sheet_items", []):
+        console.print(f"stale: {item} is more than a year before the valuation date",
+                      highlight=False)  # fmt: skip
+    for line in d["notes"]:
+        console.print(f"note: {line}", highlight=False)
+
+
 def _print_value(out: dict[str, Any]) -> None:
     tab = Table(title=f"Value of {out['subject']}", title_justify="left", show_header=False)
     for key in ("enterprise_value_usd", "equity_value_usd", "equity_value_usd_per_share",
                 "ev_per_mw_usd", "ev_per_eh_usd"):  # fmt: skip
         tab.add_row(key, fmt(out.get(key)) if out.get(key) is not None else "not available")
     console.print(tab)
+    if out.get("dilution"):
+        _print_dilution(out)
     parts = Table(title="Sum of the parts", title_justify="left", show_header=False)
     for key, value in out["sotp"].items():
         parts.add_row(key, "not available" if value is None else fmt(value))
@@ -329,6 +355,16 @@ def value(
             "not later than the valuation date, else the scenario's market block.",
         ),
     ] = None,
+    price: Annotated[
+        float | None,
+        typer.Option(
+            min=1e-6,
+            max=1e7,
+            help="Market share price of a listed company: convertibles and warrants are "
+            "tested against it and the upside or downside is shown; default: the value "
+            "per share itself. [USD/share]",
+        ),
+    ] = None,
     save: SaveOpt = False,
     store: StoreOpt = None,
     xlsx: XlsxOpt = None,
@@ -353,6 +389,7 @@ def value(
             wacc_frac_per_year=wacc, cap_rate_frac=cap_rate,
             mining_rate_frac_per_year=mining_rate, power_usd_per_mwh=power_price,
             efficiency_j_per_th=efficiency, bonus_depreciation_frac=bonus_depreciation,
+            share_price_usd=price,
         )  # fmt: skip
         date = None if as_of is None else as_of.date()
         runs = RunStore(store) if save else None

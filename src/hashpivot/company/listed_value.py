@@ -44,6 +44,7 @@ from hashpivot import ai
 from hashpivot.errors import SpecError
 from hashpivot.finance import segments as seg
 from hashpivot.listed.catalog import AiContractSpec, ListedCompanySpec, period_bounds
+from hashpivot.listed.dilution import DilutedEquity, diluted_equity
 from hashpivot.market_state import MarketState
 from hashpivot.projection import deterministic_market, month_index
 from hashpivot.spec import Scenario
@@ -144,6 +145,7 @@ class Overrides:
     power_usd_per_mwh: float | None = None
     efficiency_j_per_th: float | None = None
     bonus_depreciation_frac: float = 0.0
+    share_price_usd: float | None = None
 
 
 def first_month(as_of: dt.date) -> dt.date:
@@ -507,6 +509,7 @@ class ListedValuation:
             else float(e.equity_value_usd_per_share),
             "missing": list(e.missing),
             "missing_message": e.message(),
+            **_dilution_keys(e),
             "sotp": self.parts_usd,
             "bridge": self.valued.bridge_dict(),
             "contracts": self.contracts,
@@ -529,6 +532,13 @@ class ListedValuation:
         from hashpivot.display import summary_html
 
         return summary_html(f"Value of {self.to_dict()['subject']}", self.to_dict())
+
+
+def _dilution_keys(e: DilutedEquity) -> dict[str, Any]:
+    """Diluted shares, each instrument's treatment, stale items and the upside to a price."""
+    return {"dilution": e.to_dict(), "stale_balance_sheet_items": list(e.stale),
+            "share_price_usd": e.share_price_usd if e.price_source == "given" else None,
+            "upside_frac": e.upside_frac()}  # fmt: skip
 
 
 def _input(name: str, value: Any, source: str) -> dict[str, Any]:
@@ -616,17 +626,13 @@ def value_listed(
     land = sum(mw * POWERED_LAND_USD_PER_MW * LAND_VALUE_FRAC_BY_STATUS[k]
                for k, mw in land_mw.items())  # fmt: skip
     valued = seg.value_segments(segments, wacc, 0.0, {"powered_land_usd": land})
-    bs = company.balance_sheet
-    btc_held = None if bs is None else bs.btc_held
     price0 = float(path.btc_price_usd[0])
     parts: dict[str, float | None] = _grouped_parts(valued.parts_usd)
-    parts["btc_usd"] = None if btc_held is None else btc_held * price0
     ev = valued.parts_enterprise_value_usd
-    parts["total_usd"] = None if btc_held is None else ev + btc_held * price0
-    equity = finance.equity_bridge(
-        ev, None if bs is None else bs.debt_usd, None if bs is None else bs.cash_usd,
-        btc_held, price0, None if bs is None else bs.shares_outstanding, subject=company.ticker,
-    )  # fmt: skip
+    # per diluted share: convertibles if-converted, warrants treasury-stock (listed.dilution)
+    equity = diluted_equity(company, ev, price0, o.share_price_usd, date)
+    parts["btc_usd"] = equity.btc_value_usd
+    parts["total_usd"] = None if equity.btc_value_usd is None else ev + equity.btc_value_usd
     reported = company.reported_mw()
     total_mw = 0.0 if math.isnan(reported) else reported
     inputs = _listed_inputs(date, path, eff, power, mining_rate, wacc, hashrate, land_mw, o,
