@@ -149,3 +149,18 @@ def test_phases_run_their_own_terms() -> None:
     # month 132: the second phase alone, in the 11th lease year:
     # 23 MW x 1000 x 150 USD/kW-month x 1.03^10 = 4 636 511 USD (hand calculation)
     assert phased[132] == pytest.approx(23_000 * 150 * 1.03**10)
+
+
+def test_company_taxes_carry_losses_forward() -> None:
+    r = CompanyModel(default_scenario()).run()
+    c = r.company
+    ebt = (c["ebitda_usd"] - c["depreciation_usd"] - c["interest_usd"]).to_numpy()
+    taxes = c["taxes_usd"].to_numpy()
+    assert (taxes[ebt <= 0] == 0).all()  # no tax in a loss month
+    month_by_month = 0.21 * np.maximum(ebt, 0.0)  # the rule without carry-forward
+    assert (ebt < 0).any()
+    assert (ebt > 0).any()
+    # losses before later profits lower the tax; never below 20 % of the monthly rule
+    # (a carried-forward loss offsets at most 80 % of a profit, 26 U.S.C. § 172)
+    assert taxes.sum() < month_by_month.sum()
+    assert (taxes >= 0.2 * month_by_month - 1e-6).all()

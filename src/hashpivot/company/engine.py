@@ -17,6 +17,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from hashpivot import ai, conversion, finance, kernels, mining
+from hashpivot.finance.segments import tax_with_loss_carryforward_usd
 from hashpivot.hardware import get_gpu
 from hashpivot.projection import (
     FleetArrays,
@@ -495,8 +496,11 @@ def consolidate(
 ) -> dict[str, FloatArray]:
     """Company flows ``(paths, months)``: EBITDA, taxes, free cash flow, debt, BTC held.
 
-    Taxes are ``tax_rate × max(EBT, 0)`` each month (no loss carry-forward); free cash
-    flow is unlevered (EBITDA − tax on EBIT − capex + ASIC sales), counting mined BTC at
+    Taxes (``taxes_usd``) are on EBT with losses carried forward (none in a loss month; a
+    profit first uses the pool, up to 80 % of it, 26 U.S.C. § 172,
+    :func:`hashpivot.finance.segments.tax_with_loss_carryforward_usd`); free cash flow is
+    unlevered (EBITDA − tax on EBIT each month, as the Monte Carlo keeps it − capex + ASIC
+    sales; ``hashpivot value`` recomputes it with losses carried forward), counting mined BTC at
     market value; cash flow to equity subtracts interest, principal and the value of the
     BTC retained in treasury. ``full=False`` returns only ``ebitda_usd`` and
     ``free_cash_flow_usd`` (what the Monte Carlo keeps), skipping the rest.
@@ -510,7 +514,7 @@ def consolidate(
     if not full:
         return {"ebitda_usd": ebitda, "free_cash_flow_usd": fcf}
     debt = debt_schedule(scenario, market.shape[1])
-    taxes = c.tax_rate_frac * np.maximum(ebit - debt.interest_usd, 0.0)
+    taxes, _ = tax_with_loss_carryforward_usd(ebit - debt.interest_usd, c.tax_rate_frac)
     retained = total["btc_mined"] * c.btc_retain_frac
     equity_cf = ebitda - taxes - invest - debt.payment_usd - retained * market.btc_price_usd
     out = dict(total)
