@@ -11,6 +11,7 @@ from hashpivot.simulation import (
     ai_share_variant,
     evaluate_chunk,
     in_threads,
+    joint_plan,
     lease_plan,
     market_paths,
     pure_mining,
@@ -161,6 +162,56 @@ def test_lease_plan_is_refused_when_the_engine_rules_change(monkeypatch) -> None
 
     monkeypatch.setattr(engine, "company_ebitda_fcf", no_shield)
     assert lease_plan(sc, tl) is None
+
+
+def _joint_inputs(variants):
+    sc = next(iter(variants.values()))
+    tl = engine.Timeline.from_start(sc.start_date, sc.horizon_months)
+    plans = {n: engine.mining_plan(v, tl) for n, v in variants.items()}
+    leases = {n: lease_plan(v, tl, plans[n]) for n, v in variants.items()}
+    return tl, plans, leases
+
+
+@pytest.mark.skipif(not kernels.HAVE_NUMBA, reason="numba not installed")
+def test_joint_pass_is_each_variants_engine_path() -> None:
+    # The Monte Carlo's variants in one compiled pass against each variant's engine path
+    # (mining_totals, conversion_projects, company_ebitda_fcf, company_value).
+    variants = Simulation(default_scenario())._variants()
+    tl, plans, leases = _joint_inputs(variants)
+    joint = joint_plan(variants, tl, plans, leases)
+    assert joint is not None
+    sc = variants["hybrid"]
+    n_leases = max(engine.n_leases(v) for v in variants.values())
+    market, _ = market_paths(sc, tl, seed=8, n_blocks=2, n_leases=n_leases)
+    got = joint.evaluate(tl, market)
+    for name, v in variants.items():
+        ref = evaluate_chunk(v, tl, market, plans[name], None)
+        scale = np.abs(ref.npv_usd).max()
+        np.testing.assert_allclose(got[name].npv_usd, ref.npv_usd, rtol=1e-12, atol=1e-12 * scale)
+        np.testing.assert_allclose(
+            got[name].ebitda_usd_by_year, ref.ebitda_usd_by_year, rtol=1e-12, atol=1e-3
+        )
+        for seg in ("mining", "colocation", "gpu_cloud", "corporate"):
+            np.testing.assert_allclose(
+                got[name].segment_ebitda_usd[seg], ref.segment_ebitda_usd[seg], rtol=1e-10
+            )
+            np.testing.assert_allclose(
+                got[name].segment_revenue_usd[seg], ref.segment_revenue_usd[seg],
+                rtol=1e-10, atol=1e-3,
+            )  # fmt: skip
+
+
+def test_joint_pass_needs_the_same_fleet_thresholds() -> None:
+    sc = default_scenario()
+    site = sc.sites[0]
+    dearer = site.model_copy(
+        update={"power": site.power.model_copy(update={"price_usd_per_mwh": 90.0})}
+    )
+    other = sc.model_copy(update={"sites": (dearer, *sc.sites[1:])})
+    variants = {"hybrid": sc, "dearer_power": other}
+    tl, plans, leases = _joint_inputs(variants)
+    assert all(lp is not None for lp in leases.values())
+    assert joint_plan(variants, tl, plans, leases) is None
 
 
 def test_in_threads_keeps_order_and_raises_the_first_error() -> None:

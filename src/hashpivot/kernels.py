@@ -380,6 +380,69 @@ if HAVE_NUMBA:
 
     _variant_value_numba = twin_kernel(_variant_value_loop, cache=True)
 
+    def _joint_variants_loop(  # pragma: no cover - compiled
+        hp_btc: Any, price: Any, threshold: Any, bph: Any, cost: Any, opex: Any, rent: Any,
+        rent_after: Any, alive_months: Any, n_leases: Any, common: Any, depreciation: Any,
+        invest: Any, discount: Any, tax_frac: Any, n_last: int, terminal_factor: Any,
+        mining_total: Any, lease_total: Any, yearly: Any, npv: Any, mining_revenue: Any,
+    ) -> None:  # fmt: skip
+        """:func:`variant_value` of every variant, mining included, a lane at a time."""
+        n_p, n_m = hp_btc.shape
+        n_f = threshold.shape[0]
+        n_v = bph.shape[0]
+        n_y = yearly.shape[2]
+        for lane in prange((n_p + _MINING_LANE - 1) // _MINING_LANE):
+            hpu = np.empty(n_m)
+            on = np.empty((n_f, n_m))
+            b = np.empty(n_m)
+            pw = np.empty(n_m)
+            ox = np.empty(n_m)
+            for p in range(lane * _MINING_LANE, min((lane + 1) * _MINING_LANE, n_p)):
+                for m in range(n_m):
+                    hpu[m] = hp_btc[p, m] * price[p, m]
+                for i in range(n_f):
+                    for m in range(n_m):
+                        on[i, m] = 1.0 if hpu[m] >= threshold[i, m] else 0.0
+                for v in range(n_v):
+                    b[:] = 0.0
+                    pw[:] = 0.0
+                    ox[:] = 0.0
+                    for i in range(n_f):
+                        for m in range(n_m):
+                            b[m] += on[i, m] * bph[v, i, m]
+                            pw[m] += on[i, m] * cost[v, i, m]
+                            ox[m] += on[i, m] * opex[v, i, m]
+                    mt = 0.0
+                    lt = 0.0
+                    pv = 0.0
+                    last = 0.0
+                    for y in range(n_y):
+                        yearly[v, p, y] = 0.0
+                    for m in range(n_m):
+                        revenue = b[m] * hp_btc[p, m] * price[p, m]
+                        mining_revenue[v, lane, m] += revenue
+                        e = revenue - pw[m] - ox[m]
+                        mt += e
+                        r = 0.0
+                        for j in range(n_leases[v]):
+                            if m < alive_months[v, p, j]:
+                                r += rent[v, j, m]
+                            else:
+                                r += rent_after[v, j, m]
+                        lt += r
+                        e = e + r + common[v, m]
+                        yearly[v, p, m // 12] += e
+                        ebt = e - depreciation[v, m]
+                        fcf = e - tax_frac[v] * (ebt if ebt > 0.0 else 0.0) - invest[v, m]
+                        pv += fcf * discount[m]
+                        if m >= n_m - n_last:
+                            last += fcf
+                    mining_total[v, p] = mt
+                    lease_total[v, p] = lt
+                    npv[v, p] = pv + last * terminal_factor[v]
+
+    _joint_variants_numba = twin_kernel(_joint_variants_loop, cache=True)
+
 
 def add_lease_rent(
     ebitda_usd: FloatArray,
@@ -470,6 +533,59 @@ def variant_value(
         float(terminal_factor), out["mining_ebitda_total_usd"], out["rent_total_usd"],
         out["ebitda_usd_by_year"], out["npv_usd"],
     )  # fmt: skip
+    return out
+
+
+def joint_variants(
+    hp_btc: FloatArray,
+    price_usd: FloatArray,
+    threshold: FloatArray,
+    fleets: dict[str, FloatArray],
+    leases: dict[str, Any],
+    rows: dict[str, FloatArray],
+    n_last: int,
+) -> dict[str, FloatArray]:
+    """:func:`company_mining` + :func:`variant_value` of several company variants at once.
+
+    For variants whose fleets share their run/stop thresholds ``(fleets, months)`` (the
+    same sites and machines with fixed power prices; only the installed counts differ),
+    each fleet's on/off state is found once per path and month, and every variant's
+    mining, rent, EBITDA, tax, free cash flow and value follow in the same pass, without
+    ``(paths, months)`` arrays. ``fleets`` holds ``btc_per_hashprice, power_cost_usd,
+    opex_usd`` ``(variants, fleets, months)``; ``leases`` holds ``rent_usd,
+    rent_after_default_usd`` ``(variants, leases, months)``, ``alive_months`` ``(variants,
+    paths, leases)`` and ``n_leases`` ``(variants,)``; ``rows`` holds
+    ``common_ebitda_usd, depreciation_usd, invest_usd`` ``(variants, months)``,
+    ``discount`` ``(months,)``, ``tax_frac, terminal_factor`` ``(variants,)``. Returns
+    per variant the outputs of :func:`variant_value` plus ``mining_revenue_usd``, the
+    mining revenue summed over paths by month ``(variants, months)`` [USD]. Needs numba
+    (the per-variant functions are the definition and the fallback).
+    """
+    n_v = fleets["btc_per_hashprice"].shape[0]
+    n_p, n_m = hp_btc.shape
+    n_lanes = (n_p + _MINING_LANE - 1) // _MINING_LANE
+    out = {
+        "npv_usd": np.empty((n_v, n_p)),
+        "ebitda_usd_by_year": np.empty((n_v, n_p, -(-n_m // 12))),
+        "mining_ebitda_total_usd": np.empty((n_v, n_p)),
+        "rent_total_usd": np.empty((n_v, n_p)),
+    }
+    lane_revenue = np.zeros((n_v, n_lanes, n_m))
+
+    def c(a: Any, dtype: Any = np.float64) -> Any:
+        return np.ascontiguousarray(a, dtype=dtype)
+
+    _joint_variants_numba(
+        c(hp_btc), c(np.broadcast_to(price_usd, hp_btc.shape)), c(threshold),
+        c(fleets["btc_per_hashprice"]), c(fleets["power_cost_usd"]), c(fleets["opex_usd"]),
+        c(leases["rent_usd"]), c(leases["rent_after_default_usd"]),
+        c(leases["alive_months"], np.int64), c(leases["n_leases"], np.int64),
+        c(rows["common_ebitda_usd"]), c(rows["depreciation_usd"]), c(rows["invest_usd"]),
+        c(rows["discount"]), c(rows["tax_frac"]), int(n_last), c(rows["terminal_factor"]),
+        out["mining_ebitda_total_usd"], out["rent_total_usd"], out["ebitda_usd_by_year"],
+        out["npv_usd"], lane_revenue,
+    )  # fmt: skip
+    out["mining_revenue_usd"] = lane_revenue.sum(axis=1)
     return out
 
 

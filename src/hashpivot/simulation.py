@@ -118,6 +118,8 @@ class VariantChunk:
     """Mean annual EBITDA per path of each segment ``(paths,)`` [USD/yr]."""
     segment_revenue_usd: dict[str, FloatArray]
     """Revenue of each segment summed over the chunk's paths, per month ``(months,)`` [USD]."""
+    risk: dict[str, FloatArray] = field(default_factory=dict)
+    """Per-path inputs of the risk object (:func:`risk_chunk`), each ``(paths,)``."""
 
 
 @dataclass
@@ -128,6 +130,7 @@ class VariantPaths:
     ebitda_usd_by_year: list[FloatArray] = field(default_factory=list)
     segment_ebitda_usd: dict[str, list[FloatArray]] = field(default_factory=dict)
     segment_revenue_usd_monthly_sum: dict[str, FloatArray] = field(default_factory=dict)
+    risk: dict[str, list[FloatArray]] = field(default_factory=dict)
 
     def add(self, chunk: VariantChunk) -> None:
         """Append the next chunk's paths (chunks must come in path order)."""
@@ -138,6 +141,8 @@ class VariantPaths:
         for seg, revenue in chunk.segment_revenue_usd.items():
             prev = self.segment_revenue_usd_monthly_sum.get(seg)
             self.segment_revenue_usd_monthly_sum[seg] = revenue if prev is None else prev + revenue
+        for key, values in chunk.risk.items():
+            self.risk.setdefault(key, []).append(values)
 
     def arrays(self) -> dict[str, FloatArray]:
         """Concatenated per-path arrays."""
@@ -149,6 +154,8 @@ class VariantPaths:
         }
         for seg, parts in self.segment_ebitda_usd.items():
             out[f"{seg}_ebitda_usd"] = np.concatenate(parts)
+        for key, parts in self.risk.items():
+            out[key] = np.concatenate(parts)
         return out
 
 
@@ -315,15 +322,25 @@ def _agrees_with_engine(
     The market spans prices and hashprices wide enough that fleets stop and start and
     taxable income changes sign, and uniforms that put tenant defaults inside the horizon.
     """
-    rng = np.random.default_rng(np.random.SeedSequence([0x5AFE, tl.n]))
-    shape = (CHECK_PATHS, tl.n)
-    market = engine.MarketArrays(
-        np.exp(rng.uniform(np.log(5e3), np.log(5e5), shape)),
-        np.exp(rng.uniform(np.log(2e-5), np.log(2e-3), shape)),
-        default_uniform=rng.uniform(0.0, 1.0, (CHECK_PATHS, len(plan.rent_usd))) ** 8,
-    )
+    market = _check_market(tl, len(plan.rent_usd))
     ref = evaluate_chunk(scenario, tl, market, mining, None)
     got = evaluate_chunk(scenario, tl, market, mining, plan)
+    return _same_chunk(got, ref)
+
+
+def _check_market(tl: engine.Timeline, n_leases: int) -> engine.MarketArrays:
+    """A small market on which the compiled passes are checked against the engine."""
+    rng = np.random.default_rng(np.random.SeedSequence([0x5AFE, tl.n]))
+    shape = (CHECK_PATHS, tl.n)
+    return engine.MarketArrays(
+        np.exp(rng.uniform(np.log(5e3), np.log(5e5), shape)),
+        np.exp(rng.uniform(np.log(2e-5), np.log(2e-3), shape)),
+        default_uniform=rng.uniform(0.0, 1.0, (CHECK_PATHS, n_leases)) ** 8,
+    )
+
+
+def _same_chunk(got: VariantChunk, ref: VariantChunk) -> bool:
+    """Whether two chunk results agree to 1e-9 of each quantity's largest magnitude."""
     pairs = [(got.npv_usd, ref.npv_usd), (got.ebitda_usd_by_year, ref.ebitda_usd_by_year)]
     pairs += [(got.segment_ebitda_usd[k], ref.segment_ebitda_usd[k]) for k in SEGMENTS]
     pairs += [(got.segment_revenue_usd[k], ref.segment_revenue_usd[k]) for k in SEGMENTS]
@@ -332,6 +349,117 @@ def _agrees_with_engine(
         and bool(np.all(np.abs(a - b) <= 1e-9 * max(float(np.max(np.abs(b), initial=0.0)), 1.0)))
         for a, b in pairs
     )
+
+
+def _thresholds(plan: engine.MiningPlan) -> FloatArray:
+    """Hashprice each fleet needs to run ``(fleets, months)``, -inf where it never stops."""
+    c = plan.coef
+    out = c["threshold_k"] * (c["power_price_usd_per_mwh"] + c["opex_usd_per_mwh"])
+    out[c["shutdown"] == 0] = -np.inf
+    return np.asarray(out)
+
+
+@dataclass(frozen=True)
+class JointPlan:
+    """Every variant evaluated in one compiled pass (:func:`kernels.joint_variants`).
+
+    For variants with the same fleets and thresholds (the Monte Carlo's hybrid, pure
+    mining and AI-share variants of one company with fixed power prices), made once a
+    run by :func:`joint_plan` and checked there against the engine.
+    """
+
+    names: tuple[str, ...]
+    leases: tuple[LeasePlan, ...]
+    threshold: FloatArray
+    fleets: dict[str, FloatArray]
+    rent: dict[str, npt.NDArray[Any]]
+    rows: dict[str, FloatArray]
+    n_last: int
+
+    def evaluate(self, tl: engine.Timeline, market: engine.MarketArrays) -> dict[str, VariantChunk]:
+        """Every variant's :class:`VariantChunk` on a chunk of paths."""
+        assert market.default_uniform is not None
+        n_p = market.shape[0]
+        alive = np.zeros((len(self.names), n_p, self.rent["rent_usd"].shape[1]), np.int64)
+        alive_v = []
+        for v, lp in enumerate(self.leases):
+            a = lp.alive_months(market.default_uniform)
+            alive[v, :, : a.shape[1]] = a
+            alive_v.append(a)
+        out = kernels.joint_variants(
+            market.hashprice_btc_per_ph_day, market.btc_price_usd, self.threshold, self.fleets,
+            {**self.rent, "alive_months": alive}, self.rows, self.n_last,
+        )  # fmt: skip
+        years = -(-tl.n // 12)
+        chunks = {}
+        for v, (name, lp) in enumerate(zip(self.names, self.leases, strict=True)):
+            seg_ebitda = {"mining": out["mining_ebitda_total_usd"][v] / years}
+            seg_revenue = {"mining": out["mining_revenue_usd"][v]}
+            for seg in SEGMENTS[1:]:
+                parts = [p for p in lp.others if p.segment == seg]
+                total = _ebitda_path_total(parts, n_p)
+                revenue = _month_total([p.flows["revenue_usd"] for p in parts], market.shape)
+                if seg == "colocation":
+                    total += out["rent_total_usd"][v]
+                    revenue += lp.month_rent_total(alive_v[v])
+                seg_ebitda[seg] = total / years
+                seg_revenue[seg] = revenue
+            chunks[name] = VariantChunk(
+                out["npv_usd"][v], out["ebitda_usd_by_year"][v], seg_ebitda, seg_revenue
+            )
+        return chunks
+
+
+def joint_plan(
+    variants: dict[str, Scenario],
+    tl: engine.Timeline,
+    plans: dict[str, engine.MiningPlan],
+    leases: dict[str, LeasePlan | None],
+) -> JointPlan | None:
+    """The :class:`JointPlan` of a run's variants, or None where it does not apply.
+
+    Needs numba, a lease plan for every variant, and the same fleets with the same
+    thresholds in every variant; and the pass must give the engine's numbers (to 1e-9)
+    on the test market of :func:`_agrees_with_engine`, else the variants are evaluated
+    one by one.
+    """
+    if not kernels.HAVE_NUMBA or any(lp is None for lp in leases.values()):
+        return None
+    names = tuple(variants)
+    lps = tuple(lp for lp in leases.values() if lp is not None)
+    thresholds = [_thresholds(plans[n]) for n in names]
+    if any(
+        t.shape != thresholds[0].shape or not np.array_equal(t, thresholds[0]) for t in thresholds
+    ):
+        return None
+    if len({lp.n_last for lp in lps}) != 1 or not all(
+        np.array_equal(lp.rows["discount"], lps[0].rows["discount"]) for lp in lps
+    ):
+        return None
+    n_j = max(len(lp.rent_usd) for lp in lps)
+    rent = np.zeros((len(names), n_j, tl.n))
+    after = np.zeros((len(names), n_j, tl.n))
+    for v, lp in enumerate(lps):
+        rent[v, : len(lp.rent_usd)] = lp.rent_usd
+        after[v, : len(lp.rent_usd)] = lp.rent_after_default_usd
+    stack = {k: np.stack([plans[n].coef[k] for n in names])
+             for k in ("btc_per_hashprice", "power_cost_usd", "opex_usd")}  # fmt: skip
+    rows = {k: np.stack([lp.rows[k] for lp in lps])
+            for k in ("common_ebitda_usd", "depreciation_usd", "invest_usd")}  # fmt: skip
+    rows |= {
+        "discount": lps[0].rows["discount"],
+        "tax_frac": np.array([lp.tax_frac for lp in lps]),
+        "terminal_factor": np.array([lp.terminal_factor for lp in lps]),
+    }
+    counts = {"rent_usd": rent, "rent_after_default_usd": after,
+              "n_leases": np.array([len(lp.rent_usd) for lp in lps], dtype=np.int64)}  # fmt: skip
+    joint = JointPlan(names, lps, thresholds[0], stack, counts, rows, lps[0].n_last)
+    market = _check_market(tl, n_j)
+    got = joint.evaluate(tl, market)
+    agree = all(
+        _same_chunk(got[n], evaluate_chunk(variants[n], tl, market, plans[n], None)) for n in names
+    )
+    return joint if agree else None
 
 
 def evaluate_chunk(
@@ -405,6 +533,53 @@ def _evaluate_with_lease_plan(
     return VariantChunk(v["npv_usd"], v["ebitda_usd_by_year"], seg_ebitda, seg_revenue)
 
 
+RISK_VARIANTS = ("hybrid", "pure_mining")
+"""Variants whose exposures and risk after capex and debt are measured (:func:`risk_chunk`)."""
+
+
+def risk_chunk(
+    scenario: Scenario,
+    tl: engine.Timeline,
+    market: engine.MarketArrays,
+    plan: engine.MiningPlan,
+    leases: LeasePlan | None,
+    bump_frac: float = risk.BTC_BUMP_FRAC,
+) -> dict[str, FloatArray]:
+    """Per-path inputs of a variant's risk object on one chunk, each ``(paths,)``.
+
+    A second evaluation of the same paths (common random numbers) with every BTC price
+    × ``1 + bump_frac`` and the network, power, GPU prices and tenant defaults held:
+    ``npv_bumped_usd``, ``ebitda_bumped_usd_per_year`` and ``<segment>_ebitda_bumped_usd``.
+    From the engine's monthly flows (:func:`engine.company_ebitda_fcf`): free cash flow
+    after sustaining capex (taken equal to ASIC depreciation, an assumption: miners
+    replace fleets as they wear out) and debt service (:func:`engine.debt_schedule`),
+    per year (``fcf_after_debt_usd_per_year``), the lowest month-end cash from the
+    company's ``cash_usd`` (``min_cash_usd``), the lowest annual DSCR (``min_dscr``),
+    and the time-series slope of monthly EBITDA changes on BTC returns
+    (``ebitda_ts_slope_usd``, :func:`risk.ts_beta_per_path`) with the monthly EBITDA
+    level it is scaled by (``ebitda_usd_per_month``).
+    """
+    mining = engine.mining_totals(scenario, tl, market, plan)
+    ebitda, fcf = engine.company_ebitda_fcf(
+        scenario, mining, engine.conversion_projects(scenario, tl, market)
+    )
+    ebitda = np.broadcast_to(ebitda, market.shape)
+    service = engine.debt_schedule(scenario, tl.n).payment_usd
+    levered = risk.levered_fcf_usd(fcf, plan.depreciation_usd, service)
+    bumped = dataclasses.replace(market, btc_price_usd=market.btc_price_usd * (1.0 + bump_frac))
+    b = evaluate_chunk(scenario, tl, bumped, plan, leases)
+    out = {
+        "npv_bumped_usd": b.npv_usd,
+        "ebitda_bumped_usd_per_year": b.ebitda_usd_by_year.mean(axis=1),
+        "fcf_after_debt_usd_per_year": levered.sum(axis=1) / -(-tl.n // 12),
+        "min_cash_usd": risk.min_cash_usd(scenario.company.cash_usd, levered),
+        "min_dscr": risk.min_annual_dscr(ebitda, service),
+        "ebitda_ts_slope_usd": risk.ts_beta_per_path(ebitda, market.btc_price_usd),
+        "ebitda_usd_per_month": ebitda.mean(axis=1),
+    }
+    return out | {f"{k}_ebitda_bumped_usd": v for k, v in b.segment_ebitda_usd.items()}
+
+
 def _ebitda_path_total(parts: list[engine.ProjectFlows], paths: int) -> FloatArray:
     """Sum over months of the projects' EBITDA, per path ``(paths,)`` [USD].
 
@@ -447,6 +622,7 @@ class SimulationResult:
     fans: dict[str, FloatArray]
     btc_price_mean_usd: FloatArray
     frontier: list[dict[str, Any]]
+    bump_frac: float = risk.BTC_BUMP_FRAC
 
     def variant_summary(self, name: str) -> dict[str, Any]:
         """Distribution of NPV and average annual EBITDA of one variant, with BTC exposure."""
@@ -458,7 +634,15 @@ class SimulationResult:
             "prob_negative_ebitda_any_year": risk.prob_negative_any_period(v["ebitda_usd_by_year"]),
             "btc_beta": exposure["beta"],
             "btc_corr": exposure["corr"],
+            **({"risk": self.variant_risk(name)} if "npv_bumped_usd" in v else {}),
         }
+
+    def variant_risk(self, name: str) -> dict[str, Any]:
+        """The risk object of one variant (:func:`hashpivot.risk.variant_risk`)."""
+        c = self.scenario.company
+        return risk.variant_risk(
+            self.variants[name], self.btc_price_mean_usd, self.bump_frac, c.debt_usd > 0
+        )
 
     def summary(self) -> dict[str, Any]:
         """The pure-mining vs hybrid comparison, JSON-ready."""
@@ -470,7 +654,7 @@ class SimulationResult:
             "months": self.months,
             "hybrid": hybrid,
             "btc_beta": hybrid["btc_beta"],
-            "frontier": self.frontier,
+            "frontier": risk.cvar_per_npv_given_up(self.frontier),
         }
         if "pure_mining" in self.variants:
             pure = self.variants["pure_mining"]["ebitda_usd_per_year"]
@@ -540,6 +724,9 @@ class Simulation:
     frontier_shares
         AI shares of site MW to evaluate for the frontier (on the same paths); empty to
         skip. Needs a lease conversion in the scenario as the template.
+    btc_bump_frac
+        BTC move of the risk object's bump-and-reprice (:func:`risk_chunk`) of
+        :data:`RISK_VARIANTS`; None skips the risk object. [-]
 
     """
 
@@ -548,8 +735,10 @@ class Simulation:
         scenario: Scenario,
         frontier_shares: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0),
         compare_pure_mining: bool = True,
+        btc_bump_frac: float | None = risk.BTC_BUMP_FRAC,
     ) -> None:
         self.scenario = scenario
+        self.btc_bump_frac = btc_bump_frac
         self.frontier_shares = frontier_shares if _template(scenario) is not None else ()
         self.compare_pure_mining = compare_pure_mining
         self._variant_specs = self._build_variants()
@@ -629,6 +818,7 @@ class Simulation:
         chunks = [(f, min(per_chunk, n_blocks - f)) for f in range(0, n_blocks, per_chunk)]
         plans = {name: engine.mining_plan(v, tl) for name, v in variants.items()}
         lease_plans = {name: lease_plan(v, tl, plans[name]) for name, v in variants.items()}
+        joint = joint_plan(variants, tl, plans, lease_plans)
 
         def one(chunk: tuple[int, int]) -> tuple[dict[str, VariantChunk], FloatArray]:
             first, k = chunk
@@ -639,10 +829,23 @@ class Simulation:
             kernels.store_columns(fans["network_hashrate_eh_s"], net.network_hashrate_eh_s, col0)
             hp = market.hashprice_btc_per_ph_day
             kernels.store_columns(fans["hashprice_usd_per_ph_day"], hp, col0, price)
-            parts = {
-                name: evaluate_chunk(v, tl, market, plans[name], lease_plans[name])
-                for name, v in variants.items()
-            }
+            if (
+                joint is not None
+                and market.default_uniform is not None
+                and engine.power_factor(market) is None
+            ):
+                parts = joint.evaluate(tl, market)
+            else:
+                parts = {
+                    name: evaluate_chunk(v, tl, market, plans[name], lease_plans[name])
+                    for name, v in variants.items()
+                }
+            for name in RISK_VARIANTS if self.btc_bump_frac is not None else ():
+                if name in parts:
+                    parts[name].risk = risk_chunk(
+                        variants[name], tl, market, plans[name], lease_plans[name],
+                        self.btc_bump_frac,
+                    )  # fmt: skip
             return parts, price.mean(axis=1)
 
         price_mean: list[FloatArray] = []
@@ -678,7 +881,7 @@ class Simulation:
         ]
         return SimulationResult(
             self.scenario, paths, seed, tl.n, tl.month_start, variants, mix, fans,
-            np.concatenate(price_mean), frontier,
+            np.concatenate(price_mean), frontier, self.btc_bump_frac or risk.BTC_BUMP_FRAC,
         )  # fmt: skip
 
 
