@@ -265,6 +265,8 @@ def _print_dilution(out: dict[str, Any]) -> None:
                       highlight=False)  # fmt: skip
     for line in d["notes"]:
         console.print(f"note: {line}", highlight=False)
+    for line in d.get("consistency_warnings", []):
+        console.print(f"warning: {line}", highlight=False)
 
 
 def _print_value(out: dict[str, Any]) -> None:

@@ -40,6 +40,7 @@ from typing import Any
 from hashpivot.errors import SpecError
 from hashpivot.finance import MissingInputError
 from hashpivot.listed.catalog import BalanceSheetSpec, ListedCompanySpec, period_bounds
+from hashpivot.listed.checks import consistency_warnings
 
 STALE_AFTER_DAYS = 365
 """A balance-sheet item dated more than this before the valuation date is flagged stale
@@ -100,6 +101,8 @@ class DilutedEquity:
     missing: tuple[str, ...] = ()
     stale: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    """The company file's consistency warnings (:mod:`hashpivot.listed.checks`)."""
 
     @property
     def shares_outstanding(self) -> float | None:
@@ -133,6 +136,7 @@ class DilutedEquity:
             "instruments": self.instruments,
             "stale": list(self.stale),
             "notes": list(self.notes),
+            "consistency_warnings": list(self.warnings),
         }
 
 
@@ -229,11 +233,12 @@ def diluted_equity(
           for w in bs.warrants if w.strike_usd_per_share is None),
         *(f"not found: {m.item} — {m.reason}" for m in bs.missing if m.item not in missing),
     )  # fmt: skip
+    warnings = tuple(consistency_warnings(company))
     if base is None or basic is None:
         return DilutedEquity(company.ticker, enterprise_value_usd, debt_listed, cash, btc_usd,
                              prepaid, basic, None, None, None, share_price_usd,
                              "given" if share_price_usd else "none", [], missing,
-                             _stale(bs, date), notes)  # fmt: skip
+                             _stale(bs, date), notes, warnings)  # fmt: skip
     assert other_debt is not None  # base is known only with the debt
     price, source = _price_used(bs, base, basic, share_price_usd)
     added, as_debt, rows = _treatment(bs, price)
@@ -241,7 +246,7 @@ def diluted_equity(
     diluted = basic + added
     return DilutedEquity(company.ticker, enterprise_value_usd, other_debt + as_debt, cash,
                          btc_usd, prepaid, basic, diluted, equity, equity / diluted, price,
-                         source, rows, missing, _stale(bs, date), notes)  # fmt: skip
+                         source, rows, missing, _stale(bs, date), notes, warnings)  # fmt: skip
 
 
 def _price_used(
