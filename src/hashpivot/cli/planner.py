@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import pandas as pd
 import typer
+from rich.table import Table
 from rich.text import Text
 
 from hashpivot.cli.common import JsonOpt, console, emit_json, errors_exit_2, fmt, table
@@ -116,14 +117,42 @@ def plan(
         saved_note(run_id, runs)
 
 
+_FRONTIER_COLUMNS = {
+    "risk_aversion": "λ",
+    "expected_npv_usd": "E[NPV]\nUSD M",
+    "cvar_usd": "CVaR\nUSD M",
+    "converted_mw": "converted\nMW",
+    "oos_expected_npv_usd": "fresh E[NPV]\nUSD M",
+    "oos_cvar_usd": "fresh CVaR\nUSD M",
+}
+"""Frontier table headers, two lines each so the table fits 80 columns."""
+
+
+def _usd_m(value: float) -> str:
+    """USD in millions with one decimal: ``252.1``."""
+    return f"{value / 1e6:,.1f}"
+
+
+def _small_table(frame: pd.DataFrame, title: str, headers: dict[str, str]) -> Table:
+    """A table of the ``headers`` columns; ``*_usd`` ones in USD millions, others by fmt."""
+    out = Table(title=title, title_justify="left")
+    cols = [c for c in headers if c in frame.columns]
+    for c in cols:
+        numeric = pd.api.types.is_numeric_dtype(frame[c])
+        out.add_column(headers[c], justify="right" if numeric else "left", no_wrap=True)
+    for _, row in frame[cols].iterrows():
+        out.add_row(*[_usd_m(row[c]) if c.endswith("_usd") else fmt(row[c]) for c in cols])
+    return out
+
+
 def _print(result: PlanResult, report: Path | None) -> None:
     s = result.summary()
     console.print(
         Text.assemble((str(s["scenario"]), "bold")),
         f": {s['status']} plan over {s['scenarios']} scenarios, "
         f"{s['periods']} periods of {s['period_months']} months; λ = {s['risk_aversion']:g}, "
-        f"α = {s['cvar_alpha_frac']:g}. E[NPV] {fmt(s['expected_npv_usd'])} USD, "
-        f"CVaR of loss {fmt(s['cvar_usd'])} USD (in sample).",
+        f"α = {s['cvar_alpha_frac']:g}. E[NPV] {_usd_m(s['expected_npv_usd'])} M USD, "
+        f"CVaR of loss {_usd_m(s['cvar_usd'])} M USD (in sample).",
         sep="",
     )
     bands = result.solution.rule_converted_mw.shape[2]
@@ -143,20 +172,24 @@ def _print(result: PlanResult, report: Path | None) -> None:
         ]
         console.print(table(moves, "Conversions (MW converted at the start of the period)"))
     if result.frontier:
-        console.print(table(pd.DataFrame(result.frontier), "Efficient frontier over λ"))
+        frame = pd.DataFrame(result.frontier)
+        console.print(_small_table(frame, "Efficient frontier over λ", _FRONTIER_COLUMNS))
     if result.out_of_sample:
         rows = [{"policy": k, "expected_npv_usd": v["expected_npv_usd"],
                  "std_error_usd": v["std_error_usd"], "cvar_usd": v["cvar_usd"]}
                 for k, v in result.out_of_sample.items()]  # fmt: skip
-        console.print(table(pd.DataFrame(rows), "Out of sample (fresh paths)"))
+        headers = {"policy": "policy", "expected_npv_usd": "E[NPV] USD M",
+                   "std_error_usd": "s.e. USD M", "cvar_usd": "CVaR USD M"}  # fmt: skip
+        console.print(_small_table(pd.DataFrame(rows), "Out of sample (fresh paths)", headers))
         c = result.comparison
         console.print(
-            f"planner − {c['best_baseline']}: {fmt(c['planner_minus_best_expected_npv_usd'])} "
-            f"± {fmt(c['std_error_usd'])} USD (1 s.e., paired)"
+            f"planner − {c['best_baseline']}: {_usd_m(c['planner_minus_best_expected_npv_usd'])} "
+            f"± {_usd_m(c['std_error_usd'])} M USD (1 s.e., paired)"
         )
     prices = result.shadow_prices()
     prices = prices[prices["value"].abs() > 1e-6]
     if not prices.empty:
-        console.print(table(prices, "Shadow prices (value of one more unit)"))
+        headers = {"resource": "resource", "where": "where", "unit": "unit", "value": "value"}
+        console.print(_small_table(prices, "Shadow prices (value of one more unit)", headers))
     if report is not None:
         console.print(f"report written to {report}")
