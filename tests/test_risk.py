@@ -46,3 +46,80 @@ def test_variance_reduction() -> None:
     pure = rng.standard_normal(10_000)
     hybrid = 0.5 * pure + 3.0
     assert risk.variance_reduction_frac(hybrid, pure) == pytest.approx(0.75)
+
+
+# --------------------------------------------------------------------------- exposures (#20)
+
+
+def test_bump_delta_hand_case() -> None:
+    # differences 1, 2, 3: mean 2, sample std 1, se 1/sqrt(3)
+    out = risk.bump_delta([10.0, 10.0, 10.0], [11.0, 12.0, 13.0])
+    assert out["delta"] == pytest.approx(2.0)
+    assert out["se"] == pytest.approx(1.0 / np.sqrt(3.0))
+
+
+def test_r2_on_btc_exact_fit_and_noise() -> None:
+    rng = np.random.default_rng(4)
+    price = np.exp(rng.normal(11.0, 0.6, 5_000))
+    assert risk.r2_on_btc(3.0 + 2.0 * np.log(price), price) == pytest.approx(1.0)
+    assert risk.r2_on_btc(rng.normal(size=5_000), price) < 0.01
+    # degree 1: the squared correlation with the log price (numpy's corrcoef as reference)
+    y = np.log(price) + rng.normal(0.0, 0.5, 5_000)
+    corr = np.corrcoef(np.log(price), y)[0, 1]
+    assert risk.r2_on_btc(y, price, degree=1) == pytest.approx(corr**2)
+
+
+def test_btc_buckets_hand_case() -> None:
+    x = np.arange(1.0, 101.0)  # quintile edges 1, 20.8, 40.6, 60.4, 80.2, 100
+    rows = risk.btc_buckets(2.0 * x, x)
+    assert [r["paths"] for r in rows] == [20] * 5
+    assert rows[0]["mean"] == pytest.approx(2.0 * 10.5)  # x = 1..20
+    assert rows[-1]["mean"] == pytest.approx(2.0 * 90.5)  # x = 81..100
+    assert rows[0]["btc_hi_usd"] == pytest.approx(20.8)
+
+
+@given(st.lists(st.floats(1.0, 1e6), min_size=10, max_size=200))
+def test_btc_bucket_counts_sum_to_paths(prices) -> None:
+    rows = risk.btc_buckets(np.ones(len(prices)), prices)
+    assert sum(r["paths"] for r in rows) == len(prices)
+
+
+def test_ts_beta_recovers_a_known_slope() -> None:
+    # EBITDA_t = EBITDA_{t-1} + 5e6 · r_t exactly: the slope is 5e6 USD per unit return
+    rng = np.random.default_rng(5)
+    r = rng.normal(0.0, 0.1, (3, 60))
+    price = 50_000.0 * np.cumprod(np.concatenate([np.ones((3, 1)), 1.0 + r], axis=1), axis=1)
+    ebitda = 1e7 + np.concatenate([np.zeros((3, 1)), np.cumsum(5e6 * r, axis=1)], axis=1)
+    assert risk.ts_beta_per_path(ebitda, price) == pytest.approx([5e6] * 3)
+
+
+def test_elasticity_warns_near_zero_only() -> None:
+    far = risk.elasticity_with_warning(10.0, [100.0, 100.0, 100.0, 100.0 + 1e-9], 0.1)
+    assert far["value"] == pytest.approx(1.0)  # 10 / 100 / 0.1
+    assert far["warning"] == ""
+    near = risk.elasticity_with_warning(10.0, [-5.0, 6.0, -4.0, 4.0], 0.1)
+    assert "within 2 standard errors" in near["warning"]
+
+
+def test_cash_dscr_and_levered_fcf_hand_cases() -> None:
+    flows = np.array([[10.0, -30.0, 5.0], [1.0, 1.0, 1.0]])
+    assert risk.min_cash_usd(15.0, flows).tolist() == [-5.0, 15.0]  # 15 + 10 - 30 = -5
+    lev = risk.levered_fcf_usd(flows, np.array([1.0, 1.0, 1.0]), np.array([0.0, 2.0, 0.0]))
+    assert lev.tolist() == [[9.0, -33.0, 4.0], [0.0, -2.0, 0.0]]
+    ebitda = np.full((1, 24), 10.0)  # 120 a year
+    service = np.concatenate([np.full(12, 5.0), np.full(12, 20.0)])  # 60, then 240
+    assert risk.min_annual_dscr(ebitda, service).tolist() == [0.5]
+    assert np.isnan(risk.min_annual_dscr(ebitda, np.zeros(24))).all()
+
+
+def test_cvar_per_npv_given_up() -> None:
+    frontier = [
+        {"ai_share_frac": 0.0, "npv_mean_usd": 100.0, "npv_cvar5_usd": -50.0},
+        {"ai_share_frac": 0.5, "npv_mean_usd": 80.0, "npv_cvar5_usd": -40.0},
+        {"ai_share_frac": 1.0, "npv_mean_usd": 120.0, "npv_cvar5_usd": -10.0},
+    ]
+    out = risk.cvar_per_npv_given_up(frontier)
+    assert out[1]["cvar_gain_per_usd_npv_given_up"] == pytest.approx(0.5)  # +10 for -20
+    assert np.isnan(out[0]["cvar_gain_per_usd_npv_given_up"])
+    assert np.isnan(out[2]["cvar_gain_per_usd_npv_given_up"])  # gives nothing up
+    assert "npv_mean_usd" in out[1]

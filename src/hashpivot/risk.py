@@ -91,3 +91,251 @@ def frontier_point(share: float, npv_usd: ArrayLike) -> dict[str, Any]:
     d = distribution(npv_usd)
     return {"ai_share_frac": share, "npv_mean_usd": d["mean"], "npv_std_usd": d["std"],
             "npv_cvar5_usd": d["cvar5"]}  # fmt: skip
+
+
+# --------------------------------------------------------------------------- exposures (#20)
+
+BTC_BUMP_FRAC = 0.10
+"""Size of the BTC price move of the bump-and-reprice exposures: +10 % on every month of
+every path (the move the issue asks for; a parallel shift, the network held) [-]."""
+N_BTC_BUCKETS = 5
+"""BTC-price buckets of the EBITDA table: quintiles of each path's mean BTC price
+(assumption) [-]."""
+R2_POLY_DEGREE = 3
+"""Degree of the polynomial in log mean BTC price whose R² is the share of variance BTC
+explains: a cubic follows the kink where fleets stop mining (assumption) [-]."""
+NEAR_ZERO_SE = 2.0
+"""An elasticity at the means is shown with a warning when the mean is within this many
+standard errors of zero (the issue's rule) [-]."""
+
+
+def bump_delta(base: ArrayLike, bumped: ArrayLike) -> dict[str, float]:
+    """Mean change per path between a bumped and a base revaluation, with its standard error.
+
+    Both arrays hold one value per path on common random numbers (the same paths, only the
+    bumped driver changed), so the per-path differences carry no sampling noise of their
+    own and the standard error is that of their mean, ``std(d)/sqrt(n)`` (Glasserman 2003,
+    *Monte Carlo Methods in Financial Engineering*, §7.1, https://doi.org/10.1007/978-0-387-21617-1).
+
+    Returns ``{"delta": mean change, "se": its standard error}`` in the unit of the inputs.
+    """
+    d = np.asarray(bumped, dtype=np.float64).ravel() - np.asarray(base, dtype=np.float64).ravel()
+    se = float(d.std(ddof=1) / np.sqrt(d.size)) if d.size > 1 else float("nan")
+    return {"delta": float(d.mean()), "se": se}
+
+
+def r2_on_btc(values: ArrayLike, btc_price_usd: ArrayLike, degree: int = R2_POLY_DEGREE) -> float:
+    """Share of the variance of ``values`` explained by a polynomial in log BTC price [-].
+
+    ``values`` and ``btc_price_usd`` hold one value per path (e.g. NPV and the path's mean
+    price). The R² of an OLS on ``1, z, ..., z^degree`` with ``z`` the standardised log
+    price; with ``degree = 1`` it is the squared correlation with the log price.
+    """
+    y = np.asarray(values, dtype=np.float64).ravel()
+    z = np.log(np.asarray(btc_price_usd, dtype=np.float64).ravel())
+    if y.size <= degree + 1 or np.std(z) == 0.0:
+        return float("nan")
+    z = (z - z.mean()) / z.std()
+    x = np.vander(z, degree + 1)
+    coef, *_ = np.linalg.lstsq(x, y, rcond=None)
+    tss = float(np.sum((y - y.mean()) ** 2))
+    return 0.0 if tss == 0.0 else 1.0 - float(np.sum((y - x @ coef) ** 2)) / tss
+
+
+def btc_buckets(
+    values: ArrayLike, btc_price_usd: ArrayLike, n_buckets: int = N_BTC_BUCKETS
+) -> list[dict[str, float]]:
+    """Distribution of ``values`` within quantile buckets of the BTC price.
+
+    Returns one row per bucket: ``btc_lo_usd``, ``btc_hi_usd`` (the bucket's price range),
+    ``paths``, ``mean``, ``p5``, ``p95`` of ``values`` (their unit, e.g. USD/yr).
+    """
+    y = np.asarray(values, dtype=np.float64).ravel()
+    x = np.asarray(btc_price_usd, dtype=np.float64).ravel()
+    edges = np.quantile(x, np.linspace(0.0, 1.0, n_buckets + 1))
+    which = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, n_buckets - 1)
+    rows = []
+    for b in range(n_buckets):
+        v = y[which == b]
+        if v.size == 0:
+            continue
+        p5, p95 = np.percentile(v, [5, 95])
+        rows.append({"btc_lo_usd": float(edges[b]), "btc_hi_usd": float(edges[b + 1]),
+                     "paths": int(v.size), "mean": float(v.mean()), "p5": float(p5),
+                     "p95": float(p95)})  # fmt: skip
+    return rows
+
+
+def ts_beta_per_path(monthly_usd: ArrayLike, btc_price_usd: ArrayLike) -> FloatArray:
+    """Each path's time-series slope of monthly changes of a flow on BTC monthly returns.
+
+    ``monthly_usd`` and ``btc_price_usd`` are ``(paths, months)``; the slope is the OLS
+    of ``ΔEBITDA_t`` (USD) on the simple return ``P_t/P_{t-1} − 1`` over a path's months
+    ``(paths,)`` [USD per unit BTC return]. Divided by a monthly level it is a beta
+    comparable with an equity's return beta (:func:`elasticity_with_warning`).
+    """
+    y = np.diff(np.asarray(monthly_usd, dtype=np.float64), axis=-1)
+    p = np.asarray(btc_price_usd, dtype=np.float64)
+    x = p[:, 1:] / p[:, :-1] - 1.0
+    xc = x - x.mean(axis=-1, keepdims=True)
+    yc = y - y.mean(axis=-1, keepdims=True)
+    sxx = np.sum(xc * xc, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(np.where(sxx > 0, np.sum(xc * yc, axis=-1) / sxx, np.nan))
+
+
+def elasticity_with_warning(
+    change_usd: float, level: ArrayLike, move_frac: float = 1.0
+) -> dict[str, Any]:
+    """``change / mean(level) / move`` with a warning when the mean is near zero.
+
+    ``level`` holds one value per path. The elasticity is reported only with
+    ``warning`` set when ``|mean| < NEAR_ZERO_SE × se(mean)``: a ratio to a mean that
+    the paths cannot tell from zero has no stable value (the issue's objection to the
+    elasticity at the means).
+    """
+    y = np.asarray(level, dtype=np.float64).ravel()
+    mean = float(y.mean())
+    se = float(y.std(ddof=1) / np.sqrt(y.size)) if y.size > 1 else float("nan")
+    value = change_usd / mean / move_frac if mean != 0.0 else float("nan")
+    near = not abs(mean) >= NEAR_ZERO_SE * se
+    warning = (
+        f"mean {mean:,.0f} is within {NEAR_ZERO_SE:g} standard errors ({se:,.0f}) of zero: "
+        "the elasticity is unstable; use the dollar deltas"
+        if near
+        else ""
+    )
+    return {"value": value, "warning": warning}
+
+
+# --------------------------------------------------------------------------- after capex, debt
+
+
+def levered_fcf_usd(
+    fcf_usd: ArrayLike, sustaining_capex_usd: ArrayLike, debt_service_usd: ArrayLike
+) -> FloatArray:
+    """Free cash flow after sustaining capex and debt service ``(paths, months)`` [USD].
+
+    ``fcf_usd`` is the engine's unlevered free cash flow (EBITDA − tax − conversion capex
+    + ASIC sales); ``sustaining_capex_usd`` and ``debt_service_usd`` (interest +
+    principal) are ``(months,)`` rows subtracted from every path.
+    """
+    f = np.asarray(fcf_usd, dtype=np.float64)
+    return np.asarray(f - np.asarray(sustaining_capex_usd) - np.asarray(debt_service_usd))
+
+
+def min_cash_usd(cash0_usd: float, flows_usd: ArrayLike) -> FloatArray:
+    """Lowest month-end cash of each path, starting from ``cash0_usd`` ``(paths,)`` [USD]."""
+    cum = np.cumsum(np.asarray(flows_usd, dtype=np.float64), axis=-1)
+    return np.asarray(cash0_usd + np.minimum(cum.min(axis=-1), 0.0))
+
+
+def min_annual_dscr(ebitda_usd: ArrayLike, debt_service_usd: ArrayLike) -> FloatArray:
+    """Lowest annual debt-service coverage ratio of each path ``(paths,)`` [-].
+
+    DSCR of a year of 12 months = EBITDA / (interest + principal) of that year, over the
+    years with debt service; NaN when there is none. (Moody's-style EBITDA coverage,
+    https://www.investopedia.com/terms/d/dscr.asp; EBITDA before tax, an assumption.)
+    """
+    e = np.asarray(ebitda_usd, dtype=np.float64)
+    s = np.broadcast_to(np.asarray(debt_service_usd, dtype=np.float64), e.shape)
+    years = e.shape[-1] // 12
+    if years == 0:
+        return np.full(e.shape[0], np.nan)
+    e_y = e[:, : years * 12].reshape(e.shape[0], years, 12).sum(axis=-1)
+    s_y = s[:, : years * 12].reshape(e.shape[0], years, 12).sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(s_y > 0, e_y / s_y, np.inf)
+    low = ratio.min(axis=-1)
+    return np.asarray(np.where(np.isinf(low), np.nan, low))
+
+
+def cvar_per_npv_given_up(frontier: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add to each frontier point the CVaR gained per dollar of E[NPV] given up [-].
+
+    Against the point of AI share 0 (pure mining): ``(CVaR − CVaR₀) / (E₀ − E)`` where the
+    point gives up expected NPV (``E < E₀``); NaN where it gives none up (it dominates or
+    ties). A value of 0.5 means each dollar of expected value sacrificed lifts the 5 % tail
+    by 50 cents.
+    """
+    base = next((p for p in frontier if p["ai_share_frac"] <= 0.0), None)
+    out = []
+    for p in frontier:
+        q = dict(p)
+        ratio = float("nan")
+        if base is not None and p["npv_mean_usd"] < base["npv_mean_usd"]:
+            gain = p["npv_cvar5_usd"] - base["npv_cvar5_usd"]
+            ratio = gain / (base["npv_mean_usd"] - p["npv_mean_usd"])
+        q["cvar_gain_per_usd_npv_given_up"] = ratio
+        out.append(q)
+    return out
+
+
+SEGMENT_NAMES = ("mining", "colocation", "gpu_cloud", "corporate")
+"""Segments of the Monte Carlo whose EBITDA deltas the risk object reports."""
+
+
+def _segment_deltas(v: dict[str, FloatArray]) -> dict[str, float]:
+    out = {}
+    for seg in SEGMENT_NAMES:
+        base, bumped = v.get(f"{seg}_ebitda_usd"), v.get(f"{seg}_ebitda_bumped_usd")
+        if base is not None and bumped is not None:
+            out[seg] = bump_delta(base, bumped)["delta"]
+    return out
+
+
+def variant_risk(
+    v: dict[str, FloatArray], btc_price_mean_usd: ArrayLike, bump_frac: float, has_debt: bool
+) -> dict[str, Any]:
+    """The risk object of one Monte Carlo variant, JSON-ready.
+
+    ``v`` holds the variant's per-path arrays: ``npv_usd``, ``ebitda_usd_per_year``,
+    ``<segment>_ebitda_usd`` and the bumped and after-debt arrays of
+    :func:`hashpivot.simulation.risk_chunk`. Deltas are rescaled from the bump to a 10 %
+    move (they are the bump's own size by default). Keys (USD unless named otherwise):
+    ``npv_delta_usd_per_10pct_btc`` (+ ``_se``), ``ebitda_delta_usd_per_10pct_btc``
+    (+ ``_se``, per year), ``segment_ebitda_delta_usd_per_10pct_btc``, ``btc_r2_frac``
+    (of NPV), ``ebitda_btc_r2_frac``, ``btc_corr``, ``ebitda_by_btc_bucket``,
+    ``ebitda_ts_beta`` (monthly EBITDA change per BTC return over the mean monthly EBITDA,
+    with ``ebitda_ts_beta_warning``), ``npv_btc_elasticity`` (with its warning),
+    ``fcf_after_debt_usd_per_year`` (distribution), ``fcf_cvar5_usd``, and with debt
+    ``p_liquidity_shortfall_frac`` (cash below zero in some month) and
+    ``min_dscr`` (p5, p50, P(< 1)).
+    """
+    scale = 0.10 / bump_frac
+    x = np.asarray(btc_price_mean_usd, dtype=np.float64)
+    npv = bump_delta(v["npv_usd"], v["npv_bumped_usd"])
+    ebitda = bump_delta(v["ebitda_usd_per_year"], v["ebitda_bumped_usd_per_year"])
+    slope = v["ebitda_ts_slope_usd"]
+    ts = elasticity_with_warning(float(np.nanmean(slope)), v["ebitda_usd_per_month"])
+    el = elasticity_with_warning(npv["delta"] * scale, v["npv_usd"], 0.10)
+    fcf = distribution(v["fcf_after_debt_usd_per_year"])
+    out: dict[str, Any] = {
+        "npv_delta_usd_per_10pct_btc": npv["delta"] * scale,
+        "npv_delta_usd_per_10pct_btc_se": npv["se"] * scale,
+        "ebitda_delta_usd_per_10pct_btc": ebitda["delta"] * scale,
+        "ebitda_delta_usd_per_10pct_btc_se": ebitda["se"] * scale,
+        "segment_ebitda_delta_usd_per_10pct_btc": {
+            k: d * scale for k, d in _segment_deltas(v).items()
+        },
+        "btc_r2_frac": r2_on_btc(v["npv_usd"], x),
+        "ebitda_btc_r2_frac": r2_on_btc(v["ebitda_usd_per_year"], x),
+        "btc_corr": btc_exposure(v["ebitda_usd_per_year"], x)["corr"],
+        "ebitda_by_btc_bucket": btc_buckets(v["ebitda_usd_per_year"], x),
+        "ebitda_ts_beta": ts["value"],
+        "ebitda_ts_beta_warning": ts["warning"],
+        "npv_btc_elasticity": el["value"],
+        "npv_btc_elasticity_warning": el["warning"],
+        "fcf_after_debt_usd_per_year": fcf,
+        "fcf_cvar5_usd": fcf["cvar5"],
+        "bump_frac": bump_frac,
+    }
+    if has_debt:
+        dscr = v["min_dscr"][np.isfinite(v["min_dscr"])]
+        out["p_liquidity_shortfall_frac"] = float(np.mean(v["min_cash_usd"] < 0.0))
+        out["min_dscr"] = {
+            "p5": float(np.percentile(dscr, 5)) if dscr.size else float("nan"),
+            "p50": float(np.percentile(dscr, 50)) if dscr.size else float("nan"),
+            "prob_below_1_frac": float(np.mean(dscr < 1.0)) if dscr.size else float("nan"),
+        }
+    return out

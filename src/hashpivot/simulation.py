@@ -840,12 +840,12 @@ class Simulation:
                     name: evaluate_chunk(v, tl, market, plans[name], lease_plans[name])
                     for name, v in variants.items()
                 }
-            for name in RISK_VARIANTS if self.btc_bump_frac is not None else ():
-                if name in parts:
+            bump = self.btc_bump_frac
+            for name in RISK_VARIANTS if bump is not None else ():
+                if name in parts and bump is not None:
                     parts[name].risk = risk_chunk(
-                        variants[name], tl, market, plans[name], lease_plans[name],
-                        self.btc_bump_frac,
-                    )  # fmt: skip
+                        variants[name], tl, market, plans[name], lease_plans[name], bump
+                    )
             return parts, price.mean(axis=1)
 
         price_mean: list[FloatArray] = []

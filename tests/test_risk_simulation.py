@@ -1,0 +1,80 @@
+"""The risk object of ``hashpivot run`` (issue #20) on seeded Monte Carlo paths."""
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from hashpivot.cli import app
+from hashpivot.cli.scenario import load_or_default
+from hashpivot.simulation import Simulation, pure_mining
+
+RISK_KEYS = {
+    "npv_delta_usd_per_10pct_btc",
+    "ebitda_delta_usd_per_10pct_btc",
+    "btc_r2_frac",
+    "fcf_cvar5_usd",
+    "p_liquidity_shortfall_frac",
+}
+
+
+@pytest.fixture(scope="module")
+def default_summary() -> dict:
+    return Simulation(load_or_default(None)).run(paths=2_000, seed=11).summary()
+
+
+def test_hybrid_npv_delta_below_pure_mining(default_summary: dict) -> None:
+    hybrid, pure = default_summary["hybrid"]["risk"], default_summary["pure_mining"]["risk"]
+    assert set(hybrid) >= RISK_KEYS
+    assert set(pure) >= RISK_KEYS  # the default scenario has debt
+    assert hybrid["npv_delta_usd_per_10pct_btc"] < pure["npv_delta_usd_per_10pct_btc"]
+    # a 10 % rise in BTC raises mining EBITDA: both deltas positive and well resolved
+    assert pure["ebitda_delta_usd_per_10pct_btc"] > 10 * pure["ebitda_delta_usd_per_10pct_btc_se"]
+    # contracted rent does not move with BTC
+    assert hybrid["segment_ebitda_delta_usd_per_10pct_btc"]["colocation"] == pytest.approx(0.0)
+    assert 0.0 <= hybrid["btc_r2_frac"] <= 1.0
+    assert sum(b["paths"] for b in hybrid["ebitda_by_btc_bucket"]) == default_summary["paths"]
+    # the existing keys stay
+    assert {"btc_beta", "btc_corr", "npv_usd"} <= set(default_summary["hybrid"])
+    assert all("cvar_gain_per_usd_npv_given_up" in p for p in default_summary["frontier"])
+
+
+def _linear_company():
+    """Pure mining whose fleets never stop: EBITDA is revenue − fixed costs, linear in BTC."""
+    sc = pure_mining(load_or_default(None))
+    sites = tuple(s.model_copy(update={"shutdown_when_unprofitable": False}) for s in sc.sites)
+    return sc.model_copy(update={"sites": sites})
+
+
+def test_bump_delta_equals_the_analytic_slope_when_ebitda_is_linear() -> None:
+    # EBITDA = hashprice[BTC] × price × TH − power − opex, so a +10 % price move adds
+    # exactly 0.1 × mining revenue on each path; the reference revenue comes from the
+    # engine's consolidated path flows (Simulation.cash_flows), not from the bump
+    sim = Simulation(_linear_company(), frontier_shares=(), compare_pure_mining=False)
+    res = sim.run(paths=1_000, seed=5)
+    r = res.summary()["hybrid"]["risk"]
+    flows = sim.cash_flows(paths=1_000, seed=5)
+    years = -(-res.months // 12)
+    revenue = sum(flows.flow(p, "revenue_usd") for p in flows.projects if p.segment == "mining")
+    analytic = 0.1 * float(np.mean(np.sum(revenue, axis=1) / years))
+    delta, se = r["ebitda_delta_usd_per_10pct_btc"], r["ebitda_delta_usd_per_10pct_btc_se"]
+    assert abs(delta - analytic) < se
+    assert delta == pytest.approx(analytic, rel=1e-9)
+
+
+def test_no_debt_no_liquidity_key_and_risk_can_be_skipped() -> None:
+    sc = load_or_default(None)
+    sc = sc.model_copy(update={"company": sc.company.model_copy(update={"debt_usd": 0.0})})
+    s = Simulation(sc, frontier_shares=()).run(paths=1_000, seed=1).summary()
+    assert "p_liquidity_shortfall_frac" not in s["hybrid"]["risk"]
+    off = Simulation(sc, frontier_shares=(), btc_bump_frac=None).run(paths=1_000, seed=1)
+    assert "risk" not in off.summary()["hybrid"]
+
+
+def test_cli_run_json_has_the_risk_object() -> None:
+    res = CliRunner().invoke(app, ["run", "--paths", "1000", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert set(out["hybrid"]["risk"]) >= RISK_KEYS
+    assert "variance_reduction_frac" in out
