@@ -78,3 +78,13 @@ def test_cli_run_json_has_the_risk_object() -> None:
     out = json.loads(res.stdout)
     assert set(out["hybrid"]["risk"]) >= RISK_KEYS
     assert "variance_reduction_frac" in out
+
+
+def test_report_has_the_bucket_table_and_the_cvar_frontier(tmp_path) -> None:
+    from hashpivot.report.montecarlo import write_montecarlo_report
+
+    res = Simulation(load_or_default(None)).run(paths=1_000, seed=2)
+    text = write_montecarlo_report(res, tmp_path / "mc.html").read_text()
+    assert "EBITDA by BTC-price bucket" in text
+    assert "AI-share frontier: expected NPV vs CVaR5 of NPV" in text
+    assert "<th>cvar_gain_per_usd_npv_given_up</th>" in text

@@ -50,13 +50,33 @@ def _print_simulation(summary: dict[str, Any]) -> None:
                      f"{v['btc_beta']:.2f} / {v['btc_corr']:.2f}")  # fmt: skip
         head.add_row(f"{variant}: P(EBITDA < 0 in any year)",
                      f"{v['prob_negative_ebitda_any_year']:.1%}")  # fmt: skip
+        _risk_rows(head, variant, v.get("risk"))
     console.print(head)
     if summary["frontier"]:
         frontier = pd.DataFrame(summary["frontier"])
+        gain = "cvar_gain_per_usd_npv_given_up"  # CVaR gained per USD of E[NPV] given up
+        if gain in frontier:
+            frontier = frontier.rename(columns={gain: "CVaR/USD"}).round({"CVaR/USD": 2})
         usd = [c for c in frontier.columns if c.endswith("_usd")]
         frontier[usd] = (frontier[usd] / 1e6).round(1)
         frontier = frontier.rename(columns={c: c.removesuffix("_usd") + " (USD M)" for c in usd})
         console.print(table(frontier, "AI-share frontier (same paths)"))
+
+
+def _risk_rows(head: Table, variant: str, r: dict[str, Any] | None) -> None:
+    """Rows of the risk object (issue #20): deltas for +10 % BTC, R², tail of FCF after debt."""
+    if r is None:
+        return
+    head.add_row(f"{variant}: NPV / annual EBITDA Δ, +10 % BTC (USD M)",
+                 f"{r['npv_delta_usd_per_10pct_btc'] / 1e6:,.1f} / "
+                 f"{r['ebitda_delta_usd_per_10pct_btc'] / 1e6:,.1f}")  # fmt: skip
+    head.add_row(f"{variant}: R² of NPV on BTC",
+                 f"{r['btc_r2_frac']:.2f}")  # fmt: skip
+    head.add_row(f"{variant}: CVaR5 of FCF after capex, debt (USD M/yr)",
+                 f"{r['fcf_cvar5_usd'] / 1e6:,.1f}")  # fmt: skip
+    if "p_liquidity_shortfall_frac" in r:
+        head.add_row(f"{variant}: P(cash < 0 in some month)",
+                     f"{r['p_liquidity_shortfall_frac']:.1%}")  # fmt: skip
 
 
 def _per_path(result: Any) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -195,6 +195,85 @@ def frontier_figure(points: list[dict[str, float]]) -> go.Figure:
     return fig
 
 
+_EXPOSURE_KEYS = {
+    "npv_delta_usd_per_10pct_btc": "NPV change for +10 % BTC (USD)",
+    "npv_delta_usd_per_10pct_btc_se": "its standard error (USD)",
+    "ebitda_delta_usd_per_10pct_btc": "annual EBITDA change for +10 % BTC (USD/yr)",
+    "btc_r2_frac": "share of NPV variance explained by BTC (R²)",
+    "btc_corr": "correlation of annual EBITDA with mean BTC price",
+    "fcf_cvar5_usd": "CVaR5 of FCF after sustaining capex and debt service (USD/yr)",
+    "p_liquidity_shortfall_frac": "P(cash below zero in some month)",
+}
+
+
+def exposure_frame(summary: dict[str, Any]) -> pd.DataFrame:
+    """One row per risk measure, one column per variant (hybrid, pure mining)."""
+    cols = {
+        v: summary[v]["risk"] for v in ("pure_mining", "hybrid") if "risk" in summary.get(v, {})
+    }
+    rows = [
+        {"measure": label, **{v: r[key] for v, r in cols.items()}}
+        for key, label in _EXPOSURE_KEYS.items()
+        if all(key in r for r in cols.values())
+    ]
+    return pd.DataFrame(rows)
+
+
+def bucket_frame(summary: dict[str, Any]) -> pd.DataFrame:
+    """EBITDA per year by BTC-price quintile, both variants (USD)."""
+    rows = [
+        {"variant": v, **b}
+        for v in ("pure_mining", "hybrid")
+        if "risk" in summary.get(v, {})
+        for b in summary[v]["risk"]["ebitda_by_btc_bucket"]
+    ]
+    return pd.DataFrame(rows)
+
+
+def bucket_figure(buckets: pd.DataFrame) -> go.Figure:
+    """Mean annual EBITDA in each BTC-price bucket, bars by variant, p5-p95 as error bars."""
+    fig = go.Figure()
+    for v, part in buckets.groupby("variant", sort=False):
+        label = [
+            f"{lo / 1e3:,.0f}-{hi / 1e3:,.0f}k"
+            for lo, hi in zip(part["btc_lo_usd"], part["btc_hi_usd"], strict=True)
+        ]
+        fig.add_bar(
+            x=label, y=part["mean"], name=str(v),
+            error_y={"type": "data", "symmetric": False, "array": part["p95"] - part["mean"],
+                     "arrayminus": part["mean"] - part["p5"]},
+        )  # fmt: skip
+    fig.update_layout(
+        title="Annual EBITDA by the path's mean BTC price (quintiles; bars p5-p95)",
+        xaxis_title="mean BTC price over the horizon (USD)",
+        yaxis_title="EBITDA per year (USD)",
+        barmode="group",
+        height=420,
+    )
+    return fig
+
+
+def frontier_cvar_figure(points: list[dict[str, Any]]) -> go.Figure:
+    """Expected NPV against the CVaR5 of NPV per AI share, CVaR gained per USD given up."""
+    frame = pd.DataFrame(points)
+    fig = go.Figure(
+        go.Scatter(
+            x=frame["npv_cvar5_usd"], y=frame["npv_mean_usd"], mode="lines+markers+text",
+            text=[f"{s:.0%}" for s in frame["ai_share_frac"]], textposition="top center",
+            customdata=frame["cvar_gain_per_usd_npv_given_up"],
+            hovertemplate="CVaR5 %{x:,.0f}<br>mean %{y:,.0f}<br>CVaR gained per USD of "
+            "E[NPV] given up %{customdata:.2f}",
+        )
+    )  # fmt: skip
+    fig.update_layout(
+        title="AI-share frontier: expected NPV vs CVaR5 of NPV",
+        xaxis_title="CVaR5 of NPV (USD; right is safer)",
+        yaxis_title="E[NPV] (USD)",
+        height=420,
+    )
+    return fig
+
+
 def write_montecarlo_report(result: SimulationResult, path: str | Path) -> Path:
     """Write the Monte Carlo report for ``result`` to ``path`` (one self-contained file)."""
     s = result.summary()
@@ -241,10 +320,19 @@ def write_montecarlo_report(result: SimulationResult, path: str | Path) -> Path:
             ),
         ),
     ]
+    exposure = exposure_frame(s)
+    if len(exposure):
+        sections.append(table_section("Exposure to BTC and risk after capex and debt", exposure))
+        buckets = bucket_frame(s)
+        sections.append(figure_section("EBITDA by BTC price", bucket_figure(buckets)))
+        sections.append(table_section("EBITDA by BTC-price bucket (USD per year)", buckets))
     if result.frontier:
         sections.append(figure_section("AI-share frontier", frontier_figure(result.frontier)))
+        sections.append(
+            figure_section("AI-share frontier: CVaR", frontier_cvar_figure(s["frontier"]))
+        )
         risk_rows = frontier_risk(result)
         sections.append(figure_section("AI-share frontier: risk", frontier_risk_figure(risk_rows)))
-        points = pd.DataFrame(result.frontier).merge(pd.DataFrame(risk_rows), on="ai_share_frac")
+        points = pd.DataFrame(s["frontier"]).merge(pd.DataFrame(risk_rows), on="ai_share_frac")
         sections.append(table_section("Frontier points", points))
     return write_report(path, f"hashpivot Monte Carlo: {result.scenario.name}", sections)
