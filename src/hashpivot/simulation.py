@@ -118,6 +118,8 @@ class VariantChunk:
     """Mean annual EBITDA per path of each segment ``(paths,)`` [USD/yr]."""
     segment_revenue_usd: dict[str, FloatArray]
     """Revenue of each segment summed over the chunk's paths, per month ``(months,)`` [USD]."""
+    risk: dict[str, FloatArray] = field(default_factory=dict)
+    """Per-path inputs of the risk object (:func:`risk_chunk`), each ``(paths,)``."""
 
 
 @dataclass
@@ -128,6 +130,7 @@ class VariantPaths:
     ebitda_usd_by_year: list[FloatArray] = field(default_factory=list)
     segment_ebitda_usd: dict[str, list[FloatArray]] = field(default_factory=dict)
     segment_revenue_usd_monthly_sum: dict[str, FloatArray] = field(default_factory=dict)
+    risk: dict[str, list[FloatArray]] = field(default_factory=dict)
 
     def add(self, chunk: VariantChunk) -> None:
         """Append the next chunk's paths (chunks must come in path order)."""
@@ -138,6 +141,8 @@ class VariantPaths:
         for seg, revenue in chunk.segment_revenue_usd.items():
             prev = self.segment_revenue_usd_monthly_sum.get(seg)
             self.segment_revenue_usd_monthly_sum[seg] = revenue if prev is None else prev + revenue
+        for key, values in chunk.risk.items():
+            self.risk.setdefault(key, []).append(values)
 
     def arrays(self) -> dict[str, FloatArray]:
         """Concatenated per-path arrays."""
@@ -149,6 +154,8 @@ class VariantPaths:
         }
         for seg, parts in self.segment_ebitda_usd.items():
             out[f"{seg}_ebitda_usd"] = np.concatenate(parts)
+        for key, parts in self.risk.items():
+            out[key] = np.concatenate(parts)
         return out
 
 
@@ -526,6 +533,53 @@ def _evaluate_with_lease_plan(
     return VariantChunk(v["npv_usd"], v["ebitda_usd_by_year"], seg_ebitda, seg_revenue)
 
 
+RISK_VARIANTS = ("hybrid", "pure_mining")
+"""Variants whose exposures and risk after capex and debt are measured (:func:`risk_chunk`)."""
+
+
+def risk_chunk(
+    scenario: Scenario,
+    tl: engine.Timeline,
+    market: engine.MarketArrays,
+    plan: engine.MiningPlan,
+    leases: LeasePlan | None,
+    bump_frac: float = risk.BTC_BUMP_FRAC,
+) -> dict[str, FloatArray]:
+    """Per-path inputs of a variant's risk object on one chunk, each ``(paths,)``.
+
+    A second evaluation of the same paths (common random numbers) with every BTC price
+    × ``1 + bump_frac`` and the network, power, GPU prices and tenant defaults held:
+    ``npv_bumped_usd``, ``ebitda_bumped_usd_per_year`` and ``<segment>_ebitda_bumped_usd``.
+    From the engine's monthly flows (:func:`engine.company_ebitda_fcf`): free cash flow
+    after sustaining capex (taken equal to ASIC depreciation, an assumption: miners
+    replace fleets as they wear out) and debt service (:func:`engine.debt_schedule`),
+    per year (``fcf_after_debt_usd_per_year``), the lowest month-end cash from the
+    company's ``cash_usd`` (``min_cash_usd``), the lowest annual DSCR (``min_dscr``),
+    and the time-series slope of monthly EBITDA changes on BTC returns
+    (``ebitda_ts_slope_usd``, :func:`risk.ts_beta_per_path`) with the monthly EBITDA
+    level it is scaled by (``ebitda_usd_per_month``).
+    """
+    mining = engine.mining_totals(scenario, tl, market, plan)
+    ebitda, fcf = engine.company_ebitda_fcf(
+        scenario, mining, engine.conversion_projects(scenario, tl, market)
+    )
+    ebitda = np.broadcast_to(ebitda, market.shape)
+    service = engine.debt_schedule(scenario, tl.n).payment_usd
+    levered = risk.levered_fcf_usd(fcf, plan.depreciation_usd, service)
+    bumped = dataclasses.replace(market, btc_price_usd=market.btc_price_usd * (1.0 + bump_frac))
+    b = evaluate_chunk(scenario, tl, bumped, plan, leases)
+    out = {
+        "npv_bumped_usd": b.npv_usd,
+        "ebitda_bumped_usd_per_year": b.ebitda_usd_by_year.mean(axis=1),
+        "fcf_after_debt_usd_per_year": levered.sum(axis=1) / -(-tl.n // 12),
+        "min_cash_usd": risk.min_cash_usd(scenario.company.cash_usd, levered),
+        "min_dscr": risk.min_annual_dscr(ebitda, service),
+        "ebitda_ts_slope_usd": risk.ts_beta_per_path(ebitda, market.btc_price_usd),
+        "ebitda_usd_per_month": ebitda.mean(axis=1),
+    }
+    return out | {f"{k}_ebitda_bumped_usd": v for k, v in b.segment_ebitda_usd.items()}
+
+
 def _ebitda_path_total(parts: list[engine.ProjectFlows], paths: int) -> FloatArray:
     """Sum over months of the projects' EBITDA, per path ``(paths,)`` [USD].
 
@@ -568,6 +622,7 @@ class SimulationResult:
     fans: dict[str, FloatArray]
     btc_price_mean_usd: FloatArray
     frontier: list[dict[str, Any]]
+    bump_frac: float = risk.BTC_BUMP_FRAC
 
     def variant_summary(self, name: str) -> dict[str, Any]:
         """Distribution of NPV and average annual EBITDA of one variant, with BTC exposure."""
@@ -579,7 +634,15 @@ class SimulationResult:
             "prob_negative_ebitda_any_year": risk.prob_negative_any_period(v["ebitda_usd_by_year"]),
             "btc_beta": exposure["beta"],
             "btc_corr": exposure["corr"],
+            **({"risk": self.variant_risk(name)} if "npv_bumped_usd" in v else {}),
         }
+
+    def variant_risk(self, name: str) -> dict[str, Any]:
+        """The risk object of one variant (:func:`hashpivot.risk.variant_risk`)."""
+        c = self.scenario.company
+        return risk.variant_risk(
+            self.variants[name], self.btc_price_mean_usd, self.bump_frac, c.debt_usd > 0
+        )
 
     def summary(self) -> dict[str, Any]:
         """The pure-mining vs hybrid comparison, JSON-ready."""
@@ -591,7 +654,7 @@ class SimulationResult:
             "months": self.months,
             "hybrid": hybrid,
             "btc_beta": hybrid["btc_beta"],
-            "frontier": self.frontier,
+            "frontier": risk.cvar_per_npv_given_up(self.frontier),
         }
         if "pure_mining" in self.variants:
             pure = self.variants["pure_mining"]["ebitda_usd_per_year"]
@@ -661,6 +724,9 @@ class Simulation:
     frontier_shares
         AI shares of site MW to evaluate for the frontier (on the same paths); empty to
         skip. Needs a lease conversion in the scenario as the template.
+    btc_bump_frac
+        BTC move of the risk object's bump-and-reprice (:func:`risk_chunk`) of
+        :data:`RISK_VARIANTS`; None skips the risk object. [-]
 
     """
 
@@ -669,8 +735,10 @@ class Simulation:
         scenario: Scenario,
         frontier_shares: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0),
         compare_pure_mining: bool = True,
+        btc_bump_frac: float | None = risk.BTC_BUMP_FRAC,
     ) -> None:
         self.scenario = scenario
+        self.btc_bump_frac = btc_bump_frac
         self.frontier_shares = frontier_shares if _template(scenario) is not None else ()
         self.compare_pure_mining = compare_pure_mining
         self._variant_specs = self._build_variants()
@@ -772,6 +840,12 @@ class Simulation:
                     name: evaluate_chunk(v, tl, market, plans[name], lease_plans[name])
                     for name, v in variants.items()
                 }
+            bump = self.btc_bump_frac
+            for name in RISK_VARIANTS if bump is not None else ():
+                if name in parts and bump is not None:
+                    parts[name].risk = risk_chunk(
+                        variants[name], tl, market, plans[name], lease_plans[name], bump
+                    )
             return parts, price.mean(axis=1)
 
         price_mean: list[FloatArray] = []
@@ -807,7 +881,7 @@ class Simulation:
         ]
         return SimulationResult(
             self.scenario, paths, seed, tl.n, tl.month_start, variants, mix, fans,
-            np.concatenate(price_mean), frontier,
+            np.concatenate(price_mean), frontier, self.btc_bump_frac or risk.BTC_BUMP_FRAC,
         )  # fmt: skip
 
 
