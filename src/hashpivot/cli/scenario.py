@@ -70,15 +70,26 @@ def init(
             "snapshot), each with its date and source; default: the packaged scenario as is."
         ),
     ] = None,
+    from_company: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="Catalogue ticker or company YAML: write that company's sites, fleets (at an "
+            "assumed J/TH), contracts as leases, balance sheet and the market state, each "
+            "number's source beside it (see `hashpivot catalog companies`).",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Write the default scenario to PATH as commented YAML, for you to edit."""
+    """Write the default scenario (or a listed company's, --from) to PATH as commented YAML."""
     with errors_exit_2():
         if path.exists() and not force:
             msg = f"{path} exists; pass --force to overwrite it"
             raise HashpivotError(msg)
         text, state = default_scenario_text(), None
-        if as_of is not None:
+        if from_company is not None:
+            text, state = _company_text(from_company, as_of)
+        elif as_of is not None:
             state = _state_for(as_of)
             text = scenario_text_with_state(text, state)
             parse_scenario(text, f"scenario from {state.label}")  # refuse before writing
@@ -90,6 +101,21 @@ def init(
         if state is not None:
             console.print(f"market state: {state.describe()}", highlight=False)
         console.print(f"wrote {path}; check it with: hashpivot validate {path}")
+
+
+def _company_text(ticker: str, as_of: str | None) -> tuple[str, MarketState]:
+    """A catalogue company's scenario at the market state of --as-of (default: latest)."""
+    from hashpivot.listed.catalog import load_company
+    from hashpivot.listed.checks import consistency_warnings
+    from hashpivot.listed.scenario import scenario_text_from_company
+
+    company = load_company(ticker)
+    state = _state_for(as_of or "latest")
+    text = scenario_text_from_company(company, state)
+    parse_scenario(text, f"scenario of {company.ticker}")  # refuse before writing
+    for line in consistency_warnings(company):
+        err_console.print(f"warning: {line}", highlight=False, soft_wrap=True)
+    return text, state
 
 
 def _scenario_facts(sc: Scenario) -> dict[str, Any]:
