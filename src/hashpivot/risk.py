@@ -339,3 +339,96 @@ def variant_risk(
             "prob_below_1_frac": float(np.mean(dscr < 1.0)) if dscr.size else float("nan"),
         }
     return out
+
+
+# --------------------------------------------------------------------------- shared tenants
+
+TENANT_AI_CORR_FRAC = 0.24
+"""Loading of a tenant's default on the AI-market factor, as an asset correlation: the
+upper end of the Basel II IRB corporate range 0.12-0.24 (BCBS 2006, *International
+Convergence of Capital Measurement*, §272, https://www.bis.org/publ/bcbs128.pdf), taken
+because AI tenants ride one market (assumption). :class:`hashpivot.simulation.Simulation`
+uses 0 unless asked (``tenant_ai_corr_frac``), which keeps earlier runs' numbers."""
+
+
+def ai_factor_scores(gpu_price_index: ArrayLike, block_paths: int) -> FloatArray:
+    """Normal score of each path's AI market: low when GPU rental prices fall ``(paths,)`` [-].
+
+    The factor is the mean log GPU rental index over the horizon, turned into normal
+    scores ``Φ⁻¹((rank + ½)/n)`` within each block of ``block_paths`` paths (the unit of
+    the Monte Carlo's random streams, so scores do not depend on the chunk size): exactly
+    standard normal margins whatever the GPU price model.
+    """
+    from scipy.special import ndtri
+
+    g = np.log(np.asarray(gpu_price_index, dtype=np.float64)).mean(axis=-1)
+    n = g.size
+    size = block_paths if n % block_paths == 0 else n
+    blocks = g.reshape(n // size, size)
+    ranks = np.argsort(np.argsort(blocks, axis=1, kind="stable"), axis=1)
+    return np.asarray(ndtri((ranks + 0.5) / size).ravel())
+
+
+def tenant_default_uniforms(
+    uniform: ArrayLike,
+    tenant_ids: npt.NDArray[np.int64],
+    start_month: ArrayLike,
+    default_prob_per_year: ArrayLike,
+    ai_score: ArrayLike,
+    corr_frac: float,
+) -> FloatArray:
+    """Default uniforms of leases whose tenants share defaults and an AI-market factor.
+
+    One-factor Gaussian copula (Vasicek 2002, "The distribution of loan portfolio value",
+    Risk 15(12); Li 2000, "On default correlation: a copula function approach", Journal of
+    Fixed Income 9(4), https://doi.org/10.3905/jfi.2000.319253): tenant ``k`` has the
+    latent ``X_k = √ρ·Z + √(1−ρ)·ε_k`` with ``Z`` the path's AI score
+    (:func:`ai_factor_scores`) and ``ε_k = −Φ⁻¹(u)`` of its first lease's uniform, and
+    ``U_k = Φ(−X_k)`` (``= u`` when ρ = 0). The engine's default month
+    ``12·ln U/ln(1−p)`` comes sooner the closer ``U`` is to 1, so a low ``X`` is an early
+    default, and a falling AI market brings every tenant's default forward. Every lease
+    of tenant ``k`` gets ``U_k`` shifted to its own start, ``U_k·(1−p_j)^((s_k − s_j)/12)``
+    with ``s_k`` the tenant's first start month, so the engine's ``12·ln U/ln(1−p)``
+    months after each lease's start fall on the same calendar month: one tenant defaults
+    on all its leases at once.
+
+    Parameters
+    ----------
+    uniform
+        Independent uniforms ``(paths, leases)`` [-].
+    tenant_ids
+        Tenant of each lease column ``(leases,)``; leases of one tenant share an id.
+    start_month, default_prob_per_year
+        Each lease's first rent month on the run's grid and annual default probability
+        ``(leases,)`` [months, 1/yr].
+    ai_score
+        ``(paths,)`` standard-normal AI-market score [-].
+    corr_frac
+        ρ, the asset correlation with the AI factor, in [0, 1) [-].
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(paths, leases)``; a column left alone when its tenant has one lease and ρ = 0.
+
+    """
+    from scipy.special import ndtr, ndtri
+
+    if not 0.0 <= corr_frac < 1.0:
+        msg = f"tenant_ai_corr_frac: {corr_frac} — must be in [0, 1)"
+        raise ValueError(msg)
+    u = np.array(uniform, dtype=np.float64, copy=True)
+    starts = np.asarray(start_month, dtype=np.float64)
+    p = np.asarray(default_prob_per_year, dtype=np.float64)
+    z = np.asarray(ai_score, dtype=np.float64)
+    for k in np.unique(tenant_ids):
+        cols = np.flatnonzero(tenant_ids == k)
+        if corr_frac == 0.0 and cols.size == 1:
+            continue
+        eps = -ndtri(u[:, cols[0]])
+        shared = ndtr(-(np.sqrt(corr_frac) * z + np.sqrt(1.0 - corr_frac) * eps))
+        anchor = starts[cols].min()
+        for j in cols:
+            shift = (1.0 - p[j]) ** ((anchor - starts[j]) / 12.0) if p[j] < 1.0 else 1.0
+            u[:, j] = shared * shift
+    return u

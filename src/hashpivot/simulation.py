@@ -727,6 +727,11 @@ class Simulation:
     btc_bump_frac
         BTC move of the risk object's bump-and-reprice (:func:`risk_chunk`) of
         :data:`RISK_VARIANTS`; None skips the risk object. [-]
+    tenant_ai_corr_frac
+        ρ of the tenants' default times on the AI-market factor (:func:`market_paths`,
+        :func:`hashpivot.risk.tenant_default_uniforms`; 0 keeps them independent of it,
+        :data:`hashpivot.risk.TENANT_AI_CORR_FRAC` is the sourced value). Leases naming
+        one tenant default together whatever ρ. [-]
 
     """
 
@@ -736,8 +741,10 @@ class Simulation:
         frontier_shares: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0),
         compare_pure_mining: bool = True,
         btc_bump_frac: float | None = risk.BTC_BUMP_FRAC,
+        tenant_ai_corr_frac: float = 0.0,
     ) -> None:
         self.scenario = scenario
+        self.tenant_ai_corr_frac = tenant_ai_corr_frac
         self.btc_bump_frac = btc_bump_frac
         self.frontier_shares = frontier_shares if _template(scenario) is not None else ()
         self.compare_pure_mining = compare_pure_mining
@@ -765,7 +772,10 @@ class Simulation:
     def _market_chunk(
         self, tl: engine.Timeline, seed: int, first_block: int, n_blocks: int
     ) -> tuple[engine.MarketArrays, net_mod.NetworkPath]:
-        return market_paths(self.scenario, tl, seed, first_block, n_blocks, self._n_leases)
+        return market_paths(
+            self.scenario, tl, seed, first_block, n_blocks, self._n_leases,
+            self.tenant_ai_corr_frac,
+        )  # fmt: skip
 
     def cash_flows(
         self, paths: int = 1_000, seed: int = 0, variant: str = "hybrid", first_path: int = 0
@@ -931,6 +941,7 @@ def market_paths(
     first_block: int = 0,
     n_blocks: int = 1,
     n_leases: int = 0,
+    tenant_ai_corr_frac: float = 0.0,
 ) -> tuple[engine.MarketArrays, net_mod.NetworkPath]:
     """Market and network arrays for paths ``[first_block, first_block + n_blocks) × 1 000``.
 
@@ -950,11 +961,55 @@ def market_paths(
         hashrate_log_growth=m.hashrate_log_growth,
     )  # fmt: skip
     u = _default_uniforms(seed, first_block, n_blocks, max(engine.n_leases(sc), n_leases))
+    if u is not None:
+        u = shared_tenant_uniforms(sc, tl, u, m.gpu_price_index, tenant_ai_corr_frac)
     market = engine.MarketArrays(
         m.btc_price_usd, net.hashprice_btc_per_ph_day, m.gpu_price_index,
         m.power_price_factor, u,
     )  # fmt: skip
     return market, net
+
+
+def lease_tenants(
+    scenario: Scenario, tl: engine.Timeline
+) -> tuple[npt.NDArray[np.int64], FloatArray, FloatArray]:
+    """Tenant id, first rent month and default probability of each lease column.
+
+    Leases naming the same ``tenant`` share an id; a lease with no name is its own tenant.
+    The first rent month includes ``construction_delay_months``, as the engine's.
+    """
+    leases = [c.lease for s in scenario.sites for c in s.conversions if c.lease is not None]
+    names = [lease.tenant or f"lease #{j}" for j, lease in enumerate(leases)]
+    ids = np.array([names.index(n) for n in names], dtype=np.int64)
+    starts = [
+        min(tl.index_of(p.date) for p in lease.energisation) + lease.construction_delay_months
+        for lease in leases
+    ]
+    probs = [lease.tenant_default_prob_per_year for lease in leases]
+    return ids, np.array(starts, dtype=np.float64), np.array(probs, dtype=np.float64)
+
+
+def shared_tenant_uniforms(
+    scenario: Scenario,
+    tl: engine.Timeline,
+    uniform: FloatArray,
+    gpu_price_index: FloatArray,
+    corr_frac: float,
+) -> FloatArray:
+    """The scenario's default uniforms with shared tenants and the AI-market factor.
+
+    :func:`hashpivot.risk.tenant_default_uniforms` on the scenario's lease columns
+    (:func:`lease_tenants`); columns beyond them (another variant's extra leases) are
+    left independent. With ρ = 0 and no tenant behind two leases nothing changes.
+    """
+    ids, starts, probs = lease_tenants(scenario, tl)
+    n = len(ids)
+    if n == 0 or (corr_frac == 0.0 and len(np.unique(ids)) == n):
+        return uniform
+    z = risk.ai_factor_scores(gpu_price_index, BLOCK_PATHS)
+    out = uniform.copy()
+    out[:, :n] = risk.tenant_default_uniforms(uniform[:, :n], ids, starts, probs, z, corr_frac)
+    return out
 
 
 def _default_uniforms(
