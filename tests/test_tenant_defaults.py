@@ -150,3 +150,22 @@ def test_backstop_in_the_engine_never_pays_more_than_its_cap() -> None:
     rent = next(flows.flow(p, "revenue_usd") for p in flows.projects if p.segment == "colocation")
     assert rent.sum(axis=1) == pytest.approx(np.full(50, cap))  # the whole cap, not more
     assert dt.date(2026, 1, 1) >= sc.start_date
+
+
+def test_cli_run_tenant_ai_corr() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from hashpivot.cli import app
+
+    runner = CliRunner()
+    base = json.loads(runner.invoke(app, ["run", "--paths", "1000", "--json"]).stdout)
+    res = runner.invoke(app, ["run", "--paths", "1000", "--json", "--tenant-ai-corr", "0.5"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["tenant_ai_corr_frac"] == 0.5
+    assert out["hybrid"]["npv_usd"]["mean"] != base["hybrid"]["npv_usd"]["mean"]
+    assert out["pure_mining"]["npv_usd"] == base["pure_mining"]["npv_usd"]  # no tenants
+    bad = runner.invoke(app, ["run", "--paths", "1000", "--tenant-ai-corr", "1.5"])
+    assert bad.exit_code == 2
