@@ -191,3 +191,32 @@ def test_cli_value_shows_dilution_and_upside() -> None:
     missing = _value_json("HUT")
     assert missing["equity_value_usd_per_share"] is None
     assert missing["missing"] == ["cash_usd", "other_debt_usd"]
+
+
+def test_share_price_on_takes_the_last_close_on_or_before_the_day() -> None:
+    import pandas as pd
+
+    from hashpivot.listed.dilution import share_price_on
+
+    prices = pd.DataFrame(
+        {"CIFR": [9.0, 10.0, 12.0]},
+        index=pd.to_datetime(["2026-02-18", "2026-02-19", "2026-02-23"]),
+    )
+    # valuation 2026-02-20 (a Friday without a row): the 2026-02-19 close
+    assert share_price_on(prices, "CIFR", dt.date(2026, 2, 20)) == (10.0, dt.date(2026, 2, 19))
+    with pytest.raises(SpecError, match="no column 'WULF'"):
+        share_price_on(prices, "WULF", dt.date(2026, 2, 20))
+    with pytest.raises(SpecError, match="no price on or before 2026-01-01"):
+        share_price_on(prices, "CIFR", dt.date(2026, 1, 1))
+
+
+def test_cli_value_with_a_price_file(tmp_path: Path) -> None:
+    csv = tmp_path / "prices.csv"
+    csv.write_text("date,CIFR,WULF\n2026-02-19,10.0,7.0\n2026-02-23,12.0,8.0\n", encoding="utf-8")
+    out = _value_json("CIFR", "--price-file", str(csv))
+    assert out["share_price_usd"] == 10.0
+    assert out["share_price_as_of"] == "2026-02-19"
+    assert out["upside_frac"] == pytest.approx(out["equity_value_usd_per_share"] / 10.0 - 1)
+    both = runner.invoke(app, ["value", "CIFR", "--price-file", str(csv), "--price", "3"])
+    assert both.exit_code == 2
+    assert "give one of --price or --price-file" in both.output

@@ -243,6 +243,25 @@ def _valued_spec(target: str | None) -> str | dict[str, Any]:
     }
 
 
+def _price_from_file(
+    target: str | None, path: Path, price: float | None, date: dt.date | None
+) -> tuple[float, dict[str, Any]]:
+    """--price from a prices file: the company's close on or before the valuation date."""
+    from hashpivot.equities.data import read_prices_csv
+    from hashpivot.listed.catalog import load_company
+    from hashpivot.listed.dilution import share_price_on
+
+    if price is not None:
+        msg = "give one of --price or --price-file"
+        raise HashpivotError(msg)
+    if target is None or Path(target).is_file():
+        msg = "--price-file applies to a catalogue ticker (a listed company)"
+        raise HashpivotError(msg)
+    company = load_company(target)
+    value, day = share_price_on(read_prices_csv(path), company.ticker, date or company.as_of)
+    return value, {"share_price_as_of": day.isoformat(), "share_price_file": path.name}
+
+
 def _print_dilution(out: dict[str, Any]) -> None:
     """Basic and diluted shares, each convertible and warrant, the upside to a given price."""
     d = out["dilution"]
@@ -258,7 +277,8 @@ def _print_dilution(out: dict[str, Any]) -> None:
     tab.add_row("diluted shares", "", "", "", fmt(d["diluted_shares"]))
     console.print(tab)
     if out.get("upside_frac") is not None:
-        console.print(f"upside to {fmt(out['share_price_usd'])} USD/share: "
+        when = f" (close of {out['share_price_as_of']})" if out.get("share_price_as_of") else ""
+        console.print(f"upside to {fmt(out['share_price_usd'])} USD/share{when}: "
                       f"{out['upside_frac']:+.1%}", highlight=False)  # fmt: skip
     for item in out.get("stale_balance_sheet_items", []):
         console.print(f"stale: {item} is more than a year before the valuation date",
@@ -367,6 +387,14 @@ def value(
             "per share itself. [USD/share]",
         ),
     ] = None,
+    price_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Prices CSV (wide: date + one column per ticker, like "
+            "equities_adj_close_daily_2018_2026.csv; or long: date, ticker, adj_close): the "
+            "listed company's last close on or before the valuation date is --price.",
+        ),
+    ] = None,
     save: SaveOpt = False,
     store: StoreOpt = None,
     xlsx: XlsxOpt = None,
@@ -386,6 +414,10 @@ def value(
     from hashpivot.company.listed_value import Overrides
 
     with errors_exit_2():
+        date = None if as_of is None else as_of.date()
+        price_note: dict[str, Any] = {}
+        if price_file is not None:
+            price, price_note = _price_from_file(target, price_file, price, date)
         overrides = Overrides(
             btc_price_usd=btc_price, hashprice_usd_per_ph_day=hashprice,
             wacc_frac_per_year=wacc, cap_rate_frac=cap_rate,
@@ -393,14 +425,13 @@ def value(
             efficiency_j_per_th=efficiency, bonus_depreciation_frac=bonus_depreciation,
             share_price_usd=price,
         )  # fmt: skip
-        date = None if as_of is None else as_of.date()
         runs = RunStore(store) if save else None
         spec = _valued_spec(target) if runs is not None else {}
         out, run_id = record(
             "value",
             spec,
             None,
-            lambda: _value_target(target, date, overrides, market_state),
+            lambda: _value_target(target, date, overrides, market_state) | price_note,
             store=runs,
         )
         if xlsx is not None:

@@ -37,6 +37,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
+
 from hashpivot.errors import SpecError
 from hashpivot.finance import MissingInputError
 from hashpivot.listed.catalog import BalanceSheetSpec, ListedCompanySpec, period_bounds
@@ -47,6 +49,29 @@ STALE_AFTER_DAYS = 365
 (the issue's rule: older than the valuation date by more than a year) [days]."""
 
 _MAX_ITERATIONS = 100
+
+
+def share_price_on(prices: pd.DataFrame, ticker: str, day: dt.date) -> tuple[float, dt.date]:
+    """The last close of ``ticker`` on or before ``day`` in a date-indexed price frame.
+
+    ``prices`` is :func:`hashpivot.equities.data.read_prices_csv`'s frame (one column per
+    ticker) [USD/share].
+
+    Raises
+    ------
+    SpecError
+        The ticker has no column, or no price on or before the day.
+
+    """
+    if ticker not in prices.columns:
+        msg = f"price file: no column {ticker!r}; columns: {', '.join(map(str, prices.columns))}"
+        raise SpecError([msg])
+    known = prices[ticker].dropna()
+    known = known[known.index <= pd.Timestamp(day)]
+    if known.empty:
+        msg = f"price file: {ticker} has no price on or before {day}"
+        raise SpecError([msg])
+    return float(known.iloc[-1]), known.index[-1].date()
 
 
 def if_converted_shares(
