@@ -197,6 +197,26 @@ def test_history_gives_the_start_state_and_the_prices(tmp_path: Path) -> None:
     assert json.loads(res.stdout)["start_hashrate_eh_s"] == 500.0
 
 
+def test_history_starts_the_day_after_it_ends(tmp_path: Path) -> None:
+    # the state on 2025-01-01 from the history's last day, 2024-12-31: its hashrate and
+    # difficulty, and 840 000 + 144 blocks a day over the 256 days from 2024-04-20
+    hist = _history_csv(tmp_path / "h.csv")
+    prices = _daily_csv(tmp_path / "p.csv")
+    res = invoke(
+        "--history", str(hist), "--price-path", str(prices), "--start-date", "2025-01-01",
+        "--months", "3", "--paths", "20", "--json",
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["start_hashrate_eh_s"] == pytest.approx(600.0)
+    assert out["start_difficulty"] == pytest.approx(8e13)
+    assert out["start_height"] == pytest.approx(840_000 + 256 * 144)
+    assert out["fees_btc_per_block"] == 0.05
+    res = invoke("--history", str(hist), "--start-date", "2025-01-01", "--months", "3")
+    assert res.exit_code == 2
+    assert "--months: 3 (the history has no month 2025-01; give --price-path" in res.output
+
+
 def test_history_outside_its_months_and_missing_state_exit_2(tmp_path: Path) -> None:
     hist = _history_csv(tmp_path / "h.csv")
     res = invoke("--history", str(hist), "--start-date", "2030-01-01", "--months", "3")

@@ -46,7 +46,8 @@ HistoryOpt = Annotated[
         "price_usd_cm, hashrate_ths_bc, difficulty_bc, drv_blocks_est, drv_fees_btc): "
         "start from its state on the first of the start month (that day's hashrate and "
         "difficulty; the height from its block counts pinned to the halvings), any month "
-        "it covers. Options given explicitly win.",
+        "it covers or the first day after it ends (from its last day). Options given "
+        "explicitly win.",
         show_default=False,
     ),
 ]
@@ -184,8 +185,11 @@ def _positive(x: float) -> bool:
 
 
 def _history_state(hist: History, month0: dt.date, source: str) -> pd.Series:
-    """The history's row of the start month (state on its first day, month's price)."""
+    """The history's state on the first of the start month (or the day after it ends)."""
     row = pd.Timestamp(month0)
+    after = hist.end_state
+    if after is not None and row == after.name:
+        return after
     if row not in hist.monthly.index:
         first, last = hist.monthly.index[0], hist.monthly.index[-1]
         msg = f"--start-date: {month0:%Y-%m} (the history covers {first:%Y-%m} → {last:%Y-%m})"

@@ -40,9 +40,15 @@ DAILY_COLUMNS = (
 
 @dataclass(frozen=True)
 class History:
-    """Monthly history, one row per month (index: first of month)."""
+    """Monthly history, one row per month (index: first of month).
+
+    ``end_state`` holds the state on the day after the history's last day (named by that
+    date): the last day's hashrate and difficulty, and the height after its blocks. A
+    forecast may start there, after the data ends.
+    """
 
     monthly: pd.DataFrame
+    end_state: pd.Series | None = None
 
     def window(self, start: dt.date, months: int) -> pd.DataFrame:
         """Rows of ``months`` months from ``start``."""
@@ -101,4 +107,13 @@ def load_history(path: Path) -> History:
             "start_height": g["height"].first(),
         }
     )
-    return History(monthly.dropna())
+    last = daily.iloc[-1]
+    end_state = pd.Series(
+        {
+            "start_hashrate_eh_s": last["hashrate_ths_bc"] / 1e6,
+            "start_difficulty": last["difficulty_bc"],
+            "start_height": last["height"] + last["drv_blocks_est"],
+        },
+        name=daily.index[-1] + pd.Timedelta(days=1),
+    )
+    return History(monthly.dropna(), end_state)
