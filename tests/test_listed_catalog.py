@@ -318,3 +318,11 @@ def test_phases_beyond_the_contracts_mw_are_refused() -> None:
     )
     with pytest.raises(SpecError, match="phases: 700 IT MW"):
         parse_company(text)
+
+
+def test_cli_one_company_shows_its_balance_sheet_and_gaps():
+    res = invoke("catalog", "companies", "CIFR")
+    assert res.exit_code == 0, res.output
+    assert "Balance sheet" in res.stdout
+    assert "cipher-compute-2030" in res.stdout
+    assert "missing: conv-2030 principal" in res.stdout

@@ -78,8 +78,8 @@ def _print_catalog(frame: pd.DataFrame) -> None:
         "any status; AI: active contracts (later figures replace the ones they include).\n"
         "Sources: `hashpivot catalog companies TICKER` lists every fact with its source; "
         "`--json` gives source_url and as_of for all.\n"
-        "Shares, debt, cash and BTC held are not packaged (no source gives them): add a "
-        "balance_sheet block to a copy of the company file."
+        "Balance sheets (shares, cash, BTC, convertibles, loans, warrants, prepayments) are "
+        "in each company's file with their sources; items no source gives are named missing."
     )
 
 
@@ -116,6 +116,10 @@ def _show_company(company: ListedCompanySpec, as_json: bool) -> None:
     _print_rows(contracts, "AI contracts (USD/kW-mo: value / term / IT MW, straight-line)")
     facts = [{"fact": f.text} | _provenance(f, sources) for f in company.other_facts]
     _print_rows(facts, "Other facts")
+    if company.balance_sheet is not None:
+        _print_rows(
+            _balance_rows(company.balance_sheet, sources), "Balance sheet (prices in USD/share)"
+        )
     console.print("Sources:")
     for i, url in enumerate(sources, start=1):
         console.print(f"  [{i}] {url}", markup=False, highlight=False, soft_wrap=True)
@@ -124,6 +128,40 @@ def _show_company(company: ListedCompanySpec, as_json: bool) -> None:
             "balance_sheet: not given (shares outstanding, debt, cash, BTC held); "
             "valuations that need them stop with a message naming the missing field."
         )
+        return
+    for gap in company.balance_sheet.missing:
+        console.print(f"missing: {gap.item} — {gap.reason}", highlight=False, soft_wrap=True)
+
+
+def _balance_rows(bs: Any, sources: list[str]) -> list[dict[str, Any]]:
+    """One row per balance-sheet item: what, amount, unit, terms, and its provenance."""
+    rows: list[dict[str, Any]] = []
+    scalars = (("shares_outstanding", "shares", "shares"), ("cash_usd", "usd", "USD"),
+               ("btc_held", "btc", "BTC"), ("btc_value_usd", "usd", "USD"))  # fmt: skip
+    for name, attr, unit in scalars:
+        item = getattr(bs, name)
+        if item is not None:
+            row = {"item": name, "amount": getattr(item, attr), "unit": unit, "terms": ""}
+            rows.append(row | _provenance(item, sources))
+    for c in bs.convertibles:
+        terms = (f"{c.coupon_frac_per_year:.3%} to {c.maturity}, converts at "
+                 f"{c.conversion_price_usd_per_share:g}")  # fmt: skip
+        row = {"item": c.id, "amount": c.principal_usd, "unit": "USD", "terms": terms}
+        rows.append(row | _provenance(c, sources))
+    for d in bs.project_debt:
+        row = {"item": d.id, "amount": d.principal_usd, "unit": "USD",
+               "terms": f"to {d.maturity or '?'}"}  # fmt: skip
+        rows.append(row | _provenance(d, sources))
+    for w in bs.warrants:
+        strike = "strike ?" if w.strike_usd_per_share is None else (
+            f"strike {w.strike_usd_per_share:g}")  # fmt: skip
+        row = {"item": f"{w.id} ({w.holder})", "amount": w.shares, "unit": "shares",
+               "terms": strike}  # fmt: skip
+        rows.append(row | _provenance(w, sources))
+    for p in bs.prepayments:
+        row = {"item": f"{p.id} prepaid", "amount": p.usd, "unit": "USD", "terms": p.customer}
+        rows.append(row | _provenance(p, sources))
+    return rows
 
 
 def _provenance(fact: SourcedSpec, sources: list[str]) -> dict[str, Any]:
