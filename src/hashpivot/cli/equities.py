@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
@@ -346,6 +346,79 @@ def beta_events(
         _print_beta_shifts(result)
 
 
+# --------------------------------------------------------------------------- model vs market
+
+
+def _print_hedge(ticker: str, model: dict[str, Any], market: dict[str, Any]) -> None:
+    rows = [
+        ("model: E[EV] (USD M)", f"{model['ev_mean_usd'] / 1e6:,.0f}"),
+        ("model: EV change for +10 % BTC (USD M)",
+         f"{model['npv_delta_usd_per_10pct_btc'] / 1e6:,.1f} ± "
+         f"{model['npv_delta_usd_per_10pct_btc_se'] / 1e6:,.1f}"),
+        ("model: equity elasticity to BTC", f"{model['equity_btc_elasticity']:.2f}"),
+        ("model: R² of EV on BTC", f"{model['btc_r2_frac']:.2f}"),
+    ]  # fmt: skip
+    if "skipped" in market:
+        rows.append(("market: betas", market["skipped"]))
+    else:
+        rows += [
+            (f"market: β_btc {market['full_period']}",
+             f"{market['beta_btc']:.2f} ± {market['se_btc']:.2f}"),
+            (f"market: β_ai⊥ {market['full_period']}",
+             f"{market['beta_ai']:.2f} ± {market['se_ai']:.2f}"),
+        ]  # fmt: skip
+        if "last_year" in market:
+            rows.append((f"market: β_btc {market['last_year']}",
+                         f"{market['last_year_beta_btc']:.2f} ± "
+                         f"{market['last_year_se_btc']:.2f}"))  # fmt: skip
+    frame = pd.DataFrame(rows, columns=["measure", "value"])
+    console.print(table(frame, f"{ticker}: the model's BTC exposure next to the market's betas"))
+    console.print(
+        "note: the model's elasticity is equity value's change per 1 % BTC from its cash "
+        "flows; the market's β is daily stock returns on BTC returns: compare orders of "
+        "magnitude, not decimals",
+        highlight=False,
+    )
+
+
+def hedge(
+    ticker: Annotated[str, typer.Argument(help="Catalogue ticker, e.g. CORZ, WULF, CIFR.")],
+    prices: PricesOpt = None,
+    btc: BtcOpt = None,
+    btc_column: BtcColumnOpt = None,
+    ai_factor: Annotated[
+        str, typer.Option("--ai-factor", help="AI factor column of --prices.")
+    ] = "NVDA",
+    paths: Annotated[int, typer.Option(min=1000, max=100_000, help="Monte Carlo paths.")] = 2_000,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """The model's BTC exposure of a listed company next to the market's betas for it.
+
+    The company's scenario is the one ``hashpivot init --from TICKER`` writes, at the
+    latest market state.
+    """
+    from hashpivot.equities.model_hedge import market_betas, model_exposure
+    from hashpivot.listed.catalog import load_company
+    from hashpivot.listed.scenario import scenario_text_from_company
+    from hashpivot.market_state import latest_market_state
+    from hashpivot.spec import parse_scenario
+
+    with errors_exit_2():
+        panel = load_return_panel(_prices_path(prices), btc, btc_column, "simple")
+        company = load_company(ticker)
+        text = scenario_text_from_company(company, latest_market_state())
+        scenario = parse_scenario(text, f"scenario of {company.ticker}")
+        model = model_exposure(scenario, paths, seed)
+        market = market_betas(panel, company.ticker, ai_factor)
+        if as_json:
+            settings = {"ai_factor": ai_factor, "return_kind": "simple", "paths": paths}
+            emit_json({"ticker": company.ticker, "model": model, "market": market,
+                       "settings": settings})  # fmt: skip
+            return
+        _print_hedge(company.ticker, model, market)
+
+
 def deals(as_json: JsonOpt = False) -> None:
     """List the packaged AI/HPC deal announcements used by ``hashpivot events``."""
     frame = deal_events_frame(load_deal_events())
@@ -373,4 +446,5 @@ def register(app: typer.Typer, catalog_app: typer.Typer) -> None:
     app.command("betas")(betas)
     app.command("events")(events)
     app.command("beta-events")(beta_events)
+    app.command("hedge")(hedge)
     catalog_app.command("deals")(deals)

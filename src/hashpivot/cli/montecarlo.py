@@ -169,7 +169,8 @@ def run(
             write_flows_csv(sim, flows, flow_paths, seed)
         if xlsx is not None:
             write_run_workbook(sim, result, xlsx, min(xlsx_paths, paths), seed, path)
-        extra = ({"report": str(report)} if report else {}) | ({"run_id": run_id} if run_id else {})
+        extra: dict[str, Any] = {"report": str(report)} if report else {}
+        extra |= {"run_id": run_id} if run_id else {}
         extra |= {"flows": str(flows)} if flows else {}
         extra |= {"xlsx": str(xlsx)} if xlsx else {}
         extra |= {"tenant_ai_corr_frac": tenant_ai_corr} if tenant_ai_corr else {}
