@@ -220,3 +220,9 @@ def test_cli_value_with_a_price_file(tmp_path: Path) -> None:
     both = runner.invoke(app, ["value", "CIFR", "--price-file", str(csv), "--price", "3"])
     assert both.exit_code == 2
     assert "give one of --price or --price-file" in both.output
+
+
+def test_a_price_for_a_scenario_is_refused() -> None:
+    res = runner.invoke(app, ["value", "--price", "10"])
+    assert res.exit_code == 2
+    assert "--price applies to a listed company" in res.output

@@ -243,6 +243,17 @@ def _valued_spec(target: str | None) -> str | dict[str, Any]:
     }
 
 
+def _is_listed(target: str | None) -> bool:
+    """Whether ``value``'s target is a listed company (ticker or company file), not a scenario."""
+    if target is None:
+        return False
+    path = Path(target)
+    if not path.is_file():
+        return True
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return isinstance(data, dict) and "ticker" in data
+
+
 def _price_from_file(
     target: str | None, path: Path, price: float | None, date: dt.date | None
 ) -> tuple[float, dict[str, Any]]:
@@ -254,8 +265,8 @@ def _price_from_file(
     if price is not None:
         msg = "give one of --price or --price-file"
         raise HashpivotError(msg)
-    if target is None or Path(target).is_file():
-        msg = "--price-file applies to a catalogue ticker (a listed company)"
+    if target is None or not _is_listed(target):
+        msg = "--price-file applies to a listed company (a catalogue ticker or company file)"
         raise HashpivotError(msg)
     company = load_company(target)
     value, day = share_price_on(read_prices_csv(path), company.ticker, date or company.as_of)
@@ -418,6 +429,9 @@ def value(
         price_note: dict[str, Any] = {}
         if price_file is not None:
             price, price_note = _price_from_file(target, price_file, price, date)
+        if price is not None and not _is_listed(target):
+            msg = "--price applies to a listed company (a catalogue ticker or company file)"
+            raise HashpivotError(msg)
         overrides = Overrides(
             btc_price_usd=btc_price, hashprice_usd_per_ph_day=hashprice,
             wacc_frac_per_year=wacc, cap_rate_frac=cap_rate,
