@@ -202,3 +202,20 @@ def test_real_data_beta_events(shared_data: Path) -> None:
     assert corz["n_after"] == bs.WINDOW_DAYS
     assert np.isfinite(res.shifts.filter(like="se_").to_numpy(dtype=float)).all()
     assert "GLXY" in res.skipped  # listed 2025-05, 56 returns before its 2025-08-15 lease
+
+
+def test_cli_beta_events_report(tmp_path: Path) -> None:
+    import yaml
+
+    prices, btc = write_synthetic_csvs(tmp_path)
+    events = tmp_path / "events.yaml"
+    e = event("MINR", "2021-06-01").model_dump(mode="json")
+    events.write_text(yaml.safe_dump({"events": [e]}))
+    out = tmp_path / "be.html"
+    args = ["beta-events", "--prices", str(prices), "--btc", str(btc), "--events", str(events)]
+    res = invoke(*args, "--report", str(out))
+    assert res.exit_code == 0, res.output
+    text = out.read_text()
+    assert "Before vs after" in text
+    assert "Rolling betas around the first contract" in text
+    assert '"type":"line"' in text.replace(" ", "")  # the dashed line at the contract

@@ -332,18 +332,27 @@ def beta_events(
     ] = GAP_DAYS,
     returns: ReturnsOpt = ReturnKind.simple,
     as_json: JsonOpt = False,
+    report: ReportOpt = None,
 ) -> None:
     """BTC and AI beta before vs after each miner's first AI contract, with standard errors."""
     with errors_exit_2():
         chosen = _select_events(_split(tickers), events_file)
         panel = load_return_panel(_prices_path(prices), btc, btc_column, returns.value)
         result = beta_event_study(panel, chosen, ai_factor, window, gap, min(window, 60))
+        if report is not None:
+            from hashpivot.report.equities import write_beta_events_report
+
+            names = list(result.shifts["ticker"])
+            rolling = fit_factor_model(panel, ai_factor, tickers=names).rolling
+            write_beta_events_report(report, result, rolling)
         if as_json:
             payload = result.to_dict()
             payload["settings"] |= {"return_kind": returns.value, "prices": str(prices)}
             emit_json(payload)
             return
         _print_beta_shifts(result)
+        if report is not None:
+            console.print(f"wrote {report}", highlight=False)
 
 
 # --------------------------------------------------------------------------- model vs market

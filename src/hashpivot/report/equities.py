@@ -1,4 +1,4 @@
-"""HTML reports of the equity analytics: rolling betas, exposure labels, event CARs."""
+"""HTML reports of the equity analytics: rolling betas, exposure labels, event CARs, beta shifts."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from hashpivot.equities.beta_shift import BetaShiftResult
 from hashpivot.equities.betas import LABELS, FactorModelResult
 from hashpivot.equities.events import EventStudyResult
 from hashpivot.report.html import Section, figure_section, table_section, text_section, write_report
@@ -216,3 +217,67 @@ def write_events_report(path: str | Path, result: EventStudyResult) -> Path:
         ]
         sections.append(text_section("Skipped events", "\n\n".join(lines)))
     return write_report(path, "hashpivot: AI/HPC deal event study", sections)
+
+
+# --------------------------------------------------------------------------- beta shifts
+
+
+def _shift_bars(shifts: pd.DataFrame) -> go.Figure:
+    """Beta before and after each first AI contract, bars with ±1.96 standard errors."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("BTC beta", "AI beta (orthogonalised)"))
+    for col, beta in enumerate(("beta_btc", "beta_ai"), start=1):
+        for side, colour in (("before", "#bbbbbb"), ("after", "#2b6cb0")):
+            fig.add_trace(
+                go.Bar(
+                    x=shifts["ticker"], y=shifts[f"{beta}_{side}"], name=side,
+                    marker_color=colour, legendgroup=side, showlegend=col == 1,
+                    error_y={"type": "data", "array": 1.96 * shifts[f"se_{beta}_{side}"]},
+                ),
+                row=1, col=col,
+            )  # fmt: skip
+    fig.update_layout(
+        title="Betas in the year before vs after each first AI contract (±1.96 SE)",
+        barmode="group",
+        height=420,
+    )
+    return fig
+
+
+def _rolling_with_events(rolling: pd.DataFrame, shifts: pd.DataFrame) -> go.Figure:
+    """:func:`_rolling_figure` with a dashed line at each ticker's first AI contract."""
+    fig = _rolling_figure(rolling)
+    tickers = sorted(dict.fromkeys(rolling["ticker"]))
+    dates = dict(zip(shifts["ticker"], shifts["event_day"], strict=True))
+    for i, t in enumerate(tickers, start=1):
+        if t in dates:
+            day = pd.Timestamp(dates[t])
+            fig.add_vline(x=day.value / 1e6, line_dash="dash", line_color="#444", row=i, col=1)
+    fig.update_layout(title="Rolling betas; dashed: first AI contract")
+    return fig
+
+
+def write_beta_events_report(
+    path: str | Path, result: BetaShiftResult, rolling: pd.DataFrame
+) -> Path:
+    """Write the beta event-study report: method, bars before/after, rolling betas, table."""
+    s = result.settings
+    method = (
+        f"For each miner's first AI contract (colocation lease or GPU cloud), the two-factor "
+        f"model on BTC and {s['ai_factor']} orthogonalised against BTC is fitted on the "
+        f"{s['window_days']} trading days before and after the announcement, leaving out "
+        f"{s['gap_days']} days on each side; standard errors are Newey-West HAC, and the "
+        "shift's standard error is sqrt(se_before² + se_after²), treating the two "
+        "non-overlapping windows as independent."
+    )
+    sections: list[Section] = [
+        text_section("Method", method),
+        figure_section("Before vs after", _shift_bars(result.shifts)),
+        figure_section("Rolling betas around the first contract", _rolling_with_events(
+            rolling, result.shifts)),
+        table_section("Shifts per ticker", result.summary()),
+        table_section("Mean shift over tickers", result.pooled),
+    ]  # fmt: skip
+    if result.skipped:
+        lines = "\n\n".join(f"{t}: {why}" for t, why in result.skipped.items())
+        sections.append(text_section("Skipped tickers", lines))
+    return write_report(path, "hashpivot: betas around the first AI contract", sections)
