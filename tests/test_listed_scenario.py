@@ -74,3 +74,13 @@ def test_known_answers_of_the_builder() -> None:
     assert cifr.company.shares_outstanding == pytest.approx(393.28e6)
     assert cifr.company.cash_usd == pytest.approx(1.207e9)
     assert yaml.safe_load(text)["as_of"] == state.as_of
+
+
+def test_unit_economics_runs_on_a_listed_companys_scenario(tmp_path: Path) -> None:
+    path = tmp_path / "cifr.yaml"
+    assert _invoke("init", str(path), "--from", "CIFR").exit_code == 0
+    res = _invoke("unit-economics", str(path), "--json")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["site"] == "CIFR mining (sized from hashrate)"  # the first site with ASICs
+    assert len(out["rows"]) == 3  # mining, colocation lease and GPU cloud per MW
