@@ -172,7 +172,7 @@ def test_every_catalogue_company_gets_a_per_share_value_or_names_what_is_missing
             assert out.missing, ticker
         else:
             valued.append(ticker)
-    assert {"RIOT", "CLSK", "CORZ", "WULF", "APLD", "CIFR"} <= set(valued)
+    assert {"RIOT", "CLSK", "CORZ", "WULF", "APLD", "CIFR", "IREN"} <= set(valued)
 
 
 def test_cli_value_shows_dilution_and_upside() -> None:
