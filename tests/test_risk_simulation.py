@@ -88,3 +88,28 @@ def test_report_has_the_bucket_table_and_the_cvar_frontier(tmp_path) -> None:
     assert "EBITDA by BTC-price bucket" in text
     assert "AI-share frontier: expected NPV vs CVaR5 of NPV" in text
     assert "<th>cvar_gain_per_usd_npv_given_up</th>" in text
+
+
+def test_bump_from_the_joint_pass_equals_the_variant_by_variant_bump() -> None:
+    import dataclasses
+
+    from hashpivot import simulation as sim_mod
+    from hashpivot.company import engine
+
+    sc = load_or_default(None)
+    sim = Simulation(sc)
+    tl = engine.Timeline.from_start(sc.start_date, sc.horizon_months)
+    variants = sim._variants()
+    plans = {n: engine.mining_plan(v, tl) for n, v in variants.items()}
+    leases = {n: sim_mod.lease_plan(v, tl, plans[n]) for n, v in variants.items()}
+    joint = sim_mod.joint_plan(variants, tl, plans, leases)
+    if joint is None:
+        pytest.skip("the joint pass does not apply here (no numba)")
+    market, _ = sim._market_chunk(tl, 3, 0, 1)
+    up = dataclasses.replace(market, btc_price_usd=market.btc_price_usd * 1.1)
+    bumped = joint.evaluate(tl, up)
+    for n in sim_mod.RISK_VARIANTS:
+        a = sim_mod.risk_chunk(variants[n], tl, market, plans[n], leases[n], 0.1, bumped[n])
+        b = sim_mod.risk_chunk(variants[n], tl, market, plans[n], leases[n], 0.1)
+        for key in a:
+            np.testing.assert_allclose(a[key], b[key], rtol=1e-9, atol=1e-6)

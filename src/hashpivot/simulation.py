@@ -544,6 +544,7 @@ def risk_chunk(
     plan: engine.MiningPlan,
     leases: LeasePlan | None,
     bump_frac: float = risk.BTC_BUMP_FRAC,
+    bumped: VariantChunk | None = None,
 ) -> dict[str, FloatArray]:
     """Per-path inputs of a variant's risk object on one chunk, each ``(paths,)``.
 
@@ -557,7 +558,8 @@ def risk_chunk(
     company's ``cash_usd`` (``min_cash_usd``), the lowest annual DSCR (``min_dscr``),
     and the time-series slope of monthly EBITDA changes on BTC returns
     (``ebitda_ts_slope_usd``, :func:`risk.ts_beta_per_path`) with the monthly EBITDA
-    level it is scaled by (``ebitda_usd_per_month``).
+    level it is scaled by (``ebitda_usd_per_month``). ``bumped`` is the variant already
+    evaluated on the bumped market (the run's joint pass), else evaluated here.
     """
     mining = engine.mining_totals(scenario, tl, market, plan)
     ebitda, fcf = engine.company_ebitda_fcf(
@@ -566,8 +568,10 @@ def risk_chunk(
     ebitda = np.broadcast_to(ebitda, market.shape)
     service = engine.debt_schedule(scenario, tl.n).payment_usd
     levered = risk.levered_fcf_usd(fcf, plan.depreciation_usd, service)
-    bumped = dataclasses.replace(market, btc_price_usd=market.btc_price_usd * (1.0 + bump_frac))
-    b = evaluate_chunk(scenario, tl, bumped, plan, leases)
+    if bumped is None:
+        up = dataclasses.replace(market, btc_price_usd=market.btc_price_usd * (1.0 + bump_frac))
+        bumped = evaluate_chunk(scenario, tl, up, plan, leases)
+    b = bumped
     out = {
         "npv_bumped_usd": b.npv_usd,
         "ebitda_bumped_usd_per_year": b.ebitda_usd_by_year.mean(axis=1),
@@ -851,11 +855,21 @@ class Simulation:
                     for name, v in variants.items()
                 }
             bump = self.btc_bump_frac
-            for name in RISK_VARIANTS if bump is not None else ():
-                if name in parts and bump is not None:
-                    parts[name].risk = risk_chunk(
-                        variants[name], tl, market, plans[name], lease_plans[name], bump
-                    )
+            if bump is not None:
+                bumped: dict[str, VariantChunk] = {}
+                if (
+                    joint is not None
+                    and market.default_uniform is not None
+                    and engine.power_factor(market) is None
+                ):  # every variant's bump in one compiled pass, as the base
+                    up = dataclasses.replace(market, btc_price_usd=price * (1.0 + bump))
+                    bumped = joint.evaluate(tl, up)
+                for name in RISK_VARIANTS:
+                    if name in parts:
+                        parts[name].risk = risk_chunk(
+                            variants[name], tl, market, plans[name], lease_plans[name], bump,
+                            bumped.get(name),
+                        )  # fmt: skip
             return parts, price.mean(axis=1)
 
         price_mean: list[FloatArray] = []
