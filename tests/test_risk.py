@@ -123,3 +123,19 @@ def test_cvar_per_npv_given_up() -> None:
     assert np.isnan(out[0]["cvar_gain_per_usd_npv_given_up"])
     assert np.isnan(out[2]["cvar_gain_per_usd_npv_given_up"])  # gives nothing up
     assert "npv_mean_usd" in out[1]
+
+
+def test_hedge_after_capex_hand_case() -> None:
+    # 20 paths: pure FCF 0..19, hybrid FCF = pure/2 + 5 (variance / 4: reduction 0.75);
+    # the worst 5 % is one path: CVaR5 pure 0, hybrid 5, gain 5. NPV: pure 81, 83, ..., 119
+    # (mean 100, worst 81), hybrid 90 on every path: 10 given up, CVaR gain 9, 0.9 per USD.
+    pure_fcf = np.arange(20.0)
+    out = risk.hedge_after_capex(
+        {"fcf_after_debt_usd_per_year": pure_fcf / 2 + 5, "npv_usd": np.full(20, 90.0)},
+        {"fcf_after_debt_usd_per_year": pure_fcf, "npv_usd": 81.0 + 2.0 * np.arange(20.0)},
+    )
+    assert out["fcf_cvar5_gain_usd"] == pytest.approx(5.0)
+    assert out["fcf_variance_reduction_frac"] == pytest.approx(0.75)
+    assert out["npv_mean_given_up_usd"] == pytest.approx(10.0)
+    assert out["npv_cvar5_gain_usd"] == pytest.approx(9.0)
+    assert out["cvar_gain_per_usd_npv_given_up"] == pytest.approx(0.9)

@@ -638,6 +638,9 @@ class SimulationResult:
             "prob_negative_ebitda_any_year": risk.prob_negative_any_period(v["ebitda_usd_by_year"]),
             "btc_beta": exposure["beta"],
             "btc_corr": exposure["corr"],
+            "btc_beta_warning": risk.elasticity_with_warning(1.0, v["ebitda_usd_per_year"])[
+                "warning"
+            ],
             **({"risk": self.variant_risk(name)} if "npv_bumped_usd" in v else {}),
         }
 
@@ -666,6 +669,10 @@ class SimulationResult:
             out["variance_reduction_frac"] = risk.variance_reduction_frac(
                 self.variants["hybrid"]["ebitda_usd_per_year"], pure
             )
+            if "risk" in hybrid and "risk" in out["pure_mining"]:
+                out["hedge_after_capex"] = risk.hedge_after_capex(
+                    self.variants["hybrid"], self.variants["pure_mining"]
+                )
         return out
 
     def to_dict(self) -> dict[str, Any]:

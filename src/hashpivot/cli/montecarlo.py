@@ -50,6 +50,8 @@ def _print_simulation(summary: dict[str, Any]) -> None:
                      f"{v['btc_beta']:.2f} / {v['btc_corr']:.2f}")  # fmt: skip
         head.add_row(f"{variant}: P(EBITDA < 0 in any year)",
                      f"{v['prob_negative_ebitda_any_year']:.1%}")  # fmt: skip
+        if v.get("btc_beta_warning"):
+            head.add_row(f"{variant}: BTC beta warning", v["btc_beta_warning"])
         _risk_rows(head, variant, v.get("risk"))
     console.print(head)
     if summary["frontier"]:
