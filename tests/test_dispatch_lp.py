@@ -121,3 +121,14 @@ def test_lp_failure_names_the_constraint_families(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(lp.DispatchLPError, match="Site-min-load") as err:
         lp.solve_site_lp(params, ci, limits)
     assert "Site-ramp-up" in str(err.value)
+
+
+def test_a_site_without_tiers_and_with_limits_mines_nothing_and_needs_no_lp() -> None:
+    # found by schemathesis: a ramp limit on a site with no fleet tiers handed an empty
+    # problem to linprog, which raised (HTTP 500)
+    cal = HourCalendar.regular("2024-01-01", 24)
+    market = MarketData(cal, {"N": np.full((1, 24), 30.0)})
+    site = DispatchSiteSpec(name="empty", limits=OperatingLimitsSpec(ramp_mw_per_hour=1.0))
+    summary = Dispatch([site], market, HP, 90_000.0).run().summary()
+    assert summary["energy_mwh"] == 0.0
+    assert summary["btc_mined"] == 0.0

@@ -382,7 +382,9 @@ class Dispatch:
         params = [core.site_params(s) for s in self.sites]
         data = [self._site_data(s, notes) for s in self.sites]
         cal = self.market.calendar
-        closed = [i for i, s in enumerate(self.sites) if not s.limits.needs_lp()]
+        # a site without fleet tiers mines nothing: no LP to solve, whatever its limits
+        by_lp = [bool(s.tiers) and s.limits.needs_lp() for s in self.sites]
+        closed = [i for i in range(len(self.sites)) if not by_lp[i]]
         shape = (len(self.sites), self.market.n_paths, len(cal.months))
         sums = {k: np.zeros(shape) for k in kernel.METRICS}
         hourly = np.zeros((*shape[:2], cal.n_hours), np.float32) if keep else None
@@ -402,7 +404,7 @@ class Dispatch:
                 if hourly is not None and part_hourly is not None:
                     hourly[i] = part_hourly[j]
         for i, site in enumerate(self.sites):
-            if site.limits.needs_lp():
+            if by_lp[i]:
                 self._run_lp(i, params[i], data[i], sums, hourly)
                 notes.append(f"site {site.name!r}: dispatched by LP (min-load / ramp limits)")
         prices = tuple(d.price for d in data)
