@@ -6,15 +6,19 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from hashpivot.cli import app
-from hashpivot.listed.catalog import company_names, load_company
+from hashpivot.listed.catalog import company_names, load_company, parse_company
 from hashpivot.listed.scenario import scenario_text_from_company
 from hashpivot.market_state import packaged_market_state
 from hashpivot.spec import parse_scenario
 
 runner = CliRunner()
+DATA = Path(__file__).resolve().parents[1] / "src" / "hashpivot" / "data" / "companies"
+STATE = packaged_market_state()
 WITH_FLEET = [t for t in company_names() if load_company(t).latest_hashrate() is not None]
 NO_HASHRATE = sorted(set(company_names()) - set(WITH_FLEET))
 
@@ -84,3 +88,21 @@ def test_unit_economics_runs_on_a_listed_companys_scenario(tmp_path: Path) -> No
     out = json.loads(res.stdout)
     assert out["site"] == "CIFR mining (sized from hashrate)"  # the first site with ASICs
     assert len(out["rows"]) == 3  # mining, colocation lease and GPU cloud per MW
+
+
+@settings(max_examples=25, deadline=None)
+@given(hashrate_eh_s=st.floats(0.5, 150.0), operating_mw=st.floats(20.0, 3000.0))
+def test_the_fleet_always_fits_the_reported_mw(hashrate_eh_s: float, operating_mw: float) -> None:
+    # invariant: whatever the hashrate and the operating MW, the scenario validates (fleets
+    # draw no more than each site's MW) and places no more EH/s than reported
+    data = yaml.safe_load((DATA / "riot.yaml").read_text(encoding="utf-8"))
+    data["hashrate"] = [dict(data["hashrate"][0], hashrate_eh_s=hashrate_eh_s)]
+    site = dict(data["sites"][0], name="operating", status="operating", gross_mw=operating_mw)
+    data["sites"] = [site]
+    company = parse_company(yaml.safe_dump(data), "riot variant")
+    scenario = parse_scenario(scenario_text_from_company(company, STATE), "riot variant")
+    placed_eh_s = sum(f.unit()[0] * f.count for s in scenario.sites for f in s.fleets) / 1e6
+    assert placed_eh_s <= hashrate_eh_s + 1e-9
+    # uncapped when the MW suffice: 1 machine of 200 TH/s is the rounding
+    if hashrate_eh_s * 20.0 * 1.05 <= operating_mw:
+        assert placed_eh_s >= hashrate_eh_s - 200e-6

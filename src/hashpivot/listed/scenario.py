@@ -78,7 +78,8 @@ def _fleet_counts(sites: list[tuple[str, float, str, str]], hashrate_eh_s: float
     out = []
     for _, mw, _, _ in sites:
         want = hashrate_eh_s * 1e6 / ASIC_TH_S * mw / total_mw
-        out.append(max(int(min(want, mw / unit_mw)), 1))
+        written = float(_num(mw))  # the capacity as the YAML states it
+        out.append(max(int(min(want, written / unit_mw * (1 - 1e-12))), 1))
     return out
 
 
