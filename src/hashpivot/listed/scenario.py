@@ -88,7 +88,7 @@ def _lease_lines(c: AiContractSpec) -> list[str] | None:
     if math.isnan(rate) or c.it_mw is None or c.term_years is None or c.kind != "colocation":
         return None
     gross = c.gross_mw or c.it_mw * AI_PUE
-    pue = min(max(gross / c.it_mw, 1.0), 2.5)
+    pue = min(max(float(_num(gross)) / float(_num(c.it_mw)), 1.0), 2.5)  # as written
     signed = _bounds(c.signed)[0]
     first = _bounds(c.energisation_start)[0] if c.energisation_start else None
     lead = DEFAULT_LEAD_TIME_MONTHS
