@@ -67,7 +67,8 @@ def test_known_answers_of_the_builder() -> None:
     # reported would need 269 MW, so the fleet is capped at the reported MW
     assert lake.fleets[0].count == 58_333
     text = scenario_text_from_company(load_company("CIFR"), state)
-    assert "fleet capped" not in text  # no operating mining site: one sized from hashrate
+    # 23.6 EH/s x 20 J/TH x 1.05 = 496 MW fit Odessa's 207 + Black Pearl's 300 MW: not capped
+    assert "fleet capped" not in text
     cifr = parse_scenario(text, "CIFR")
     lease = next(c.lease for s in cifr.sites for c in s.conversions
                  if c.name == "fluidstack-barber-lake")  # fmt: skip
@@ -86,7 +87,7 @@ def test_unit_economics_runs_on_a_listed_companys_scenario(tmp_path: Path) -> No
     res = _invoke("unit-economics", str(path), "--json")
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
-    assert out["site"] == "CIFR mining (sized from hashrate)"  # the first site with ASICs
+    assert out["site"] == "Odessa"  # the first site with ASICs
     assert len(out["rows"]) == 3  # mining, colocation lease and GPU cloud per MW
 
 

@@ -56,7 +56,13 @@ def catalog_companies(ticker: TickerArg = None, as_json: JsonOpt = False) -> Non
 
 def _company_payload(company: ListedCompanySpec) -> dict[str, Any]:
     """Every fact of a company with its source, plus the catalogue summary."""
-    return {**company.model_dump(mode="json"), "summary": company_summary(company)}
+    from hashpivot.listed.checks import consistency_warnings
+
+    return {
+        **company.model_dump(mode="json"),
+        "summary": company_summary(company),
+        "consistency_warnings": consistency_warnings(company),
+    }
 
 
 def _print_catalog(frame: pd.DataFrame) -> None:
@@ -81,6 +87,11 @@ def _print_catalog(frame: pd.DataFrame) -> None:
         "Balance sheets (shares, cash, BTC, convertibles, loans, warrants, prepayments) are "
         "in each company's file with their sources; items no source gives are named missing."
     )
+    from hashpivot.listed.checks import consistency_warnings
+
+    for ticker in frame["ticker"]:
+        for line in consistency_warnings(load_company(ticker)):
+            console.print(f"warning: {line}", highlight=False, soft_wrap=True)
 
 
 def _show_company(company: ListedCompanySpec, as_json: bool) -> None:
@@ -129,6 +140,10 @@ def _show_company(company: ListedCompanySpec, as_json: bool) -> None:
             "valuations that need them stop with a message naming the missing field."
         )
         return
+    from hashpivot.listed.checks import consistency_warnings
+
+    for line in consistency_warnings(company):
+        console.print(f"warning: {line}", highlight=False, soft_wrap=True)
     for gap in company.balance_sheet.missing:
         console.print(f"missing: {gap.item} — {gap.reason}", highlight=False, soft_wrap=True)
 
