@@ -88,6 +88,7 @@ def test_report_has_the_bucket_table_and_the_cvar_frontier(tmp_path) -> None:
     assert "EBITDA by BTC-price bucket" in text
     assert "AI-share frontier: expected NPV vs CVaR5 of NPV" in text
     assert "<th>cvar_gain_per_usd_npv_given_up</th>" in text
+    assert "Hybrid vs pure mining after capex and debt" in text
 
 
 def test_bump_from_the_joint_pass_equals_the_variant_by_variant_bump() -> None:

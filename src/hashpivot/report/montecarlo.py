@@ -289,6 +289,11 @@ def write_montecarlo_report(result: SimulationResult, path: str | Path) -> Path:
         f"(elasticity of EBITDA to the BTC price) hybrid {s['hybrid']['btc_beta']:.2f} vs pure "
         f"{s['pure_mining']['btc_beta']:.2f}."
     )
+    warnings = [
+        s[v]["btc_beta_warning"] for v in ("pure_mining", "hybrid") if s[v].get("btc_beta_warning")
+    ]
+    if warnings:
+        intro += " Warning on the BTC beta: " + "; ".join(warnings) + "."
     sections: list[Section] = [
         text_section("Summary", intro),
         table_section(
@@ -323,6 +328,11 @@ def write_montecarlo_report(result: SimulationResult, path: str | Path) -> Path:
     exposure = exposure_frame(s)
     if len(exposure):
         sections.append(table_section("Exposure to BTC and risk after capex and debt", exposure))
+        if "hedge_after_capex" in s:
+            hedge = pd.DataFrame(
+                [{"measure": k, "value": v} for k, v in s["hedge_after_capex"].items()]
+            )
+            sections.append(table_section("Hybrid vs pure mining after capex and debt", hedge))
         buckets = bucket_frame(s)
         sections.append(figure_section("EBITDA by BTC price", bucket_figure(buckets)))
         sections.append(table_section("EBITDA by BTC-price bucket (USD per year)", buckets))
