@@ -331,9 +331,10 @@ def test_cli_one_company_shows_its_balance_sheet_and_gaps():
 def test_cli_catalog_prints_the_consistency_warnings():
     res = invoke("catalog", "companies")
     assert res.exit_code == 0, res.output
-    # MARA reports 60.4 EH/s and no operating MW: 60.4 x 20 x 1.05 = 1 268 MW needed
+    # MARA reports 60.4 EH/s, an 18.3 J/TH fleet and no operating MW:
+    # 60.4 x 18.3 x 1.05 = 1 160.6 MW needed
     assert "MARA: 60.4 EH/s" in res.stdout
-    assert "needs 1,268 MW" in res.stdout
+    assert "needs 1,161 MW" in res.stdout
     payload = json.loads(invoke("catalog", "companies", "--json").stdout)
     by_ticker = {c["ticker"]: c["consistency_warnings"] for c in payload["companies"]}
     assert by_ticker["RIOT"] == []

@@ -53,3 +53,15 @@ def test_lagging_facts_and_ai_beyond_capacity_are_flagged() -> None:
     assert not [w for w in consistency_warnings(load_company("CORZ")) if "over a year" in w]
     wulf = consistency_warnings(load_company("WULF"))
     assert any("AI contracts" in w for w in wulf)
+
+
+def test_a_reported_fleet_efficiency_replaces_the_assumed_one() -> None:
+    data = _riot_with(40.0)
+    data["hashrate"][0]["fleet_efficiency_j_per_th"] = 15.0
+    riot = parse_company(yaml.safe_dump(data), "riot at 15 J/TH")
+    # 40 EH/s x 15 J/TH x 1.05 = 630 MW <= 700 MW x 1.1: no power warning
+    assert not [w for w in consistency_warnings(riot) if "needs" in w]
+    data["hashrate"][0]["hashrate_eh_s"] = 60.0
+    # 60 x 15 x 1.05 = 945 MW > 770 MW: flagged, saying the J/TH is the file's
+    warnings = consistency_warnings(parse_company(yaml.safe_dump(data), "riot at 60 EH/s"))
+    assert any("15 J/TH (reported as of 2025-H2)" in w and "needs 945 MW" in w for w in warnings)

@@ -67,8 +67,10 @@ def test_known_answers_of_the_builder() -> None:
     # reported would need 269 MW, so the fleet is capped at the reported MW
     assert lake.fleets[0].count == 58_333
     text = scenario_text_from_company(load_company("CIFR"), state)
-    # 23.6 EH/s x 20 J/TH x 1.05 = 496 MW fit Odessa's 207 + Black Pearl's 300 MW: not capped
+    # 23.6 EH/s x 16.8 J/TH (reported) x 1.05 = 416 MW fit Odessa's 207 + Black Pearl's
+    # 300 MW: not capped
     assert "fleet capped" not in text
+    assert "efficiency_j_per_th: 16.8" in text
     cifr = parse_scenario(text, "CIFR")
     lease = next(c.lease for s in cifr.sites for c in s.conversions
                  if c.name == "fluidstack-barber-lake")  # fmt: skip

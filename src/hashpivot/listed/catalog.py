@@ -173,6 +173,12 @@ class HashrateSpec(SourcedSpec):
         description="self_mining (own fleet), energised_total (own + hosted), guidance "
         "(a target), or affiliate (a majority-owned subsidiary's fleet).",
     )
+    fleet_efficiency_j_per_th: float | None = Field(
+        default=None,
+        gt=5.0,
+        le=200.0,
+        description="Fleet efficiency the same source states with the hashrate. [J/TH]",
+    )
 
 
 class ContractPhaseSpec(Spec):
@@ -629,6 +635,11 @@ class ListedCompanySpec(Spec):
             if found:
                 return max(found, key=lambda h: period_bounds(h.as_of)[1])
         return None
+
+    def reported_efficiency(self) -> HashrateSpec | None:
+        """The latest hashrate fact that states the fleet's efficiency, if any."""
+        found = [h for h in self.hashrate if h.fleet_efficiency_j_per_th is not None]
+        return max(found, key=lambda h: period_bounds(h.as_of)[1]) if found else None
 
     def operating_mw(self) -> float:
         """Operating gross MW: a portfolio figure if reported, else the sum over sites [MW]."""

@@ -52,19 +52,36 @@ def mining_mw(hashrate_eh_s: float, efficiency_j_per_th: float, pue: float = MIN
     return hashrate_eh_s * efficiency_j_per_th * pue
 
 
+def fleet_efficiency(company: ListedCompanySpec) -> tuple[float, str]:
+    """The fleet's J/TH the file reports (with its source), else the assumed one."""
+    rep = company.reported_efficiency()
+    if rep is None or rep.fleet_efficiency_j_per_th is None:
+        return ASSUMED_FLEET_J_PER_TH, "assumed"
+    return rep.fleet_efficiency_j_per_th, f"reported as of {rep.as_of}"
+
+
 def consistency_warnings(
-    company: ListedCompanySpec, efficiency_j_per_th: float = ASSUMED_FLEET_J_PER_TH
+    company: ListedCompanySpec, efficiency_j_per_th: float | None = None
 ) -> list[str]:
-    """Warnings where the file's facts disagree (see the module docstring); [] when none."""
+    """Warnings where the file's facts disagree (see the module docstring); [] when none.
+
+    The fleet efficiency is ``efficiency_j_per_th`` when given, else the one the file
+    reports with a hashrate, else :data:`ASSUMED_FLEET_J_PER_TH`.
+    """
     out: list[str] = []
     hr = company.latest_hashrate()
+    if efficiency_j_per_th is None:
+        efficiency_j_per_th, how = fleet_efficiency(company)
+    else:
+        how = "given"
     need = 0.0 if hr is None else mining_mw(hr.hashrate_eh_s, efficiency_j_per_th)
     operating = company.operating_mw()
     if hr is not None and (math.isnan(operating) or need > operating * (1 + TOLERANCE_FRAC)):
         have = "no operating MW" if math.isnan(operating) else f"{operating:,.0f} MW operating"
         out.append(
             f"{company.ticker}: {hr.hashrate_eh_s:g} EH/s (as of {hr.as_of}) x "
-            f"{efficiency_j_per_th:g} J/TH x PUE {MINING_PUE:g} needs {need:,.0f} MW, but the "
+            f"{efficiency_j_per_th:g} J/TH ({how}) x PUE {MINING_PUE:g} needs {need:,.0f} MW, "
+            "but the "
             f"file reports {have}: one of them lags, or the fleet is more efficient"
         )
     ai = sum(

@@ -5,8 +5,9 @@ comment; what it does not give is an assumption, labelled so:
 
 - **sites**: every operating site (or the operating portfolio figure) with its gross MW;
   when none is reported, one site sized from the hashrate (EH/s × J/TH × PUE, derived);
-- **fleets**: the latest reported self-mining hashrate, as S21-class machines at an
-  assumed fleet efficiency (:data:`~hashpivot.listed.checks.ASSUMED_FLEET_J_PER_TH`),
+- **fleets**: the latest reported self-mining hashrate, as S21-class machines at the
+  fleet efficiency the file reports, else an assumed one
+  (:data:`~hashpivot.listed.checks.ASSUMED_FLEET_J_PER_TH`),
   spread over the mining sites by MW and capped at each site's MW (the cap is said);
 - **contracts**: every active colocation contract with IT MW, value and term becomes a
   lease (straight-line rate = value / term / IT MW, derived) on a site of its own, whose
@@ -28,7 +29,7 @@ from typing import Any
 from hashpivot.errors import HashpivotError
 from hashpivot.listed.catalog import AiContractSpec, ListedCompanySpec
 from hashpivot.listed.catalog import period_bounds as _bounds
-from hashpivot.listed.checks import AI_PUE, ASSUMED_FLEET_J_PER_TH, MINING_PUE, mining_mw
+from hashpivot.listed.checks import AI_PUE, MINING_PUE, fleet_efficiency, mining_mw
 from hashpivot.market_state import MarketState, scenario_text_with_state
 
 ASIC_MODEL = "Antminer S21"
@@ -57,7 +58,9 @@ def _num(x: float) -> str:
     return f"{x:.6g}" if abs(x) < 1e6 else f"{x:.6e}"
 
 
-def _mining_sites(company: ListedCompanySpec, need_mw: float) -> list[tuple[str, float, str, str]]:
+def _mining_sites(
+    company: ListedCompanySpec, need_mw: float, eff: float
+) -> list[tuple[str, float, str, str]]:
     """(name, gross MW, region, comment) of the sites that take the fleet."""
     running = [s for s in company.sites if s.status == "operating" and s.gross_mw is not None]
     sites = [s for s in running if s.scope == "site" and s.use != "ai_hpc"]
@@ -65,16 +68,18 @@ def _mining_sites(company: ListedCompanySpec, need_mw: float) -> list[tuple[str,
         sites = [s for s in running if s.scope == "portfolio"][:1]
     out = [(s.name, float(s.gross_mw or 0.0), s.region, _src(s)) for s in sites]
     if not out:
-        note = (f"derived: no operating MW reported; hashrate x {ASSUMED_FLEET_J_PER_TH:g} J/TH "
-                f"(assumption) x PUE {MINING_PUE:g}")  # fmt: skip
+        note = (f"derived: no operating MW reported; hashrate x {eff:g} J/TH "
+                f"x PUE {MINING_PUE:g}")  # fmt: skip
         out = [(f"{company.ticker} mining (sized from hashrate)", math.ceil(need_mw), "", note)]
     return out
 
 
-def _fleet_counts(sites: list[tuple[str, float, str, str]], hashrate_eh_s: float) -> list[int]:
+def _fleet_counts(
+    sites: list[tuple[str, float, str, str]], hashrate_eh_s: float, eff: float
+) -> list[int]:
     """S21-class machines per site: the hashrate spread by MW, capped at each site's MW."""
     total_mw = sum(mw for _, mw, _, _ in sites)
-    unit_mw = ASIC_TH_S * ASSUMED_FLEET_J_PER_TH * MINING_PUE / 1e6
+    unit_mw = ASIC_TH_S * eff * MINING_PUE / 1e6
     out = []
     for _, mw, _, _ in sites:
         want = hashrate_eh_s * 1e6 / ASIC_TH_S * mw / total_mw
@@ -151,15 +156,19 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 
 
 def _fleet_site_lines(company: ListedCompanySpec, hashrate_eh_s: float, hr_src: str) -> list[str]:
-    need = mining_mw(hashrate_eh_s, ASSUMED_FLEET_J_PER_TH)
-    sites = _mining_sites(company, need)
-    counts = _fleet_counts(sites, hashrate_eh_s)
+    eff, how = fleet_efficiency(company)
+    rep = company.reported_efficiency()
+    eff_note = (_src(rep) if rep is not None and how != "assumed"
+                else "assumption: a typical 2025 public-miner fleet")  # fmt: skip
+    need = mining_mw(hashrate_eh_s, eff)
+    sites = _mining_sites(company, need, eff)
+    counts = _fleet_counts(sites, hashrate_eh_s, eff)
     placed = sum(counts) * ASIC_TH_S / 1e6
     lines = []
     if placed < hashrate_eh_s * 0.999:
         lines.append(
             f"  # fleet capped at {placed:.4g} EH/s of the {hashrate_eh_s:g} EH/s reported: "
-            "the reported operating MW cannot draw more at the assumed J/TH"
+            f"the reported operating MW cannot draw more at {eff:g} J/TH ({how})"
         )
     for (name, mw, region, src), count in zip(sites, counts, strict=True):
         lines += [
@@ -178,8 +187,7 @@ def _fleet_site_lines(company: ListedCompanySpec, hashrate_eh_s: float, hr_src: 
             f"      - asic_model: {ASIC_MODEL}",
             f"        count: {count}" + _c(f"{hashrate_eh_s:g} EH/s reported ({hr_src}) / "
                                          f"{ASIC_TH_S:g} TH/s, spread by MW"),
-            f"        efficiency_j_per_th: {ASSUMED_FLEET_J_PER_TH:g}"
-            + _c("assumption: a typical 2025 public-miner fleet"),
+            f"        efficiency_j_per_th: {eff:g}" + _c(eff_note),
             "        uptime_frac: 0.95" + _c("assumption"),
         ]  # fmt: skip
     return lines
