@@ -3,6 +3,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+import yaml
 
 from hashpivot import finance, kernels
 from hashpivot.company import engine
@@ -16,7 +17,7 @@ from hashpivot.simulation import (
     market_paths,
     pure_mining,
 )
-from hashpivot.spec import default_scenario
+from hashpivot.spec import default_scenario, default_scenario_text, scenario_from_dict
 
 
 @pytest.fixture(scope="module")
@@ -242,3 +243,21 @@ def test_fixed_power_prices_skip_the_multiplier_with_the_same_numbers_to_roundin
     # without multipliers all sites' fleets add into one sum, with them site by site
     np.testing.assert_allclose(a.npv_usd, b.npv_usd, rtol=1e-12)
     np.testing.assert_allclose(a.ebitda_usd_by_year, b.ebitda_usd_by_year, rtol=1e-12)
+
+
+def test_ai_share_variants_keep_phase_terms_and_scale_a_backstop() -> None:
+    # a lease with a backstop was refused by the frontier (its cap exceeded the resized
+    # contract), and a phase's own term was lost when the lease was resized
+    data = yaml.safe_load(default_scenario_text())
+    lease = data["sites"][0]["conversions"][0]["lease"]
+    lease["backstop_usd"] = 1e8
+    lease["energisation"][-1]["term_years"] = 12
+    scenario = scenario_from_dict(data)
+    variant = ai_share_variant(scenario, 0.05)
+    base = scenario.sites[0].conversions[0].lease
+    small = variant.sites[0].conversions[0].lease
+    assert base is not None
+    assert small is not None
+    scale = small.it_mw / base.it_mw
+    assert small.backstop_usd == pytest.approx(1e8 * scale)
+    assert small.energisation[-1].term_years == 12

@@ -73,11 +73,18 @@ def _scaled_lease(tpl: ConversionSpec, site: SiteSpec, share: float) -> Conversi
     it_mw = gross / tpl.ai_pue
     lease = tpl.lease
     scale = it_mw / lease.it_mw
+    # each phase keeps its own terms; a backstop, a dollar cap on the contract's rent,
+    # scales with it (assumption: the guarantee covers the same share of the rent)
     phases = tuple(
-        EnergisationPhaseSpec(date=p.date, it_mw=p.it_mw * scale) for p in lease.energisation
+        EnergisationPhaseSpec(**{**p.model_dump(), "it_mw": p.it_mw * scale})
+        for p in lease.energisation
     )
+    backstop = None if lease.backstop_usd is None else lease.backstop_usd * scale
     new_lease = ColocationLeaseSpec(
-        **lease.model_dump(exclude={"it_mw", "energisation"}), it_mw=it_mw, energisation=phases
+        **lease.model_dump(exclude={"it_mw", "energisation", "backstop_usd"}),
+        it_mw=it_mw,
+        energisation=phases,
+        backstop_usd=backstop,
     )
     return tpl.model_copy(
         update={"name": f"{tpl.name} @ {share:.0%}", "gross_mw": gross, "lease": new_lease}
