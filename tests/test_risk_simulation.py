@@ -129,3 +129,19 @@ def test_npv_delta_is_stable_across_seeds_at_10000_paths() -> None:
             < r["pure_mining"]["risk"]["npv_delta_usd_per_10pct_btc"]
         )
         assert set(r["hedge_after_capex"]) >= {"fcf_cvar5_gain_usd", "npv_mean_given_up_usd"}
+
+
+def test_bump_with_the_network_responding_is_smaller_for_mining() -> None:
+    # hashrate follows price, so a 10 % higher BTC price earns less than 10 % more BTC
+    # revenue once the network has caught up: the mining delta shrinks, the base is the same
+    sc = load_or_default(None)
+    held = Simulation(sc, frontier_shares=()).run(paths=1_000, seed=4)
+    moved = Simulation(sc, frontier_shares=(), bump_network=True).run(paths=1_000, seed=4)
+    h, m = held.summary()["pure_mining"], moved.summary()["pure_mining"]
+    assert h["npv_usd"] == m["npv_usd"]
+    d_held = h["risk"]["ebitda_delta_usd_per_10pct_btc"]
+    d_moved = m["risk"]["ebitda_delta_usd_per_10pct_btc"]
+    assert 0.0 < d_moved < d_held
+    res = CliRunner().invoke(app, ["run", "--paths", "1000", "--json", "--bump-network"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["bump_network"] is True

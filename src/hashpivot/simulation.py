@@ -552,6 +552,7 @@ def risk_chunk(
     leases: LeasePlan | None,
     bump_frac: float = risk.BTC_BUMP_FRAC,
     bumped: VariantChunk | None = None,
+    bumped_market: engine.MarketArrays | None = None,
 ) -> dict[str, FloatArray]:
     """Per-path inputs of a variant's risk object on one chunk, each ``(paths,)``.
 
@@ -566,7 +567,8 @@ def risk_chunk(
     and the time-series slope of monthly EBITDA changes on BTC returns
     (``ebitda_ts_slope_usd``, :func:`risk.ts_beta_per_path`) with the monthly EBITDA
     level it is scaled by (``ebitda_usd_per_month``). ``bumped`` is the variant already
-    evaluated on the bumped market (the run's joint pass), else evaluated here.
+    evaluated on the bumped market (the run's joint pass), else evaluated here on
+    ``bumped_market`` (default: the prices × ``1 + bump_frac``, the network held).
     """
     mining = engine.mining_totals(scenario, tl, market, plan)
     ebitda, fcf = engine.company_ebitda_fcf(
@@ -576,7 +578,9 @@ def risk_chunk(
     service = engine.debt_schedule(scenario, tl.n).payment_usd
     levered = risk.levered_fcf_usd(fcf, plan.depreciation_usd, service)
     if bumped is None:
-        up = dataclasses.replace(market, btc_price_usd=market.btc_price_usd * (1.0 + bump_frac))
+        up = bumped_market or dataclasses.replace(
+            market, btc_price_usd=market.btc_price_usd * (1.0 + bump_frac)
+        )
         bumped = evaluate_chunk(scenario, tl, up, plan, leases)
     b = bumped
     out = {
@@ -750,6 +754,10 @@ class Simulation:
         :func:`hashpivot.risk.tenant_default_uniforms`; 0 keeps them independent of it,
         :data:`hashpivot.risk.TENANT_AI_CORR_FRAC` is the sourced value). Leases naming
         one tenant default together whatever ρ. [-]
+    bump_network
+        Let the network respond to the bumped BTC prices (hashrate follows price, so
+        hashprice in BTC falls) instead of holding it: a second draw of the same market
+        and network random numbers, about the cost of the market draw again.
 
     """
 
@@ -760,9 +768,11 @@ class Simulation:
         compare_pure_mining: bool = True,
         btc_bump_frac: float | None = risk.BTC_BUMP_FRAC,
         tenant_ai_corr_frac: float = 0.0,
+        bump_network: bool = False,
     ) -> None:
         self.scenario = scenario
         self.tenant_ai_corr_frac = tenant_ai_corr_frac
+        self.bump_network = bump_network
         self.btc_bump_frac = btc_bump_frac
         self.frontier_shares = frontier_shares if _template(scenario) is not None else ()
         self.compare_pure_mining = compare_pure_mining
@@ -871,18 +881,25 @@ class Simulation:
             bump = self.btc_bump_frac
             if bump is not None:
                 bumped: dict[str, VariantChunk] = {}
+                up = (
+                    market_paths(
+                        self.scenario, tl, seed, first, k, self._n_leases,
+                        self.tenant_ai_corr_frac, 1.0 + bump,
+                    )[0]
+                    if self.bump_network
+                    else dataclasses.replace(market, btc_price_usd=price * (1.0 + bump))
+                )  # fmt: skip
                 if (
                     joint is not None
                     and market.default_uniform is not None
                     and engine.power_factor(market) is None
                 ):  # every variant's bump in one compiled pass, as the base
-                    up = dataclasses.replace(market, btc_price_usd=price * (1.0 + bump))
                     bumped = joint.evaluate(tl, up)
                 for name in RISK_VARIANTS:
                     if name in parts:
                         parts[name].risk = risk_chunk(
                             variants[name], tl, market, plans[name], lease_plans[name], bump,
-                            bumped.get(name),
+                            bumped.get(name), up,
                         )  # fmt: skip
             return parts, price.mean(axis=1)
 
@@ -970,11 +987,14 @@ def market_paths(
     n_blocks: int = 1,
     n_leases: int = 0,
     tenant_ai_corr_frac: float = 0.0,
+    btc_price_factor: float = 1.0,
 ) -> tuple[engine.MarketArrays, net_mod.NetworkPath]:
     """Market and network arrays for paths ``[first_block, first_block + n_blocks) × 1 000``.
 
     The same ``seed`` and block range always give the same arrays, whatever else is
     sampled: this is what the Monte Carlo, the planner and sweeps draw their futures from.
+    ``btc_price_factor`` scales every sampled BTC price before the network responds to
+    it (the risk object's bump with the network's response, on the same random numbers).
     """
     sc = scenario
     paths = n_blocks * BLOCK_PATHS
@@ -982,8 +1002,9 @@ def market_paths(
         sc.market_model, sc.market.btc_price_usd, sc.start_date, tl.n, paths, seed,
         n_sites=len(sc.sites), first_block=first_block, block_paths=BLOCK_PATHS,
     )  # fmt: skip
+    price = m.btc_price_usd if btc_price_factor == 1.0 else m.btc_price_usd * btc_price_factor
     net = net_mod.simulate_network(
-        sc.network_model, m.btc_price_usd, m.fees_btc_per_block, sc.start_date,
+        sc.network_model, price, m.fees_btc_per_block, sc.start_date,
         sc.market.network_hashrate_eh_s, sc.market.difficulty, sc.market.block_height,
         seed=seed, first_block=first_block, block_paths=BLOCK_PATHS,
         hashrate_log_growth=m.hashrate_log_growth,
@@ -992,8 +1013,7 @@ def market_paths(
     if u is not None:
         u = shared_tenant_uniforms(sc, tl, u, m.gpu_price_index, tenant_ai_corr_frac)
     market = engine.MarketArrays(
-        m.btc_price_usd, net.hashprice_btc_per_ph_day, m.gpu_price_index,
-        m.power_price_factor, u,
+        price, net.hashprice_btc_per_ph_day, m.gpu_price_index, m.power_price_factor, u,
     )  # fmt: skip
     return market, net
 

@@ -120,6 +120,14 @@ def run(
             "corporate value. Leases naming one tenant default together whatever it is. [-]",
         ),
     ] = 0.0,
+    bump_network: Annotated[
+        bool,
+        typer.Option(
+            "--bump-network",
+            help="The risk object's +10 % BTC bump lets the network respond (hashrate "
+            "follows price) instead of holding it; costs a second market draw.",
+        ),
+    ] = False,
     xlsx: XlsxOpt = None,
     xlsx_paths: Annotated[
         int, typer.Option(min=1, max=1_000, help="Paths whose monthly flows --xlsx writes.")
@@ -144,7 +152,7 @@ def run(
             if output is not None:
                 check_writable(output)
         scenario = load_or_default(path)
-        sim = Simulation(scenario, tenant_ai_corr_frac=tenant_ai_corr)
+        sim = Simulation(scenario, tenant_ai_corr_frac=tenant_ai_corr, bump_network=bump_network)
         runs = RunStore(store) if save else None
         if as_json:
             result, run_id = record(
@@ -176,6 +184,7 @@ def run(
         extra |= {"flows": str(flows)} if flows else {}
         extra |= {"xlsx": str(xlsx)} if xlsx else {}
         extra |= {"tenant_ai_corr_frac": tenant_ai_corr} if tenant_ai_corr else {}
+        extra |= {"bump_network": True} if bump_network else {}
         if as_json:
             emit_json(result.summary() | extra)
             return
