@@ -123,6 +123,8 @@ def test_cvar_per_npv_given_up() -> None:
     assert np.isnan(out[0]["cvar_gain_per_usd_npv_given_up"])
     assert np.isnan(out[2]["cvar_gain_per_usd_npv_given_up"])  # gives nothing up
     assert "npv_mean_usd" in out[1]
+    assert out[2]["npv_mean_given_up_usd"] == pytest.approx(-20.0)  # value gained
+    assert out[2]["npv_cvar5_gain_usd"] == pytest.approx(40.0)
 
 
 def test_hedge_after_capex_hand_case() -> None:

@@ -256,16 +256,21 @@ def cvar_per_npv_given_up(frontier: list[dict[str, Any]]) -> list[dict[str, Any]
     Against the point of AI share 0 (pure mining): ``(CVaR − CVaR₀) / (E₀ − E)`` where the
     point gives up expected NPV (``E < E₀``); NaN where it gives none up (it dominates or
     ties). A value of 0.5 means each dollar of expected value sacrificed lifts the 5 % tail
-    by 50 cents.
+    by 50 cents. Each point also gets ``npv_cvar5_gain_usd`` and ``npv_mean_given_up_usd``
+    against that point (negative: expected value gained) [USD], so a frontier where
+    converting adds value shows it rather than only NaN.
     """
     base = next((p for p in frontier if p["ai_share_frac"] <= 0.0), None)
     out = []
     for p in frontier:
         q = dict(p)
         ratio = float("nan")
-        if base is not None and p["npv_mean_usd"] < base["npv_mean_usd"]:
+        if base is not None:
             gain = p["npv_cvar5_usd"] - base["npv_cvar5_usd"]
-            ratio = gain / (base["npv_mean_usd"] - p["npv_mean_usd"])
+            given_up = base["npv_mean_usd"] - p["npv_mean_usd"]
+            q |= {"npv_cvar5_gain_usd": gain, "npv_mean_given_up_usd": given_up}
+            if given_up > 0:
+                ratio = gain / given_up
         q["cvar_gain_per_usd_npv_given_up"] = ratio
         out.append(q)
     return out

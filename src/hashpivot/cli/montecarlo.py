@@ -56,6 +56,9 @@ def _print_simulation(summary: dict[str, Any]) -> None:
     console.print(head)
     if summary["frontier"]:
         frontier = pd.DataFrame(summary["frontier"])
+        frontier = frontier.drop(  # in --json and the report; the table keeps 80 columns
+            columns=["npv_cvar5_gain_usd", "npv_mean_given_up_usd"], errors="ignore"
+        )
         gain = "cvar_gain_per_usd_npv_given_up"  # CVaR gained per USD of E[NPV] given up
         if gain in frontier:
             frontier = frontier.rename(columns={gain: "CVaR/USD"}).round({"CVaR/USD": 2})
