@@ -44,6 +44,7 @@ COMMAND_MODULES = (
     "sweep",
     "serve",
     "ai",
+    "comps",
     "data",
 )
 """Command modules of :mod:`hashpivot.cli`, in the order their commands appear in ``--help``."""

@@ -1,0 +1,146 @@
+"""``hashpivot comps``: the listed miners side by side, valued on one basis.
+
+Thin: parse, call :func:`hashpivot.listed.comps.comps`, render (a Rich table with each
+column's basis in a footnote, or one JSON object ``{"rows": [...], "notes": [...]}``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from hashpivot.cli.common import JsonOpt, console, emit_json, errors_exit_2, fmt
+
+MILLION = 1e6
+
+_CAPACITY_COLUMNS = (
+    ("ticker", "ticker", 1.0),
+    ("operating_gross_mw", "operating MW", 1.0),
+    ("contracted_it_mw", "contracted IT MW", 1.0),
+    ("contracted_gross_mw", "contracted gross MW", 1.0),
+    ("hashrate_eh_s", "EH/s", 1.0),
+    ("backlog_usd", "backlog [M USD]", MILLION),
+    ("backlog_remaining_years", "term left [yr]", 1.0),
+)
+_VALUE_COLUMNS = (
+    ("ticker", "ticker", 1.0),
+    ("enterprise_value_usd", "model EV [M USD]", MILLION),
+    ("mining_usd", "mining [M USD]", MILLION),
+    ("contracted_ai_usd", "contracted AI [M USD]", MILLION),
+    ("gpu_cloud_usd", "GPU cloud [M USD]", MILLION),
+    ("powered_land_usd", "land [M USD]", MILLION),
+    ("capex_usd", "capex [M USD]", MILLION),
+    ("tax_usd", "tax [M USD]", MILLION),
+    ("equity_value_usd_per_share", "value [USD/share]", 1.0),
+)
+_MARKET_COLUMNS = (
+    ("ticker", "ticker", 1.0),
+    ("share_price_usd", "price [USD]", 1.0),
+    ("market_cap_usd", "market cap [M USD]", MILLION),
+    ("market_ev_usd", "market EV [M USD]", MILLION),
+    ("market_ev_to_ebitda_year1", "EV/EBITDA y1", 1.0),
+    ("market_ev_usd_per_operating_mw", "EV/op MW [M USD]", MILLION),
+    ("market_ev_usd_per_contracted_it_mw", "EV/IT MW [M USD]", MILLION),
+    ("market_ev_usd_per_eh_s", "EV/EH [M USD]", MILLION),
+    ("backlog_to_market_ev", "backlog/EV", 1.0),
+    ("price_to_model_value", "price/value", 1.0),
+    ("model_ev_to_market_ev", "model EV/market EV", 1.0),
+)
+
+
+def _cell(value: Any, scale: float) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    return fmt(float(value) / scale)
+
+
+def _table(rows: list[dict[str, Any]], columns: Any, title: str) -> Table:
+    out = Table(title=title, title_justify="left")
+    for i, (_, header, _scale) in enumerate(columns):
+        out.add_column(header, justify="left" if i == 0 else "right")
+    for row in rows:
+        out.add_row(*[_cell(row.get(key), scale) for key, _, scale in columns])
+    return out
+
+
+def _print(out: dict[str, Any]) -> None:
+    rows = out["rows"]
+    console.print(_table(rows, _CAPACITY_COLUMNS, f"Listed miners as of {out['as_of']}: "
+                         f"capacity and AI backlog (sorted by {out['sorted_by']})"))  # fmt: skip
+    console.print(_table(rows, _VALUE_COLUMNS, "Model enterprise value, its parts, and "
+                         "equity value per diluted share"))  # fmt: skip
+    if any("market_ev_usd" in r for r in rows):
+        console.print(_table(rows, _MARKET_COLUMNS, "Market values and multiples "
+                             "(close on or before the valuation date)"))  # fmt: skip
+        median = out.get("median_model_ev_to_market_ev")
+        console.print(f"median model EV / market EV: {_cell(median, 1.0)}", highlight=False)
+    for row in rows:
+        if row["missing"]:
+            console.print(f"{row['ticker']}: missing {', '.join(row['missing'])}",
+                          highlight=False)  # fmt: skip
+    for k, line in enumerate(out["notes"], start=1):
+        console.print(f"[{k}] {line}", highlight=False)
+
+
+def comps_command(
+    tickers: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Catalogue tickers or names (see `hashpivot catalog companies`); "
+            "default every packaged company.",
+            show_default=False,
+        ),
+    ] = None,
+    as_of: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%d"],
+            help="Valuation date of every row (YYYY-MM-DD); default the latest company "
+            "file's as_of, never earlier than any file's.",
+        ),
+    ] = None,
+    prices: Annotated[
+        Path | None,
+        typer.Option(
+            help="Prices CSV (wide: date + one column per ticker, like "
+            "equities_adj_close_daily_2018_2026.csv; or long: date, ticker, adj_close): "
+            "each company's close on or before the valuation date gives market cap, "
+            "market EV and the multiples.",
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The listed miners side by side: MW, EH/s, AI backlog, model EV and parts, multiples.
+
+    One row per company, all valued on one date by the same segment model as `hashpivot
+    value TICKER`: operating and contracted MW, EH/s, the contracted AI revenue backlog
+    and its remaining term, the model EV and its parts, value per diluted share (or what
+    is missing). With --prices: market cap, market EV, EV/EBITDA (model, year 1), EV per
+    operating MW, per contracted IT MW, per EH/s, backlog/EV, price/model value and model
+    EV / market EV. Each column's basis is a footnote.
+    """
+    from hashpivot.equities.data import read_prices_csv
+    from hashpivot.listed.comps import comps
+
+    with errors_exit_2():
+        frame = None if prices is None else read_prices_csv(prices)
+        date = None if as_of is None else as_of.date()
+        out = comps(tickers or (), date, frame).to_dict()
+        if prices is not None:
+            out["prices_file"] = prices.name
+        if as_json:
+            emit_json(out)
+            return
+        _print(out)
+
+
+def register(app: typer.Typer, catalog_app: typer.Typer) -> None:
+    """Add ``comps``."""
+    del catalog_app
+    app.command("comps")(comps_command)
