@@ -104,6 +104,7 @@ def test_capacity_by_hand() -> None:
     assert cap["contracted_it_mw"] == 150.0
     assert cap["contracted_gross_mw"] == pytest.approx(190.0)
     assert cap["reported_gross_mw"] == 400.0
+    assert cap["ai_share_of_mw_frac"] == pytest.approx(190 / 400)
     assert cap["hashrate_eh_s"] is None
 
 
@@ -160,6 +161,8 @@ def test_row_multiples_by_hand() -> None:
     assert row["model_ev_to_ebitda_year1"] == pytest.approx(ev / 96e6)
     assert row["model_ev_usd_per_operating_mw"] == pytest.approx(ev / 300)
     assert row["model_ev_usd_per_contracted_it_mw"] == pytest.approx(ev / 150)
+    assert row["model_ev_usd_per_reported_mw"] == pytest.approx(ev / 400)
+    assert row["model_ev_usd_per_reported_mw"] == pytest.approx(v.ev_per_mw_usd)
     assert row["model_ev_usd_per_eh_s"] is None  # no hashrate
     assert row["market_ev_to_ebitda_year1"] == pytest.approx(1.66e9 / 96e6)
     assert row["backlog_to_market_ev"] == pytest.approx(1.45e9 / 1.66e9)

@@ -114,6 +114,13 @@ def comps_command(
             "market EV and the multiples.",
         ),
     ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write a self-contained HTML report here: the tables, a scatter of EV per "
+            "MW against the AI share of MW, the footnotes."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The listed miners side by side: MW, EH/s, AI backlog, model EV and parts, multiples.
@@ -123,21 +130,31 @@ def comps_command(
     and its remaining term, the model EV and its parts, value per diluted share (or what
     is missing). With --prices: market cap, market EV, EV/EBITDA (model, year 1), EV per
     operating MW, per contracted IT MW, per EH/s, backlog/EV, price/model value and model
-    EV / market EV. Each column's basis is a footnote.
+    EV / market EV. Each column's basis is a footnote. --report writes the tables and a
+    scatter of EV per MW against the AI share of MW as one HTML file.
     """
     from hashpivot.equities.data import read_prices_csv
+    from hashpivot.io import check_writable
     from hashpivot.listed.comps import comps
+    from hashpivot.report.comps import write_comps_report
 
     with errors_exit_2():
+        if report is not None:
+            check_writable(report)
         frame = None if prices is None else read_prices_csv(prices)
         date = None if as_of is None else as_of.date()
         out = comps(tickers or (), date, frame).to_dict()
         if prices is not None:
             out["prices_file"] = prices.name
+        if report is not None:
+            write_comps_report(out, report)
+            out["report"] = str(report)
         if as_json:
             emit_json(out)
             return
         _print(out)
+        if report is not None:
+            console.print(f"report: {report}", highlight=False)
 
 
 def register(app: typer.Typer, catalog_app: typer.Typer) -> None:

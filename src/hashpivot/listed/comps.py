@@ -68,6 +68,8 @@ COLUMN_NOTES: dict[str, str] = {
     "figures not summed twice)",
     "contracted_gross_mw": "contracted gross MW: each contract's gross MW, else its IT MW × "
     f"{AI_PUE} (AI PUE assumed in company.listed_value)",
+    "ai_share_of_mw_frac": "AI share of MW: contracted gross MW / the largest reported gross "
+    "capacity of any status",
     "hashrate_eh_s": "EH/s: the latest reported self-mining hashrate",
     "backlog_usd": "backlog: announced contract value, straight-line over the term, for the "
     "months left after the valuation date (escalators and ramp ignored)",
@@ -86,7 +88,8 @@ COLUMN_NOTES: dict[str, str] = {
     "market_ev_usd": "market EV: market cap + debt − cash − BTC held at the valuation's BTC "
     "price + customer prepayments",
     "multiples": "multiples: model_* on the model EV, market_* on the market EV; per MW on "
-    "operating gross MW and on contracted IT MW; per EH/s on the latest hashrate",
+    "operating gross MW, on the largest reported gross MW and on contracted IT MW; per EH/s "
+    "on the latest hashrate",
     "price_to_model_value": "price / model value: share price / model value per share",
     "model_ev_to_market_ev": "model EV / market EV: above 1, the model values the operations "
     "above the market",
@@ -108,25 +111,31 @@ def _finite(x: float) -> float | None:
 
 
 def _ratio(num: float | None, den: float | None) -> float | None:
-    """Num / den, None when either is unknown or den is not > 0."""
+    """The ratio of two numbers; None when either is unknown or den is not > 0."""
     if num is None or den is None or not den > 0:
         return None
     return num / den
 
 
 def capacity(company: ListedCompanySpec) -> dict[str, float | None]:
-    """Operating and contracted MW (IT and gross) and the latest hashrate [MW, EH/s]."""
+    """Operating and contracted MW (IT and gross), AI share of MW, latest hashrate [MW, -, EH/s].
+
+    The AI share is the contracted gross MW over the largest reported gross capacity
+    (any status; the contracted MW when larger).
+    """
     it_sites = [s.it_mw for s in company.sites
                 if s.status == "operating" and s.it_mw is not None]  # fmt: skip
     active = company.active_contracts()
     gross = sum(c.gross_mw or (c.it_mw or 0.0) * AI_PUE for c in active)
     hr = company.latest_hashrate()
+    reported = _finite(company.reported_mw())
     return {
         "operating_gross_mw": _finite(company.operating_mw()),
         "operating_it_mw": float(sum(it_sites)) if it_sites else None,
         "contracted_it_mw": company.contracted_it_mw() if active else 0.0,
         "contracted_gross_mw": float(gross),
-        "reported_gross_mw": _finite(company.reported_mw()),
+        "reported_gross_mw": reported,
+        "ai_share_of_mw_frac": _ratio(gross, max(reported or 0.0, gross)),
         "hashrate_eh_s": None if hr is None else hr.hashrate_eh_s,
     }
 
@@ -220,6 +229,7 @@ def multiples(prefix: str, ev_usd: float | None, row: dict[str, Any]) -> dict[st
     return {
         f"{prefix}_ev_to_ebitda_year1": _ratio(ev_usd, row["ebitda_year1_usd"]),
         f"{prefix}_ev_usd_per_operating_mw": _ratio(ev_usd, row["operating_gross_mw"]),
+        f"{prefix}_ev_usd_per_reported_mw": _ratio(ev_usd, row["reported_gross_mw"]),
         f"{prefix}_ev_usd_per_contracted_it_mw": _ratio(ev_usd, row["contracted_it_mw"]),
         f"{prefix}_ev_usd_per_eh_s": _ratio(ev_usd, row["hashrate_eh_s"]),
         f"backlog_to_{prefix}_ev": _ratio(row["backlog_usd"], ev_usd),

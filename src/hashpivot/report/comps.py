@@ -1,0 +1,109 @@
+"""HTML report of ``hashpivot comps``: the table, a scatter of EV per MW against AI share.
+
+Built from :meth:`hashpivot.listed.comps.Comps.to_dict` with the helpers of
+:mod:`hashpivot.report.html` (one self-contained file, plotly inlined).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from hashpivot.report.html import figure_section, table_section, text_section, write_report
+
+MILLION = 1e6
+
+TABLE_COLUMNS = (
+    "ticker",
+    "operating_gross_mw",
+    "contracted_it_mw",
+    "contracted_gross_mw",
+    "ai_share_of_mw_frac",
+    "hashrate_eh_s",
+    "backlog_usd",
+    "backlog_remaining_years",
+    "enterprise_value_usd",
+    "mining_usd",
+    "contracted_ai_usd",
+    "gpu_cloud_usd",
+    "powered_land_usd",
+    "capex_usd",
+    "tax_usd",
+    "equity_value_usd_per_share",
+)
+MARKET_COLUMNS = (
+    "ticker",
+    "share_price_usd",
+    "share_price_as_of",
+    "market_cap_usd",
+    "market_ev_usd",
+    "market_ev_to_ebitda_year1",
+    "market_ev_usd_per_operating_mw",
+    "market_ev_usd_per_reported_mw",
+    "market_ev_usd_per_contracted_it_mw",
+    "market_ev_usd_per_eh_s",
+    "backlog_to_market_ev",
+    "price_to_model_value",
+    "model_ev_to_market_ev",
+)
+_EV_KINDS = (("model", "#2b6cb0", "circle"), ("market", "#f2a900", "diamond"))
+
+
+def ev_per_mw_figure(rows: list[dict[str, Any]]) -> go.Figure:
+    """EV per reported gross MW [M USD/MW] against the AI share of MW, one point per company.
+
+    One trace for the model EV and, when the rows have market values, one for the market
+    EV; companies without a value for either axis are left out and named in the title,
+    per trace.
+    """
+    fig = go.Figure()
+    left_out: list[str] = []
+    for kind, colour, symbol in _EV_KINDS:
+        key = f"{kind}_ev_usd_per_reported_mw"
+        if not any(key in r for r in rows):
+            continue
+        shown = [r for r in rows if r.get(key) is not None and r["ai_share_of_mw_frac"] is not None]
+        gone = sorted({r["ticker"] for r in rows} - {r["ticker"] for r in shown})
+        if gone:
+            left_out.append(f"{kind} EV: {', '.join(gone)}")
+        fig.add_trace(go.Scatter(
+            x=[r["ai_share_of_mw_frac"] for r in shown],
+            y=[r[key] / MILLION for r in shown],
+            text=[r["ticker"] for r in shown], mode="markers+text", textposition="top center",
+            marker={"color": colour, "symbol": symbol, "size": 10}, name=f"{kind} EV",
+        ))  # fmt: skip
+    title = "EV per MW against the share of MW under AI contract"
+    if left_out:
+        title += f"<br><sup>not shown (no value): {'; '.join(left_out)}</sup>"
+    fig.update_layout(title=title, height=460, xaxis_title="AI share of MW [-]",
+                      yaxis_title="EV per reported gross MW [M USD/MW]")  # fmt: skip
+    fig.update_xaxes(range=[-0.05, 1.05])
+    return fig
+
+
+def _frame(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=list(columns))
+
+
+def write_comps_report(out: dict[str, Any], path: str | Path) -> Path:
+    """Write the comps report (tables, scatter, footnotes) to ``path``; return the path."""
+    rows = out["rows"]
+    sections = [
+        text_section("Basis", f"Every company valued on {out['as_of']} by the segment model "
+                     f"of `hashpivot value`; rows sorted by {out['sorted_by']}."),
+        table_section("Capacity, backlog and model value", _frame(rows, TABLE_COLUMNS)),
+    ]  # fmt: skip
+    if any("market_ev_usd" in r for r in rows):
+        sections.append(table_section("Market values and multiples", _frame(rows, MARKET_COLUMNS)))
+        median = out.get("median_model_ev_to_market_ev")
+        if median is not None:
+            sections.append(text_section("Model EV / market EV", f"Median over the companies "
+                                         f"with both: {median:.3f}."))  # fmt: skip
+    sections.append(figure_section("EV per MW against AI share of MW", ev_per_mw_figure(rows)))
+    missing = [f"{r['ticker']}: missing {', '.join(r['missing'])}" for r in rows if r["missing"]]
+    notes = [f"[{k}] {n}" for k, n in enumerate(out["notes"], start=1)]
+    sections.append(text_section("Notes", "\n\n".join([*missing, *notes])))
+    return write_report(path, f"hashpivot comps: listed miners as of {out['as_of']}", sections)
