@@ -3,6 +3,7 @@
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from typer.testing import CliRunner
 
@@ -59,3 +60,27 @@ def test_comps_report_file(tmp_path: Path) -> None:
 def test_report_to_a_directory_exits_2_before_any_work(tmp_path: Path) -> None:
     result = runner.invoke(app, ["comps", "IREN", "--report", str(tmp_path)])
     assert result.exit_code == 2
+
+
+def test_comps_workbook(tmp_path: Path) -> None:
+    csv = tmp_path / "p.csv"
+    csv.write_text("date,IREN,CORZ\n2026-02-19,40.0,17.0\n", encoding="utf-8")
+    book = tmp_path / "comps.xlsx"
+    args = ["comps", "IREN", "CORZ", "--prices", str(csv), "--xlsx", str(book), "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(book)
+    assert wb.sheetnames == ["Assumptions", "Comps", "Notes"]
+    ws = wb["Comps"]
+    header = [c.value for c in ws[1]]
+    assert "model_ev_usd_per_operating_mw [USD/MW]" in header
+    assert "market_ev_usd_per_eh_s [USD per EH/s]" in header
+    assert "share_price_usd [USD/share]" in header
+    rows = {
+        r[0]: dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)
+    }
+    assert rows["IREN"]["share_price_usd [USD/share]"] == 40.0  # a number, not text
+    assert rows["CORZ"]["share_price_usd [USD/share]"] == 17.0
+    names = [r[0] for r in wb["Assumptions"].iter_rows(min_row=2, values_only=True)]
+    assert "wacc_frac_per_year" in names
+    assert "hashrate_eh_s" not in names  # per company: in the rows

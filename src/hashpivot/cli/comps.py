@@ -14,6 +14,7 @@ import typer
 from rich.table import Table
 
 from hashpivot.cli.common import JsonOpt, console, emit_json, errors_exit_2, fmt
+from hashpivot.cli.xlsx import XlsxOpt
 
 MILLION = 1e6
 
@@ -121,6 +122,7 @@ def comps_command(
             "MW against the AI share of MW, the footnotes."
         ),
     ] = None,
+    xlsx: XlsxOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The listed miners side by side: MW, EH/s, AI backlog, model EV and parts, multiples.
@@ -131,16 +133,18 @@ def comps_command(
     is missing). With --prices: market cap, market EV, EV/EBITDA (model, year 1), EV per
     operating MW, per contracted IT MW, per EH/s, backlog/EV, price/model value and model
     EV / market EV. Each column's basis is a footnote. --report writes the tables and a
-    scatter of EV per MW against the AI share of MW as one HTML file.
+    scatter of EV per MW against the AI share of MW as one HTML file; --xlsx the shared
+    valuation inputs, the rows and the notes as an Excel workbook.
     """
     from hashpivot.equities.data import read_prices_csv
     from hashpivot.io import check_writable
     from hashpivot.listed.comps import comps
-    from hashpivot.report.comps import write_comps_report
+    from hashpivot.report.comps import write_comps_report, write_comps_workbook
 
     with errors_exit_2():
-        if report is not None:
-            check_writable(report)
+        for output in (report, xlsx):
+            if output is not None:
+                check_writable(output)
         frame = None if prices is None else read_prices_csv(prices)
         date = None if as_of is None else as_of.date()
         out = comps(tickers or (), date, frame).to_dict()
@@ -149,12 +153,17 @@ def comps_command(
         if report is not None:
             write_comps_report(out, report)
             out["report"] = str(report)
+        if xlsx is not None:
+            write_comps_workbook(out, xlsx)
+            out["xlsx"] = str(xlsx)
         if as_json:
             emit_json(out)
             return
         _print(out)
         if report is not None:
             console.print(f"report: {report}", highlight=False)
+        if xlsx is not None:
+            console.print(f"workbook: {xlsx}", highlight=False)
 
 
 def register(app: typer.Typer, catalog_app: typer.Typer) -> None:

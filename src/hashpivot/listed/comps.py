@@ -34,7 +34,7 @@ import datetime as dt
 import math
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -340,6 +340,9 @@ class Comps:
     notes: list[str]
     as_of: dt.date
     sorted_by: str
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    """The valuation inputs every row shares (market path, rates, cost assumptions), each
+    ``{"name", "value", "source"}``; company-specific ones (hashrate, land MW) are in the rows."""
 
     def median_model_ev_to_market_ev(self) -> float | None:
         """Median of model EV / market EV over the rows that have one [-]."""
@@ -351,7 +354,7 @@ class Comps:
         """JSON-ready: ``rows`` (one object per company) and ``notes``."""
         return {"as_of": self.as_of.isoformat(), "sorted_by": self.sorted_by,
                 "median_model_ev_to_market_ev": self.median_model_ev_to_market_ev(),
-                "rows": self.rows, "notes": self.notes}  # fmt: skip
+                "rows": self.rows, "notes": self.notes, "inputs": self.inputs}  # fmt: skip
 
     def to_frame(self) -> pd.DataFrame:
         """One row per company, the numeric and text columns of :attr:`rows`."""
@@ -411,17 +414,28 @@ def comps(
     date = valuation_date(companies, as_of)
     scenario = market_scenario or default_scenario()
     state = latest_market_state() if market_state is None else market_state
-    rows, notes = [], []
+    rows, notes, inputs = [], [], list[dict[str, Any]]()
     for company in companies:
         price = read_share_price(prices, company.ticker, date)
         if price is not None and price.problem:
             notes.append(f"{company.ticker}: {price.problem}")
         o = Overrides(share_price_usd=None if price is None else price.price_usd)
         v = value_listed_company(company, scenario, date, o, state)
+        inputs = inputs or shared_inputs(v)
         rows.append(comps_row(company, v, ebitda_year1_usd(company, v, scenario, state), price))
         notes += backlog(company, date)[2]
         if v.equity.missing:
             notes.append(v.equity.message())
     out = sort_rows(rows)
     by = "model_ev_to_market_ev" if prices is not None else "enterprise_value_usd"
-    return Comps(out, [*COLUMN_NOTES.values(), *notes], date, by)
+    return Comps(out, [*COLUMN_NOTES.values(), *notes], date, by, inputs)
+
+
+COMPANY_INPUTS = ("hashrate_eh_s", "land_mw_")
+"""Valuation inputs (names or name prefixes) that differ by company, left out of
+:func:`shared_inputs`."""
+
+
+def shared_inputs(valuation: ListedValuation) -> list[dict[str, Any]]:
+    """The inputs of a valuation that every row of the table shares, with their sources."""
+    return [dict(i) for i in valuation.inputs if not str(i["name"]).startswith(COMPANY_INPUTS)]

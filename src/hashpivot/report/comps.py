@@ -1,7 +1,8 @@
-"""HTML report of ``hashpivot comps``: the table, a scatter of EV per MW against AI share.
+"""Reports of ``hashpivot comps``: HTML (tables, a scatter of EV per MW against AI share) and Excel.
 
 Built from :meth:`hashpivot.listed.comps.Comps.to_dict` with the helpers of
-:mod:`hashpivot.report.html` (one self-contained file, plotly inlined).
+:mod:`hashpivot.report.html` (one self-contained file, plotly inlined) and the sheet plans
+of :mod:`hashpivot.report.xlsx`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from hashpivot.report.html import figure_section, table_section, text_section, write_report
+from hashpivot.report.xlsx import Sheet, write_workbook
 
 MILLION = 1e6
 
@@ -107,3 +109,40 @@ def write_comps_report(out: dict[str, Any], path: str | Path) -> Path:
     notes = [f"[{k}] {n}" for k, n in enumerate(out["notes"], start=1)]
     sections.append(text_section("Notes", "\n\n".join([*missing, *notes])))
     return write_report(path, f"hashpivot comps: listed miners as of {out['as_of']}", sections)
+
+
+_PRICE_UNITS = {"share_price_usd": "USD/share", "btc_price_usd": "USD/BTC"}
+
+
+def _xlsx_units(columns: list[str]) -> dict[str, str]:
+    """Units of prices and multiples whose suffix says otherwise (``_usd``, ``_mw``, ``_eh_s``)."""
+    out = {c: unit for c, unit in _PRICE_UNITS.items() if c in columns}
+    for c in columns:
+        if "_usd_per_" in c and c.endswith("_mw"):
+            out[c] = "USD/MW"
+        elif c.endswith("_usd_per_eh_s"):
+            out[c] = "USD per EH/s"
+    return out
+
+
+def comps_sheets(out: dict[str, Any]) -> list[Sheet]:
+    """``comps --xlsx``: the sheets Assumptions, Comps and Notes.
+
+    Assumptions: the valuation inputs every row shares, with their sources; Comps: one
+    row per company, numbers as numbers; Notes: the footnotes and data notes.
+    """
+    inputs = pd.DataFrame(out.get("inputs", []), columns=["name", "value", "source"])
+    rows = [{k: (", ".join(v) if isinstance(v, list) else v) for k, v in r.items()}
+            for r in out["rows"]]  # fmt: skip
+    frame = pd.DataFrame(rows)
+    notes = pd.DataFrame({"note": out["notes"]})
+    return [
+        Sheet("Assumptions", inputs),
+        Sheet("Comps", frame, _xlsx_units([str(c) for c in frame.columns])),
+        Sheet("Notes", notes),
+    ]
+
+
+def write_comps_workbook(out: dict[str, Any], path: str | Path) -> Path:
+    """Write :func:`comps_sheets` to the workbook ``path``; return the path."""
+    return write_workbook(path, comps_sheets(out))
