@@ -231,3 +231,25 @@ def test_sorting_puts_known_ratios_first_in_descending_order(ratios: list[Any]) 
     assert got[:n_known] == sorted((r for r in ratios if r is not None), reverse=True)
     assert all(r is None for r in got[n_known:])
     assert sorted(r["ticker"] for r in out) == [r["ticker"] for r in rows]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(min_value=0, max_value=200),
+    st.integers(min_value=1, max_value=120),
+    st.floats(min_value=1.0, max_value=30.0),
+)
+def test_backlog_runs_off_with_the_valuation_date(start: int, later: int, term: float) -> None:
+    # a contract energised `start` months after 2026-01: its backlog never grows as the
+    # valuation date moves on, never exceeds its value, and its term left never its term
+    year, month = divmod(start, 12)
+    contract = {**TOY["ai_contracts"][0], "term_years": term,
+                "energisation_start": f"{2026 + year}-{month + 1:02d}"}  # fmt: skip
+    company = _toy(ai_contracts=[contract])
+    first = dt.date(2026, 1, 15)
+    y2, m2 = divmod(later, 12)
+    then = dt.date(2026 + y2, 1 + m2, 15)
+    now_usd, now_years, _ = backlog(company, first)
+    then_usd, _, _ = backlog(company, then)
+    assert 0.0 <= then_usd <= now_usd <= 1.2e9 * (1 + 1e-12)
+    assert now_years is None or now_years <= round(term * 12) / 12 + 1e-9
