@@ -123,14 +123,20 @@ def test_dilution_never_raises_value_per_share_above_the_undiluted(
 
 
 def test_missing_items_are_named_never_zero() -> None:
-    out = diluted_equity(load_company("MARA"), 1e9, 90_000.0)
+    # toy balance sheets, so that the test does not follow the catalogue's look-ups
+    no_cash = {k: v for k, v in TOY.items() if k != "cash_usd"}
+    no_cash["missing"] = [{"item": "cash_usd", "reason": "no source found"}]
+    out = diluted_equity(_company(no_cash), 1e9, 90_000.0)
     assert out.missing == ("cash_usd",)
     assert out.equity_value_usd is None
     assert out.equity_value_usd_per_share is None
-    assert "MARA: cash_usd is required" in out.message()
-    bitf = diluted_equity(load_company("BITF"), 1e9, 90_000.0)
-    assert bitf.missing == ("shares_outstanding", "btc_held")
-    assert any("macquarie warrants" in n for n in bitf.notes)
+    assert "WULF: cash_usd is required" in out.message()
+    gaps = {k: v for k, v in TOY.items() if k not in ("shares_outstanding", "btc_held")}
+    gaps["missing"] = [{"item": "partner warrants", "reason": "share count not given"}]
+    two = diluted_equity(_company(gaps), 1e9, 90_000.0)
+    assert two.missing == ("shares_outstanding", "btc_held")
+    assert two.equity_value_usd_per_share is None
+    assert any("partner warrants" in n for n in two.notes)
 
 
 def test_a_conversion_price_of_zero_or_less_is_a_spec_error_naming_the_field() -> None:
