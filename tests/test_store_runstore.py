@@ -7,6 +7,7 @@ import json
 import os
 import re
 import signal
+import struct
 import subprocess
 import sys
 import textwrap
@@ -19,6 +20,9 @@ import numpy as np
 import pandas as pd
 import platformdirs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import hashpivot
 from hashpivot.company.model import CompanyModel
@@ -70,6 +74,15 @@ def _raw(path: Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
     finally:
         con.close()
+
+
+def _stored_values(path: Path, run_id: str | None = None) -> int:
+    """Per-path values in the store file, whatever the layout: rows of ``per_path`` (runs
+    saved before schema v3) plus each BLOB's bytes over its dtype's item size."""
+    where = "" if run_id is None else f" WHERE run_id = '{run_id}'"
+    rows = _raw(path, f"SELECT count(*) FROM per_path{where}")[0][0]
+    blobs = _raw(path, f"SELECT dtype, octet_length(data) FROM per_path_arrays{where}")
+    return int(rows) + sum(n // np.dtype(d).itemsize for d, n in blobs if n is not None)
 
 
 # --------------------------------------------------------------------------- round trips
@@ -128,18 +141,71 @@ def test_a_scenario_model_is_stored_as_yaml_that_loads_back(store: RunStore) -> 
     assert store.get_per_path(run_id) is None
 
 
-@pytest.mark.parametrize("chunk", [1, 7, 50, 10_000])
-def test_arrays_are_written_in_batches(
-    store: RunStore, monkeypatch: pytest.MonkeyPatch, chunk: int
-) -> None:
-    monkeypatch.setattr(store_mod, "_CHUNK_VALUES", chunk)
-    arrays = _arrays()
+def test_each_array_is_one_row_of_little_endian_bytes_in_its_dtype(store: RunStore) -> None:
+    arrays = {
+        "small": np.float32([1.5, 2.5]),
+        "count": np.arange(4, dtype=np.int64).reshape(2, 2),
+        "flag": np.array([True, False, True]),
+        "big_endian": np.array([1.0, -2.0], dtype=">f8"),
+    }
     run_id = store.save_run("run", {"name": "x"}, summary={}, per_path=arrays)
+    rows = _raw(store.path, "SELECT name, dtype, shape, data FROM per_path_arrays ORDER BY ordinal")
+    # reference bytes from the struct module (IEEE 754 / two's complement, '<' little-endian)
+    assert rows == [
+        ("small", "float32", [2], struct.pack("<2f", 1.5, 2.5)),
+        ("count", "int64", [2, 2], struct.pack("<4q", 0, 1, 2, 3)),
+        ("flag", "bool", [3], b"\x01\x00\x01"),
+        ("big_endian", "float64", [2], struct.pack("<2d", 1.0, -2.0)),
+    ]
+    assert _raw(store.path, "SELECT count(*) FROM per_path") == [(0,)]
+    assert store.get_run(run_id).per_path_values == 2 + 4 + 3 + 2 == _stored_values(store.path)
     got = store.get_per_path(run_id)
     assert isinstance(got, dict)
     for name, arr in arrays.items():
         np.testing.assert_array_equal(got[name], arr)
+        assert got[name].dtype == arr.dtype.newbyteorder("=")
+        assert got[name].flags.writeable
     assert store.check() == []
+
+
+_DTYPES = st.sampled_from(["bool", "int8", "uint16", "int32", "int64", "float16", "float32",
+                           "float64", ">f8", ">i4"])  # fmt: skip
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    arr=_DTYPES.flatmap(
+        lambda d: hnp.arrays(np.dtype(d), hnp.array_shapes(min_dims=1, max_dims=3, max_side=6),
+                             elements=hnp.from_dtype(np.dtype(d), min_value=-(2**53),
+                                                     max_value=2**53)  # the store's limit
+                             if d == "int64" else None)
+    )
+)  # fmt: skip
+def test_any_numeric_array_round_trips_exactly(tmp_path: Path, arr: np.ndarray) -> None:
+    store = RunStore(tmp_path / "prop" / "runs.duckdb")
+    run_id = store.save_run("run", {"name": "p"}, summary={}, per_path={"a": arr, "b": arr[:1]})
+    got = store.get_per_path(run_id)
+    assert isinstance(got, dict)
+    np.testing.assert_array_equal(got["a"], arr)  # NaN equals NaN here
+    assert got["a"].shape == arr.shape
+    assert got["a"].dtype == arr.dtype.newbyteorder("=")
+    assert store.get_run(run_id).per_path_values == arr.size + arr[:1].size
+    assert _stored_values(store.path, run_id) == arr.size + arr[:1].size
+    store.delete(run_id)
+    assert _stored_values(store.path) == 0
+
+
+def test_a_blob_of_the_wrong_size_is_reported_and_not_read(store: RunStore) -> None:
+    run_id = store.save_run("run", {"name": "x"}, summary={}, per_path={"a": np.ones(3)})
+    _make_store(store.path, ["UPDATE per_path_arrays SET data = '\\x00\\x01'::BLOB"])
+    assert store.check() == [
+        f"array 'a' of run {run_id!r} holds 2 bytes; its dtype float64 and shape [3] need 24",
+        f"run {run_id!r} should have 3 per-path values, has 0",
+    ]
+    with pytest.raises(StoreError, match=r"array 'a' \(float64, shape \[3\]\) needs 24 bytes"):
+        store.get_per_path(run_id)
 
 
 def test_run_ids_are_short_unique_and_sortable() -> None:
@@ -290,7 +356,7 @@ def test_delete_removes_the_run_and_its_rows(store: RunStore) -> None:
     assert info.run_id == gone
     assert [r.run_id for r in store.list_runs()] == [keep]
     assert store.check() == []
-    assert _raw(store.path, "SELECT count(*) FROM per_path") == [(4,)]
+    assert _stored_values(store.path) == 4
     with pytest.raises(UnknownRunError):
         store.delete(gone)
 
@@ -302,8 +368,7 @@ def test_failure_inside_the_write_leaves_no_row_and_no_file(
     store: RunStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = store.save_run("run", {"name": "first"}, summary={}, per_path={"a": np.ones(3)})
-    monkeypatch.setattr(store_mod, "_CHUNK_VALUES", 40)
-    real = store_mod._insert_chunk
+    real = store_mod._insert_array
     calls = []
 
     def fail_on_third(*args: object) -> None:
@@ -312,14 +377,14 @@ def test_failure_inside_the_write_leaves_no_row_and_no_file(
             raise RuntimeError("boom inside the transaction")
         real(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(store_mod, "_insert_chunk", fail_on_third)
+    monkeypatch.setattr(store_mod, "_insert_array", fail_on_third)
     with pytest.raises(RuntimeError, match="boom"):
         store.save_run("run", {"name": "half"}, summary={}, per_path=_arrays())
-    assert len(calls) == 3  # the run row, the array list and 80 values were in before the error
+    assert len(calls) == 3  # the run row and two of its six arrays were in before the error
     assert [r.run_id for r in store.list_runs()] == [first]
     assert store.check() == []
     assert _raw(store.path, "SELECT count(*) FROM per_path_arrays") == [(1,)]
-    assert _raw(store.path, "SELECT count(*) FROM per_path") == [(3,)]
+    assert _stored_values(store.path) == 3
     files = sorted(p.name for p in store.path.parent.iterdir())
     assert set(files) <= {"runs.duckdb", "runs.duckdb.wal", "runs.duckdb.lock"}
 
@@ -415,15 +480,14 @@ from hashpivot.store import runstore as s
 
 st = s.RunStore(sys.argv[1])
 st.save_run("run", {"name": "complete"}, summary={}, per_path={"a": np.ones(10)})
-real = s._insert_chunk
+real = s._insert_array
 
 def stall(*args):
     real(*args)
     Path(sys.argv[2]).write_text("mid-write")
     time.sleep(60)
 
-s._insert_chunk = stall
-s._CHUNK_VALUES = 100
+s._insert_array = stall
 st.save_run("run", {"name": "killed"}, summary={}, per_path={"a": np.ones(1000), "b": np.ones(5)})
 """
 
@@ -469,7 +533,8 @@ def test_writer_killed_mid_transaction_leaves_no_partial_run(
     runs = store.list_runs()
     assert [r.scenario_name for r in runs] == ["complete"]
     assert store.check() == []
-    assert _raw(store.path, "SELECT DISTINCT run_id FROM per_path") == [(runs[0].run_id,)]
+    assert _raw(store.path, "SELECT DISTINCT run_id FROM per_path_arrays") == [(runs[0].run_id,)]
+    assert _stored_values(store.path) == 10
     store.save_run("run", {"name": "after"}, summary={})  # the store still takes writes
     assert len(store.list_runs()) == 2
 
@@ -533,14 +598,88 @@ def test_a_v1_store_is_migrated_on_open(store: RunStore) -> None:
     new = store.save_run("run", {"name": "new"}, summary={}, tags=["t"])
     assert store.get_run(new).tags == ("t",)
     versions = _raw(store.path, "SELECT version, code_version FROM schema_version ORDER BY 1")
-    assert versions == [(1, "0.0.1"), (2, hashpivot.__version__)]
-    assert store_db.SCHEMA_VERSION == 2
+    assert versions == [(1, "0.0.1"), (2, hashpivot.__version__), (3, hashpivot.__version__)]
+    assert store_db.SCHEMA_VERSION == 3
+
+
+V2_SCHEMA = [  # a v2 store as released (per-path values as rows of per_path): never edit
+    *V1_SCHEMA[:4],
+    "ALTER TABLE runs ADD COLUMN tags VARCHAR[] DEFAULT []",
+    "ALTER TABLE runs ADD COLUMN error VARCHAR",
+    "ALTER TABLE runs ADD COLUMN per_path_format VARCHAR",
+    "ALTER TABLE runs ADD COLUMN per_path_values BIGINT DEFAULT 0",
+    "CREATE INDEX runs_kind ON runs (kind)",
+    "INSERT INTO schema_version VALUES (1, '2026-01-01 00:00:00', '0.1.0'), "
+    "(2, '2026-01-01 00:00:00', '0.1.0')",
+    "INSERT INTO runs (run_id, kind, status, scenario_name, scenario_yaml, seed, code_version, "
+    "started_at, finished_at, summary, tags, per_path_format, per_path_values) VALUES "
+    "('260102-000000-0000', 'run', 'ok', 'old', 'name: old\n', 3, '0.1.0', "
+    "'2026-01-02 00:00:00', '2026-01-02 00:00:09', '{\"npv_usd\": 5.0}', ['t'], 'arrays', 9), "
+    "('260102-000001-0000', 'value', 'ok', 'frame', 'name: frame\n', NULL, '0.1.0', "
+    "'2026-01-02 00:00:01', '2026-01-02 00:00:02', '{}', [], 'frame', 4)",
+    "INSERT INTO per_path_arrays VALUES ('260102-000000-0000', 'npv_usd', 0, 'float64', [3]), "
+    "('260102-000000-0000', 'by_year', 1, 'float64', [2, 2]), "
+    "('260102-000000-0000', 'count', 2, 'int64', [2]), "
+    "('260102-000001-0000', 'x', 0, 'float64', [2]), "
+    "('260102-000001-0000', 'n', 1, 'int32', [2])",
+    # rows inserted out of order, as DuckDB may hand them back in any order; NULL is NaN
+    "INSERT INTO per_path VALUES ('260102-000000-0000', 'by_year', 1, 1, 14.0), "
+    "('260102-000000-0000', 'npv_usd', 2, 0, 3.0), ('260102-000000-0000', 'npv_usd', 0, 0, 1.0), "
+    "('260102-000000-0000', 'npv_usd', 1, 0, NULL), ('260102-000000-0000', 'by_year', 0, 0, 11.0), "
+    "('260102-000000-0000', 'by_year', 0, 1, 12.0), ('260102-000000-0000', 'by_year', 1, 0, 13.0), "
+    "('260102-000000-0000', 'count', 1, 0, 8.0), ('260102-000000-0000', 'count', 0, 0, 7.0), "
+    "('260102-000001-0000', 'x', 0, 0, 0.5), ('260102-000001-0000', 'x', 1, 0, 1.5), "
+    "('260102-000001-0000', 'n', 0, 0, 1.0), ('260102-000001-0000', 'n', 1, 0, 2.0)",
+]
+
+
+def test_runs_saved_as_rows_in_a_v2_store_read_back_after_migration(
+    store: RunStore, tmp_path: Path
+) -> None:
+    _make_store(store.path, V2_SCHEMA)
+    old, frame_id = "260102-000000-0000", "260102-000001-0000"
+    got = store.get_per_path(old)
+    assert isinstance(got, dict)
+    np.testing.assert_array_equal(got["npv_usd"], [1.0, np.nan, 3.0])
+    np.testing.assert_array_equal(got["by_year"], [[11.0, 12.0], [13.0, 14.0]])
+    np.testing.assert_array_equal(got["count"], np.array([7, 8], dtype=np.int64))
+    assert got["count"].dtype == np.int64
+    frame = store.get_per_path(frame_id)
+    pd.testing.assert_frame_equal(
+        frame, pd.DataFrame({"x": [0.5, 1.5], "n": np.array([1, 2], dtype=np.int32)})
+    )
+    assert store.check() == []
+    assert _raw(store.path, "SELECT max(version) FROM schema_version") == [(3,)]
+    # a new run beside the old ones is stored as BLOBs and reads back too
+    new = store.save_run("run", {"name": "new"}, 3, summary={"npv_usd": 6.0},
+                         per_path={"npv_usd": np.array([4.0, 5.0])})  # fmt: skip
+    assert _raw(store.path, f"SELECT count(*) FROM per_path WHERE run_id = '{new}'") == [(0,)]
+    assert store.check() == []
+    row = store.compare(old, new).metrics.set_index("metric").loc["npv_usd"]
+    assert (row["a"], row["b"], row["diff"]) == (5.0, 6.0, 1.0)
+    # exports of an old run: the long form, rows in path, column order
+    csv = pd.read_csv(store.export(old, "csv", tmp_path))
+    assert csv["name"].tolist() == ["npv_usd"] * 3 + ["by_year"] * 4 + ["count"] * 2
+    assert csv["path"].tolist() == [0, 1, 2, 0, 0, 1, 1, 0, 1]
+    assert csv["col"].tolist() == [0, 0, 0, 0, 1, 0, 1, 0, 0]
+    np.testing.assert_array_equal(csv["value"], [1.0, np.nan, 3.0, 11, 12, 13, 14, 7, 8])
+    parquet = store.export(old, "parquet", tmp_path)
+    values = duckdb.sql(f"SELECT value FROM read_parquet('{parquet}')").fetchnumpy()["value"]
+    np.testing.assert_array_equal(np.ma.filled(values, np.nan), csv["value"])
+    js = json.loads(store.export(old, "json", tmp_path).read_text())
+    assert js["per_path"][0]["values"] == [1.0, None, 3.0]
+    assert store.export(old, "xlsx", tmp_path).suffix == ".xlsx"
+    # deleting an old run removes its rows
+    store.delete(old)
+    assert _raw(store.path, "SELECT DISTINCT run_id FROM per_path") == [(frame_id,)]
+    assert _stored_values(store.path) == 4 + 2
+    assert store.check() == []
 
 
 def test_a_store_from_a_newer_version_is_refused(store: RunStore) -> None:
     store.save_run("run", {"name": "x"}, summary={})
     _make_store(store.path, ["INSERT INTO schema_version VALUES (99, now()::TIMESTAMP, '9.9')"])
-    with pytest.raises(StoreError, match="schema version 99, newer than the 2 this hashpivot"):
+    with pytest.raises(StoreError, match="schema version 99, newer than the 3 this hashpivot"):
         store.list_runs()
     with pytest.raises(StoreError, match="upgrade hashpivot"):
         store.save_run("run", {"name": "x"}, summary={})

@@ -58,7 +58,8 @@ DEFAULT_TIMEOUT_S = 30.0
 """How long to wait for another process holding the store before giving up. [s]"""
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    # v1: runs with their scenario and summary; per-path values in long form.
+    # v1: runs with their scenario and summary; per-path values in long form (read only
+    # since v3, for runs saved before it).
     (
         """CREATE TABLE runs (
             run_id VARCHAR PRIMARY KEY,
@@ -100,6 +101,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             per_path_values = (SELECT count(*) FROM per_path p WHERE p.run_id = runs.run_id)""",
         "CREATE INDEX runs_kind ON runs (kind)",
     ),
+    # v3: each array's values as one BLOB (little-endian, in its dtype) in per_path_arrays;
+    # runs saved before keep their values as rows of per_path (data NULL).
+    ("ALTER TABLE per_path_arrays ADD COLUMN data BLOB",),
 )
 """SQL steps of each schema version; append a tuple for a new version, never edit one."""
 

@@ -14,18 +14,20 @@ per-path results::
 or, around a command, :func:`record`, which times the job and saves it only if it succeeds.
 
 Where per-path results go
-    Per-path arrays are rows of DuckDB tables keyed by run id (``per_path``: run id, array
-    name, path, column, value; ``per_path_arrays``: name, dtype and shape of each array), not
-    Parquet files beside the database. So the whole run -- metadata, scenario, summary and
-    every per-path value -- is written in **one DuckDB transaction**: it is committed
-    together or not at all, a process killed mid-write leaves nothing (DuckDB's write-ahead
-    log holds only committed transactions), and no orphan file or dangling row can appear
-    between a commit and a rename. Run ids grow with time as rows are appended, so
-    DuckDB's min/max zone maps let a read of one run skip most other runs' row groups.
-    Parquet stays the exchange format: :meth:`RunStore.export` writes it (atomically).
+    Each per-path array is one row of a DuckDB table keyed by run id (``per_path_arrays``:
+    name, order, dtype, shape, and ``data``: the values as one BLOB, little-endian bytes in
+    the array's dtype, C order), not a Parquet file beside the database. So the whole run --
+    metadata, scenario, summary and every per-path value -- is written in **one DuckDB
+    transaction**: it is committed together or not at all, a process killed mid-write
+    leaves nothing (DuckDB's write-ahead log holds only committed transactions), and no
+    orphan file or dangling row can appear between a commit and a rename. One row per
+    array (not one per value) keeps a 10 000-path run's write to a few rows. Runs saved
+    before schema version 3 keep their values as long-form rows of ``per_path`` (run id,
+    array name, path, column, value; NULL stands for NaN) and are read from there. Parquet
+    stays the exchange format: :meth:`RunStore.export` writes it (atomically).
 
-    A per-path value is stored as a DOUBLE (NULL stands for NaN); the dtype and shape are
-    restored on reading. Integers must stay within ±2**53 to round-trip exactly.
+    Integers must stay within ±2**53, so that the long-form exports (a float64 ``value``
+    column) hold them exactly.
 
 Failures
     :func:`record` stores **nothing** when the job raises: the store holds complete,
@@ -114,7 +116,6 @@ EXPORT_FORMATS = ("parquet", "csv", "json", "xlsx")
 
 T = TypeVar("T")
 
-_CHUNK_VALUES = 1 << 20
 _INFO_COLUMNS = (
     "run_id, kind, status, scenario_name, seed, code_version, started_at, finished_at, "
     "tags, per_path_format, per_path_values, error"
@@ -143,38 +144,28 @@ def _info_fields(row: tuple[Any, ...]) -> dict[str, Any]:
     }
 
 
-def _insert_chunk(cur: duckdb.DuckDBPyConnection, run_id: str, batch: pd.DataFrame) -> None:
-    """Append one batch of per-path rows (``name, path, col, value``) to ``per_path``."""
-    cur.register("hp_batch", batch)
-    try:
-        cur.execute("INSERT INTO per_path SELECT ?, name, path, col, value FROM hp_batch", [run_id])
-    finally:
-        cur.unregister("hp_batch")
+def _array_bytes(info: ArrayInfo, flat: npt.NDArray[np.float64]) -> bytes:
+    """The values of one array as little-endian bytes in its own dtype, C order.
+
+    ``flat`` holds the array's values as float64 (:func:`~hashpivot.store.records.check_array`),
+    converted from ``info.dtype``, so converting back is exact (integers are within ±2**53).
+    """
+    return flat.astype(np.dtype(info.dtype).newbyteorder("<")).tobytes()
 
 
-def _batches(arrays: list[tuple[ArrayInfo, npt.NDArray[np.float64]]]) -> Iterator[pd.DataFrame]:
-    """The rows ``name, path, col, value`` of all arrays, in frames of ``_CHUNK_VALUES`` rows."""
-    names = pd.Index([info.name for info, _ in arrays], dtype=object)
-    pending: list[pd.DataFrame] = []
-    filled = 0
-    for code, (info, flat) in enumerate(arrays):
-        cols = int(np.prod(info.shape[1:], dtype=np.int64))
-        start = 0
-        while start < flat.size:
-            stop = min(start + _CHUNK_VALUES - filled, flat.size)
-            idx = np.arange(start, stop, dtype=np.int64)
-            name = pd.Categorical.from_codes(np.full(idx.size, code), names)
-            pending.append(
-                pd.DataFrame({"name": name, "path": idx // cols, "col": idx % cols,
-                              "value": flat[start:stop]})
-            )  # fmt: skip
-            filled += idx.size
-            start = stop
-            if filled >= _CHUNK_VALUES:
-                yield pd.concat(pending, ignore_index=True)
-                pending, filled = [], 0
-    if pending:
-        yield pd.concat(pending, ignore_index=True)
+def _insert_array(
+    cur: duckdb.DuckDBPyConnection,
+    run_id: str,
+    ordinal: int,
+    info: ArrayInfo,
+    flat: npt.NDArray[np.float64],
+) -> None:
+    """Insert one array (name, dtype, shape, values as one BLOB) into ``per_path_arrays``."""
+    cur.execute(
+        "INSERT INTO per_path_arrays (run_id, name, ordinal, dtype, shape, data) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [run_id, info.name, ordinal, info.dtype, list(info.shape), _array_bytes(info, flat)],
+    )
 
 
 def _insert_arrays(
@@ -182,39 +173,88 @@ def _insert_arrays(
     run_id: str,
     arrays: list[tuple[ArrayInfo, npt.NDArray[np.float64]]],
 ) -> None:
-    """Insert the arrays' metadata, then their values batch by batch, in the open transaction."""
-    for ordinal, (info, _) in enumerate(arrays):
-        cur.execute(
-            "INSERT INTO per_path_arrays VALUES (?, ?, ?, ?, ?)",
-            [run_id, info.name, ordinal, info.dtype, list(info.shape)],
-        )
-    for batch in _batches(arrays):
-        _insert_chunk(cur, run_id, batch)
+    """Insert every array of a run, one row each, in the open transaction."""
+    for ordinal, (info, flat) in enumerate(arrays):
+        _insert_array(cur, run_id, ordinal, info, flat)
+
+
+def _read_rows(cur: duckdb.DuckDBPyConnection, run_id: str) -> npt.NDArray[np.float64]:
+    """Values of a run's arrays saved as rows of ``per_path`` (before schema v3), in order.
+
+    The arrays follow one another by ordinal, each in C order (path, then column); NULL
+    stands for NaN.
+    """
+    values = cur.execute(
+        "SELECT p.value FROM per_path p JOIN per_path_arrays a "
+        "ON p.run_id = a.run_id AND p.name = a.name "
+        "WHERE p.run_id = ? AND a.data IS NULL ORDER BY a.ordinal, p.path, p.col",
+        [run_id],
+    ).fetchnumpy()["value"]
+    return np.ma.filled(np.ma.asarray(values, dtype=np.float64), np.nan)
 
 
 def _read_arrays(
     cur: duckdb.DuckDBPyConnection, run_id: str
 ) -> list[tuple[ArrayInfo, npt.NDArray[Any]]]:
+    """A run's arrays in saved order: from their BLOBs, or from ``per_path`` rows for old runs."""
     metas = cur.execute(
-        "SELECT name, dtype, shape FROM per_path_arrays WHERE run_id = ? ORDER BY ordinal",
+        "SELECT name, dtype, shape, data FROM per_path_arrays WHERE run_id = ? ORDER BY ordinal",
         [run_id],
     ).fetchall()
-    values = cur.execute(
-        "SELECT p.value FROM per_path p JOIN per_path_arrays a "
-        "ON p.run_id = a.run_id AND p.name = a.name "
-        "WHERE p.run_id = ? ORDER BY a.ordinal, p.path, p.col",
-        [run_id],
-    ).fetchnumpy()["value"]
-    flat = np.ma.filled(np.ma.asarray(values, dtype=np.float64), np.nan)
+    rows = _read_rows(cur, run_id) if any(m[3] is None for m in metas) else np.zeros(0)
     out = []
     offset = 0
-    for name, dtype, shape in metas:
+    for name, dtype, shape, data in metas:
         info = ArrayInfo(name, dtype, tuple(int(n) for n in shape))
         size = int(np.prod(info.shape, dtype=np.int64))
-        arr = flat[offset : offset + size].reshape(info.shape).astype(np.dtype(dtype))
-        out.append((info, arr))
-        offset += size
+        stored_dtype = np.dtype(dtype).newbyteorder("<")
+        if data is None:
+            flat = rows[offset : offset + size]
+            offset += size
+        elif len(data) == size * stored_dtype.itemsize:
+            flat = np.frombuffer(data, dtype=stored_dtype)
+        else:
+            msg = (
+                f"run {run_id!r}: array {name!r} ({dtype}, shape {list(info.shape)}) needs "
+                f"{size * stored_dtype.itemsize} bytes, its BLOB has {len(data)}; "
+                "`hashpivot runs check` lists such arrays"
+            )
+            raise StoreError(msg)
+        out.append((info, flat.reshape(info.shape).astype(np.dtype(dtype))))
     return out
+
+
+def _value_counts(
+    cur: duckdb.DuckDBPyConnection,
+) -> tuple[dict[str, tuple[int, int]], list[str]]:
+    """Per run: (values it should have, values stored); and arrays whose BLOB has a wrong size.
+
+    Values stored are the rows of ``per_path`` (runs saved before schema v3) plus, for each
+    BLOB, its length over the item size of its dtype.
+    """
+    counts = {
+        run_id: (int(expected or 0), int(rows))
+        for run_id, expected, rows in cur.execute(
+            "SELECT r.run_id, r.per_path_values, count(p.run_id) FROM runs r "
+            "LEFT JOIN per_path p ON p.run_id = r.run_id GROUP BY ALL"
+        ).fetchall()
+    }
+    problems = []
+    for run_id, name, dtype, shape, nbytes in cur.execute(
+        "SELECT run_id, name, dtype, shape, octet_length(data) FROM per_path_arrays "
+        "WHERE data IS NOT NULL"
+    ).fetchall():
+        itemsize = np.dtype(dtype).itemsize
+        needed = int(np.prod(shape, dtype=np.int64)) * itemsize
+        if nbytes != needed:
+            problems.append(
+                f"array {name!r} of run {run_id!r} holds {nbytes} bytes; "
+                f"its dtype {dtype} and shape {list(shape)} need {needed}"
+            )
+        if run_id in counts:
+            expected, stored = counts[run_id]
+            counts[run_id] = (expected, stored + nbytes // itemsize)
+    return counts, problems
 
 
 def _sql_text(text: str) -> str:
@@ -465,7 +505,7 @@ class RunStore:
         return compare_records(a, b)
 
     def check(self) -> list[str]:
-        """Consistency problems of the store (orphan or missing per-path rows); [] if none."""
+        """Consistency problems of the store (orphan, missing, mis-sized per-path data), or []."""
         with self._read() as cur:
             if cur is None:
                 return []
@@ -473,13 +513,14 @@ class RunStore:
                 "SELECT DISTINCT run_id FROM (SELECT run_id FROM per_path UNION ALL "
                 "SELECT run_id FROM per_path_arrays) WHERE run_id NOT IN (SELECT run_id FROM runs)"
             ).fetchall()
-            counts = cur.execute(
-                "SELECT r.run_id, r.per_path_values, count(p.run_id) FROM runs r "
-                "LEFT JOIN per_path p ON p.run_id = r.run_id GROUP BY ALL "
-                "HAVING count(p.run_id) <> r.per_path_values"
-            ).fetchall()
+            counts, bad_arrays = _value_counts(cur)
         problems = [f"per-path rows of {r[0]!r} belong to no run" for r in orphans]
-        problems += [f"run {r[0]!r} should have {r[1]} per-path values, has {r[2]}" for r in counts]
+        problems += bad_arrays
+        problems += [
+            f"run {run_id!r} should have {expected} per-path values, has {stored}"
+            for run_id, (expected, stored) in counts.items()
+            if stored != expected
+        ]
         return problems
 
     # ----------------------------------------------------------------------- export
