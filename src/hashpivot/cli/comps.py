@@ -15,6 +15,7 @@ from rich.table import Table
 
 from hashpivot.cli.common import JsonOpt, console, emit_json, errors_exit_2, fmt
 from hashpivot.cli.xlsx import XlsxOpt
+from hashpivot.errors import HashpivotError
 
 MILLION = 1e6
 
@@ -89,6 +90,43 @@ def _print(out: dict[str, Any]) -> None:
         console.print(f"[{k}] {line}", highlight=False)
 
 
+_TIMELINE_COLUMNS = (
+    ("ticker", "ticker", 1.0),
+    ("quarter", "quarter", 1.0),
+    ("mining_gross_mw", "mining gross MW", 1.0),
+    ("ai_it_mw_energised", "AI IT MW", 1.0),
+    ("hashrate_eh_s", "EH/s", 1.0),
+    ("eh_s_retired", "EH/s retired", 1.0),
+    ("ai_revenue_share_frac", "AI revenue share", 1.0),
+    ("ai_bf16_pflops", "BF16 PFLOPS", 1.0),
+)
+
+
+def _print_timeline(out: dict[str, Any]) -> None:
+    rows = [{**r, "quarter": r["quarter"] + (" *" if r["projected"] else "")} for r in out["rows"]]
+    console.print(_table(rows, _TIMELINE_COLUMNS, f"The pace of the pivot (catalogue as of "
+                         f"{out['as_of']}; * projected: the announced ramps)"))  # fmt: skip
+    for k, line in enumerate(out["notes"], start=1):
+        console.print(f"[{k}] {line}", highlight=False)
+
+
+def _run_timeline(tickers: list[str], date: dt.date | None, gpu: str, report: Path | None,
+                  as_json: bool) -> None:  # fmt: skip
+    from hashpivot.listed.timeline import pivot_timeline
+    from hashpivot.report.comps import write_timeline_report
+
+    out = pivot_timeline(tickers, date, gpu_model=gpu).to_dict()
+    if report is not None:
+        write_timeline_report(out, report)
+        out["report"] = str(report)
+    if as_json:
+        emit_json(out)
+        return
+    _print_timeline(out)
+    if report is not None:
+        console.print(f"report: {report}", highlight=False)
+
+
 def comps_command(
     tickers: Annotated[
         list[str] | None,
@@ -123,6 +161,22 @@ def comps_command(
         ),
     ] = None,
     xlsx: XlsxOpt = None,
+    timeline: Annotated[
+        bool,
+        typer.Option(
+            "--timeline",
+            help="The pace of the pivot instead: per company and quarter, mining gross MW "
+            "against AI IT MW energised, EH/s reported and retired, AI revenue share and AI "
+            "compute energised in dense BF16 PFLOPS (with --report: its charts).",
+        ),
+    ] = False,
+    gpu: Annotated[
+        str,
+        typer.Option(
+            help="With --timeline: catalogue GPU assumed where a contract names none "
+            "(see `hashpivot catalog gpus`)."
+        ),
+    ] = "GB200",
     as_json: JsonOpt = False,
 ) -> None:
     """The listed miners side by side: MW, EH/s, AI backlog, model EV and parts, multiples.
@@ -134,7 +188,8 @@ def comps_command(
     operating MW, per contracted IT MW, per EH/s, backlog/EV, price/model value and model
     EV / market EV. Each column's basis is a footnote. --report writes the tables and a
     scatter of EV per MW against the AI share of MW as one HTML file; --xlsx the shared
-    valuation inputs, the rows and the notes as an Excel workbook.
+    valuation inputs, the rows and the notes as an Excel workbook. --timeline prints the
+    pace of the pivot per company and quarter instead (no --prices or --xlsx).
     """
     from hashpivot.equities.data import read_prices_csv
     from hashpivot.io import check_writable
@@ -142,6 +197,17 @@ def comps_command(
     from hashpivot.report.comps import write_comps_report, write_comps_workbook
 
     with errors_exit_2():
+        if timeline:
+            given = [n for n, v in (("--prices", prices), ("--xlsx", xlsx)) if v is not None]
+            if given:
+                msg = (f"{', '.join(given)}: given with --timeline — must be left out (the "
+                       "timeline has no market values and no workbook)")  # fmt: skip
+                raise HashpivotError(msg)
+            if report is not None:
+                check_writable(report)
+            _run_timeline(tickers or [], None if as_of is None else as_of.date(), gpu, report,
+                          as_json)  # fmt: skip
+            return
         for output in (report, xlsx):
             if output is not None:
                 check_writable(output)

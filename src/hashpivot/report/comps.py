@@ -146,3 +146,75 @@ def comps_sheets(out: dict[str, Any]) -> list[Sheet]:
 def write_comps_workbook(out: dict[str, Any], path: str | Path) -> Path:
     """Write :func:`comps_sheets` to the workbook ``path``; return the path."""
     return write_workbook(path, comps_sheets(out))
+
+
+TIMELINE_COLUMNS = (
+    "ticker",
+    "quarter",
+    "projected",
+    "mining_gross_mw",
+    "ai_it_mw_energised",
+    "ai_gross_mw_energised",
+    "hashrate_eh_s",
+    "eh_s_retired",
+    "ai_revenue_share_frac",
+    "ai_bf16_pflops",
+)
+
+
+def timeline_figure(rows: list[dict[str, Any]]) -> go.Figure:
+    """The pace of the pivot: per company, mining gross MW and AI IT MW energised by quarter.
+
+    Solid lines: mining gross MW; dashed: AI IT MW energised; one colour per company.
+    Quarters after the catalogue date (the announced ramps) say "projected" on hover.
+    """
+    fig = go.Figure()
+    tickers = sorted({r["ticker"] for r in rows})
+    for k, ticker in enumerate(tickers):
+        own = [r for r in rows if r["ticker"] == ticker]
+        colour = _PALETTE[k % len(_PALETTE)]
+        quarters = [r["quarter"] for r in own]
+        hover = ["projected" if r["projected"] else "reported/announced" for r in own]
+        fig.add_trace(go.Scatter(
+            x=quarters, y=[r["mining_gross_mw"] for r in own], name=f"{ticker} mining gross MW",
+            mode="lines", line={"color": colour}, text=hover, legendgroup=ticker,
+        ))  # fmt: skip
+        fig.add_trace(go.Scatter(
+            x=quarters, y=[r["ai_it_mw_energised"] for r in own], name=f"{ticker} AI IT MW",
+            mode="lines", line={"color": colour, "dash": "dash"}, text=hover, legendgroup=ticker,
+        ))  # fmt: skip
+    fig.update_layout(title="Mining gross MW (solid) and AI IT MW energised (dashed)",
+                      height=520, xaxis_title="quarter", yaxis_title="MW")  # fmt: skip
+    return fig
+
+
+def pflops_figure(rows: list[dict[str, Any]]) -> go.Figure:
+    """Dense BF16 PFLOPS energised per company and quarter: the seed's unit."""
+    fig = go.Figure()
+    for ticker in sorted({r["ticker"] for r in rows}):
+        own = [r for r in rows if r["ticker"] == ticker]
+        fig.add_trace(go.Scatter(x=[r["quarter"] for r in own], name=ticker, mode="lines",
+                                 y=[r["ai_bf16_pflops"] for r in own]))  # fmt: skip
+    fig.update_layout(title="AI compute energised [dense BF16 PFLOPS]", height=460,
+                      xaxis_title="quarter", yaxis_title="PFLOPS")  # fmt: skip
+    return fig
+
+
+_PALETTE = ("#2b6cb0", "#f2a900", "#2f855a", "#c53030", "#6b46c1", "#dd6b20", "#319795",
+            "#b83280", "#4a5568", "#975a16", "#2c5282")  # fmt: skip
+
+
+def write_timeline_report(out: dict[str, Any], path: str | Path) -> Path:
+    """Write the pace-of-the-pivot report (two charts, the table, the notes) to ``path``."""
+    rows = out["rows"]
+    sections = [
+        text_section("Basis", f"Catalogue as of {out['as_of']}; quarters after it are the "
+                     f"contracts' announced ramps (projected). GPU assumed: {out['gpu_model']}."),
+        figure_section("Mining MW against AI MW", timeline_figure(rows)),
+        figure_section("AI compute energised", pflops_figure(rows)),
+        table_section("Per company and quarter", _frame(rows, TIMELINE_COLUMNS)),
+        text_section("Notes", "\n\n".join(f"[{k}] {n}" for k, n in
+                                          enumerate(out["notes"], start=1))),
+    ]  # fmt: skip
+    return write_report(path, f"hashpivot comps --timeline: the pace of the pivot as of "
+                        f"{out['as_of']}", sections)  # fmt: skip
