@@ -141,7 +141,7 @@ def test_unknown_ticker_lists_the_closest():
 
 
 def test_a_missing_balance_sheet_number_gives_a_clear_error():
-    bitf = load_company("BITF")  # no source gives Bitfarms' share count
+    bitf = _with_balance_sheet("BITF", cash_usd=1e8)  # a user's file without a share count
     expected = (
         "BITF: shares_outstanding is required to compute equity value per share; add it to "
         "the company file under balance_sheet (as of a date, with its source)"
