@@ -76,13 +76,23 @@ def _raw(path: Path, sql: str) -> list[tuple]:
         con.close()
 
 
-def _stored_values(path: Path, run_id: str | None = None) -> int:
+def _data_tables(path: Path) -> list[str]:
+    """Tables of per-run BLOBs in the store file."""
+    sql = "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'per_path_data_%'"
+    return sorted(t for (t,) in _raw(path, sql))
+
+
+def _stored_values(path: Path) -> int:
     """Per-path values in the store file, whatever the layout: rows of ``per_path`` (runs
-    saved before schema v3) plus each BLOB's bytes over its dtype's item size."""
-    where = "" if run_id is None else f" WHERE run_id = '{run_id}'"
-    rows = _raw(path, f"SELECT count(*) FROM per_path{where}")[0][0]
-    blobs = _raw(path, f"SELECT dtype, octet_length(data) FROM per_path_arrays{where}")
-    return int(rows) + sum(n // np.dtype(d).itemsize for d, n in blobs if n is not None)
+    saved before schema v3) plus each BLOB's bytes over its dtype's item size (in
+    ``per_path_arrays.data`` for v3 runs, in a table of the run's own since v4)."""
+    total = _raw(path, "SELECT count(*) FROM per_path")[0][0]
+    blobs = _raw(path, "SELECT dtype, octet_length(data) FROM per_path_arrays")
+    for table in _data_tables(path):
+        owner = f"(SELECT run_id FROM runs WHERE per_path_table = '{table}')"
+        join = f"per_path_arrays a ON a.ordinal = t.ordinal AND a.run_id = {owner}"
+        blobs += _raw(path, f"SELECT a.dtype, octet_length(t.data) FROM {table} t JOIN {join}")
+    return int(total) + sum(n // np.dtype(d).itemsize for d, n in blobs if n is not None)
 
 
 # --------------------------------------------------------------------------- round trips
@@ -149,7 +159,11 @@ def test_each_array_is_one_row_of_little_endian_bytes_in_its_dtype(store: RunSto
         "big_endian": np.array([1.0, -2.0], dtype=">f8"),
     }
     run_id = store.save_run("run", {"name": "x"}, summary={}, per_path=arrays)
-    rows = _raw(store.path, "SELECT name, dtype, shape, data FROM per_path_arrays ORDER BY ordinal")
+    (table,) = _data_tables(store.path)
+    assert table == "per_path_data_" + run_id.replace("-", "_")
+    assert _raw(store.path, "SELECT per_path_table FROM runs") == [(table,)]
+    rows = _raw(store.path, f"SELECT a.name, a.dtype, a.shape, t.data FROM per_path_arrays a "
+                            f"JOIN {table} t USING (ordinal) ORDER BY ordinal")  # fmt: skip
     # reference bytes from the struct module (IEEE 754 / two's complement, '<' little-endian)
     assert rows == [
         ("small", "float32", [2], struct.pack("<2f", 1.5, 2.5)),
@@ -192,20 +206,39 @@ def test_any_numeric_array_round_trips_exactly(tmp_path: Path, arr: np.ndarray) 
     assert got["a"].shape == arr.shape
     assert got["a"].dtype == arr.dtype.newbyteorder("=")
     assert store.get_run(run_id).per_path_values == arr.size + arr[:1].size
-    assert _stored_values(store.path, run_id) == arr.size + arr[:1].size
+    assert _stored_values(store.path) == arr.size + arr[:1].size
     store.delete(run_id)
     assert _stored_values(store.path) == 0
+    assert _data_tables(store.path) == []
 
 
 def test_a_blob_of_the_wrong_size_is_reported_and_not_read(store: RunStore) -> None:
     run_id = store.save_run("run", {"name": "x"}, summary={}, per_path={"a": np.ones(3)})
-    _make_store(store.path, ["UPDATE per_path_arrays SET data = '\\x00\\x01'::BLOB"])
+    (table,) = _data_tables(store.path)
+    _make_store(store.path, [f"UPDATE {table} SET data = '\\x00\\x01'::BLOB"])
     assert store.check() == [
         f"array 'a' of run {run_id!r} holds 2 bytes; its dtype float64 and shape [3] need 24",
         f"run {run_id!r} should have 3 per-path values, has 0",
     ]
-    with pytest.raises(StoreError, match=r"array 'a' \(float64, shape \[3\]\) needs 24 bytes"):
+    with pytest.raises(StoreError, match=r"array 'a' \(float64, shape \[3\]\) has 3 values, 0 "):
         store.get_per_path(run_id)
+
+
+def test_check_finds_a_lost_or_orphan_blob_table(store: RunStore) -> None:
+    a = store.save_run("run", {"name": "a"}, summary={}, per_path={"x": np.ones(3)})
+    b = store.save_run("run", {"name": "b"}, summary={}, per_path={"x": np.ones(2)})
+    table_a, table_b = (f"per_path_data_{i.replace('-', '_')}" for i in (a, b))
+    orphan = f"CREATE TABLE per_path_data_x AS SELECT * FROM {table_b}"
+    _make_store(store.path, [f"DROP TABLE {table_a}", orphan])
+    assert store.check() == [
+        "per-path table 'per_path_data_x' belongs to no run",
+        f"run {a!r} has lost its per-path table {table_a!r}",
+        f"run {a!r} should have 3 per-path values, has 0",
+    ]
+    with pytest.raises(StoreError, match=f"cannot be read .* {table_a} does not exist"):
+        store.get_per_path(a)
+    store.delete(a)  # a run whose table is lost can still be deleted
+    assert store.get_per_path(b)["x"].tolist() == [1.0, 1.0]  # type: ignore[index]
 
 
 def test_run_ids_are_short_unique_and_sortable() -> None:
@@ -368,25 +401,37 @@ def test_failure_inside_the_write_leaves_no_row_and_no_file(
     store: RunStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = store.save_run("run", {"name": "first"}, summary={}, per_path={"a": np.ones(3)})
-    real = store_mod._insert_array
+    real = store_mod._insert_arrays
     calls = []
 
-    def fail_on_third(*args: object) -> None:
-        calls.append(1)
-        if len(calls) == 3:
-            raise RuntimeError("boom inside the transaction")
+    def fail_after_writing(*args: object) -> None:
         real(*args)  # type: ignore[arg-type]
+        calls.append(_raw_in_transaction(args[0]))
+        raise RuntimeError("boom inside the transaction")
 
-    monkeypatch.setattr(store_mod, "_insert_array", fail_on_third)
+    monkeypatch.setattr(store_mod, "_insert_arrays", fail_after_writing)
     with pytest.raises(RuntimeError, match="boom"):
         store.save_run("run", {"name": "half"}, summary={}, per_path=_arrays())
-    assert len(calls) == 3  # the run row and two of its six arrays were in before the error
+    assert calls == [(2, 7, 2)]  # two runs, 1 + 6 arrays, two BLOB tables before the error
+    assert _data_tables(store.path) == ["per_path_data_" + first.replace("-", "_")]
     assert [r.run_id for r in store.list_runs()] == [first]
     assert store.check() == []
     assert _raw(store.path, "SELECT count(*) FROM per_path_arrays") == [(1,)]
     assert _stored_values(store.path) == 3
     files = sorted(p.name for p in store.path.parent.iterdir())
     assert set(files) <= {"runs.duckdb", "runs.duckdb.wal", "runs.duckdb.lock"}
+
+
+def _raw_in_transaction(cur: object) -> tuple[int, ...]:
+    """Runs, arrays and BLOB tables as the open transaction sees them."""
+    assert isinstance(cur, duckdb.DuckDBPyConnection)
+    row = cur.execute(
+        "SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM per_path_arrays), "
+        "(SELECT count(*) FROM information_schema.tables "
+        "WHERE table_name LIKE 'per_path_data_%')"
+    ).fetchone()
+    assert row is not None
+    return tuple(row)
 
 
 @pytest.mark.parametrize(
@@ -472,7 +517,7 @@ def test_record_without_a_store_only_runs(store: RunStore) -> None:
 
 # --------------------------------------------------------------------------- killed writers
 
-_KILL_AFTER_FIRST_ARRAY = """
+_KILL_AFTER_THE_ARRAYS = """
 import sys, time
 from pathlib import Path
 import numpy as np
@@ -480,14 +525,14 @@ from hashpivot.store import runstore as s
 
 st = s.RunStore(sys.argv[1])
 st.save_run("run", {"name": "complete"}, summary={}, per_path={"a": np.ones(10)})
-real = s._insert_array
+real = s._insert_arrays
 
 def stall(*args):
     real(*args)
     Path(sys.argv[2]).write_text("mid-write")
     time.sleep(60)
 
-s._insert_array = stall
+s._insert_arrays = stall
 st.save_run("run", {"name": "killed"}, summary={}, per_path={"a": np.ones(1000), "b": np.ones(5)})
 """
 
@@ -526,7 +571,7 @@ def test_writer_killed_mid_transaction_leaves_no_partial_run(
     store: RunStore, tmp_path: Path
 ) -> None:
     marker = tmp_path / "marker"
-    proc = _spawn(_KILL_AFTER_FIRST_ARRAY, str(store.path), str(marker))
+    proc = _spawn(_KILL_AFTER_THE_ARRAYS, str(store.path), str(marker))
     _wait_for(marker, proc)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
@@ -535,6 +580,7 @@ def test_writer_killed_mid_transaction_leaves_no_partial_run(
     assert store.check() == []
     assert _raw(store.path, "SELECT DISTINCT run_id FROM per_path_arrays") == [(runs[0].run_id,)]
     assert _stored_values(store.path) == 10
+    assert len(_data_tables(store.path)) == 1
     store.save_run("run", {"name": "after"}, summary={})  # the store still takes writes
     assert len(store.list_runs()) == 2
 
@@ -598,8 +644,9 @@ def test_a_v1_store_is_migrated_on_open(store: RunStore) -> None:
     new = store.save_run("run", {"name": "new"}, summary={}, tags=["t"])
     assert store.get_run(new).tags == ("t",)
     versions = _raw(store.path, "SELECT version, code_version FROM schema_version ORDER BY 1")
-    assert versions == [(1, "0.0.1"), (2, hashpivot.__version__), (3, hashpivot.__version__)]
-    assert store_db.SCHEMA_VERSION == 3
+    now = hashpivot.__version__
+    assert versions == [(1, "0.0.1"), (2, now), (3, now), (4, now)]
+    assert store_db.SCHEMA_VERSION == 4
 
 
 V2_SCHEMA = [  # a v2 store as released (per-path values as rows of per_path): never edit
@@ -649,7 +696,7 @@ def test_runs_saved_as_rows_in_a_v2_store_read_back_after_migration(
         frame, pd.DataFrame({"x": [0.5, 1.5], "n": np.array([1, 2], dtype=np.int32)})
     )
     assert store.check() == []
-    assert _raw(store.path, "SELECT max(version) FROM schema_version") == [(3,)]
+    assert _raw(store.path, "SELECT max(version) FROM schema_version") == [(4,)]
     # a new run beside the old ones is stored as BLOBs and reads back too
     new = store.save_run("run", {"name": "new"}, 3, summary={"npv_usd": 6.0},
                          per_path={"npv_usd": np.array([4.0, 5.0])})  # fmt: skip
@@ -676,10 +723,41 @@ def test_runs_saved_as_rows_in_a_v2_store_read_back_after_migration(
     assert store.check() == []
 
 
+V3_SCHEMA = [  # a v3 store (BLOBs in per_path_arrays.data) beside its v2 runs: never edit
+    *V2_SCHEMA,
+    "ALTER TABLE per_path_arrays ADD COLUMN data BLOB",
+    "INSERT INTO schema_version VALUES (3, '2026-01-03 00:00:00', '0.1.1')",
+    "INSERT INTO runs (run_id, kind, status, scenario_name, scenario_yaml, seed, code_version, "
+    "started_at, finished_at, summary, per_path_format, per_path_values) VALUES "
+    "('260103-000000-0000', 'run', 'ok', 'v3', 'name: v3\n', 1, '0.1.1', "
+    "'2026-01-03 00:00:00', '2026-01-03 00:00:01', '{}', 'arrays', 4)",
+    # 1.0 and -2.0 as little-endian IEEE 754 doubles; 7 and 8 as little-endian int32
+    "INSERT INTO per_path_arrays VALUES "
+    "('260103-000000-0000', 'npv_usd', 0, 'float64', [2], "
+    "from_hex('000000000000f03f00000000000000c0')), "
+    "('260103-000000-0000', 'n', 1, 'int32', [2], from_hex('0700000008000000'))",
+]
+
+
+def test_runs_saved_as_blobs_in_a_v3_store_read_back_after_migration(store: RunStore) -> None:
+    _make_store(store.path, V3_SCHEMA)
+    got = store.get_per_path("260103-000000-0000")
+    assert isinstance(got, dict)
+    assert got["npv_usd"].tolist() == [1.0, -2.0]
+    assert got["n"].tolist() == [7, 8]
+    assert got["n"].dtype == np.int32
+    np.testing.assert_array_equal(store.get_per_path("260102-000000-0000")["count"], [7, 8])  # type: ignore[index]
+    assert store.check() == []
+    assert _stored_values(store.path) == 9 + 4 + 4
+    store.delete("260103-000000-0000")
+    assert _stored_values(store.path) == 9 + 4
+    assert store.check() == []
+
+
 def test_a_store_from_a_newer_version_is_refused(store: RunStore) -> None:
     store.save_run("run", {"name": "x"}, summary={})
     _make_store(store.path, ["INSERT INTO schema_version VALUES (99, now()::TIMESTAMP, '9.9')"])
-    with pytest.raises(StoreError, match="schema version 99, newer than the 3 this hashpivot"):
+    with pytest.raises(StoreError, match="schema version 99, newer than the 4 this hashpivot"):
         store.list_runs()
     with pytest.raises(StoreError, match="upgrade hashpivot"):
         store.save_run("run", {"name": "x"}, summary={})

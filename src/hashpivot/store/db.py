@@ -104,6 +104,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # v3: each array's values as one BLOB (little-endian, in its dtype) in per_path_arrays;
     # runs saved before keep their values as rows of per_path (data NULL).
     ("ALTER TABLE per_path_arrays ADD COLUMN data BLOB",),
+    # v4: a run's BLOBs in a table of its own (per_path_table: ordinal, data), named in runs.
+    # In the shared per_path_arrays every checkpoint rewrote the BLOBs of all runs in the
+    # table's last row group (DuckDB rewrites a row group appended to), so a save grew
+    # slower with every run stored; runs saved under v3 keep theirs in per_path_arrays.data.
+    ("ALTER TABLE runs ADD COLUMN per_path_table VARCHAR",),
 )
 """SQL steps of each schema version; append a tuple for a new version, never edit one."""
 

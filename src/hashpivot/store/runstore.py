@@ -14,17 +14,21 @@ per-path results::
 or, around a command, :func:`record`, which times the job and saves it only if it succeeds.
 
 Where per-path results go
-    Each per-path array is one row of a DuckDB table keyed by run id (``per_path_arrays``:
-    name, order, dtype, shape, and ``data``: the values as one BLOB, little-endian bytes in
-    the array's dtype, C order), not a Parquet file beside the database. So the whole run --
-    metadata, scenario, summary and every per-path value -- is written in **one DuckDB
-    transaction**: it is committed together or not at all, a process killed mid-write
-    leaves nothing (DuckDB's write-ahead log holds only committed transactions), and no
-    orphan file or dangling row can appear between a commit and a rename. One row per
-    array (not one per value) keeps a 10 000-path run's write to a few rows. Runs saved
-    before schema version 3 keep their values as long-form rows of ``per_path`` (run id,
-    array name, path, column, value; NULL stands for NaN) and are read from there. Parquet
-    stays the exchange format: :meth:`RunStore.export` writes it (atomically).
+    Each per-path array is one row of DuckDB tables keyed by run id: its name, order, dtype
+    and shape in ``per_path_arrays``, its values as one BLOB (little-endian bytes in the
+    array's dtype, C order) in a table of the run's own, ``per_path_data_<run id>``
+    (``ordinal, data``), named in the run's ``per_path_table``. A table per run, because
+    DuckDB rewrites a row group appended to at every checkpoint: with the BLOBs of all runs
+    in one table, each save rewrote those of the runs before it and grew slower as the
+    store filled. Not Parquet files beside the database: the whole run -- metadata,
+    scenario, summary and every per-path value -- is written in **one DuckDB transaction**
+    (DuckDB's DDL is transactional too): it is committed together or not at all, a process
+    killed mid-write leaves nothing (DuckDB's write-ahead log holds only committed
+    transactions), and no orphan file or dangling row can appear between a commit and a
+    rename. Runs saved before schema version 3 keep their values as long-form rows of
+    ``per_path`` (run id, array name, path, column, value; NULL stands for NaN), those
+    saved under version 3 as BLOBs in ``per_path_arrays.data``; both are still read.
+    Parquet stays the exchange format: :meth:`RunStore.export` writes it (atomically).
 
     Integers must stay within ±2**53, so that the long-form exports (a float64 ``value``
     column) hold them exactly.
@@ -153,19 +157,12 @@ def _array_bytes(info: ArrayInfo, flat: npt.NDArray[np.float64]) -> bytes:
     return flat.astype(np.dtype(info.dtype).newbyteorder("<")).tobytes()
 
 
-def _insert_array(
-    cur: duckdb.DuckDBPyConnection,
-    run_id: str,
-    ordinal: int,
-    info: ArrayInfo,
-    flat: npt.NDArray[np.float64],
-) -> None:
-    """Insert one array (name, dtype, shape, values as one BLOB) into ``per_path_arrays``."""
-    cur.execute(
-        "INSERT INTO per_path_arrays (run_id, name, ordinal, dtype, shape, data) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        [run_id, info.name, ordinal, info.dtype, list(info.shape), _array_bytes(info, flat)],
-    )
+_DATA_TABLE_PREFIX = "per_path_data_"
+
+
+def _data_table(run_id: str) -> str:
+    """Name of the table holding a run's BLOBs (run ids are ``[0-9a-z-]``)."""
+    return _DATA_TABLE_PREFIX + run_id.replace("-", "_")
 
 
 def _insert_arrays(
@@ -173,9 +170,35 @@ def _insert_arrays(
     run_id: str,
     arrays: list[tuple[ArrayInfo, npt.NDArray[np.float64]]],
 ) -> None:
-    """Insert every array of a run, one row each, in the open transaction."""
-    for ordinal, (info, flat) in enumerate(arrays):
-        _insert_array(cur, run_id, ordinal, info, flat)
+    """Insert a run's arrays in the open transaction (the ``runs`` row names its BLOB table).
+
+    Name, dtype and shape go to ``per_path_arrays``; the values, one BLOB per array, to a
+    table of the run's own (``ordinal, data``), so that a checkpoint writes only the new
+    run's bytes. Both by one ``INSERT ... SELECT`` / ``CREATE TABLE ... AS`` from a
+    registered frame (DuckDB's bulk path), not a statement per array.
+    """
+    if not arrays:
+        return
+    table = _data_table(run_id)
+    frame = pd.DataFrame(
+        {
+            "name": [info.name for info, _ in arrays],
+            "ordinal": np.arange(len(arrays), dtype=np.int32),
+            "dtype": [info.dtype for info, _ in arrays],
+            "shape": [list(info.shape) for info, _ in arrays],
+            "data": [_array_bytes(info, flat) for info, flat in arrays],
+        }
+    )
+    cur.register("hp_arrays", frame)
+    try:
+        cur.execute(
+            "INSERT INTO per_path_arrays (run_id, name, ordinal, dtype, shape) "
+            "SELECT ?, name, ordinal, dtype, shape::BIGINT[] FROM hp_arrays",
+            [run_id],
+        )
+        cur.execute(f'CREATE TABLE "{table}" AS SELECT ordinal, data::BLOB AS data FROM hp_arrays')
+    finally:
+        cur.unregister("hp_arrays")
 
 
 def _read_rows(cur: duckdb.DuckDBPyConnection, run_id: str) -> npt.NDArray[np.float64]:
@@ -187,37 +210,51 @@ def _read_rows(cur: duckdb.DuckDBPyConnection, run_id: str) -> npt.NDArray[np.fl
     values = cur.execute(
         "SELECT p.value FROM per_path p JOIN per_path_arrays a "
         "ON p.run_id = a.run_id AND p.name = a.name "
-        "WHERE p.run_id = ? AND a.data IS NULL ORDER BY a.ordinal, p.path, p.col",
+        "WHERE p.run_id = ? ORDER BY a.ordinal, p.path, p.col",
         [run_id],
     ).fetchnumpy()["value"]
     return np.ma.filled(np.ma.asarray(values, dtype=np.float64), np.nan)
 
 
+def _blobs(cur: duckdb.DuckDBPyConnection, run_id: str) -> dict[int, bytes | None]:
+    """A run's BLOBs by ordinal: from its own table (v4), else ``per_path_arrays.data`` (v3)."""
+    row = cur.execute("SELECT per_path_table FROM runs WHERE run_id = ?", [run_id]).fetchone()
+    if row is not None and row[0] is not None:
+        sql = f'SELECT ordinal, data FROM "{row[0]}"'
+        return {int(k): v for k, v in cur.execute(sql).fetchall()}
+    sql = "SELECT ordinal, data FROM per_path_arrays WHERE run_id = ?"
+    return {int(k): v for k, v in cur.execute(sql, [run_id]).fetchall()}
+
+
 def _read_arrays(
     cur: duckdb.DuckDBPyConnection, run_id: str
 ) -> list[tuple[ArrayInfo, npt.NDArray[Any]]]:
-    """A run's arrays in saved order: from their BLOBs, or from ``per_path`` rows for old runs."""
+    """A run's arrays in saved order, from their BLOBs, or from ``per_path`` rows (before v3)."""
     metas = cur.execute(
-        "SELECT name, dtype, shape, data FROM per_path_arrays WHERE run_id = ? ORDER BY ordinal",
+        "SELECT name, dtype, shape, ordinal FROM per_path_arrays WHERE run_id = ? ORDER BY ordinal",
         [run_id],
     ).fetchall()
-    rows = _read_rows(cur, run_id) if any(m[3] is None for m in metas) else np.zeros(0)
+    blobs = _blobs(cur, run_id)
+    rows = _read_rows(cur, run_id) if any(blobs.get(m[3]) is None for m in metas) else None
     out = []
     offset = 0
-    for name, dtype, shape, data in metas:
+    for name, dtype, shape, ordinal in metas:
         info = ArrayInfo(name, dtype, tuple(int(n) for n in shape))
         size = int(np.prod(info.shape, dtype=np.int64))
         stored_dtype = np.dtype(dtype).newbyteorder("<")
-        if data is None:
+        data = blobs.get(ordinal)
+        if data is None and rows is not None:
             flat = rows[offset : offset + size]
             offset += size
-        elif len(data) == size * stored_dtype.itemsize:
+        elif data is not None and len(data) % stored_dtype.itemsize == 0:
             flat = np.frombuffer(data, dtype=stored_dtype)
         else:
+            flat = np.zeros(0)
+        if flat.size != size:
             msg = (
-                f"run {run_id!r}: array {name!r} ({dtype}, shape {list(info.shape)}) needs "
-                f"{size * stored_dtype.itemsize} bytes, its BLOB has {len(data)}; "
-                "`hashpivot runs check` lists such arrays"
+                f"run {run_id!r}: array {name!r} ({dtype}, shape {list(info.shape)}) has "
+                f"{size} values, {flat.size} of them found in the store; "
+                "`hashpivot runs check` lists such runs"
             )
             raise StoreError(msg)
         out.append((info, flat.reshape(info.shape).astype(np.dtype(dtype))))
@@ -227,10 +264,12 @@ def _read_arrays(
 def _value_counts(
     cur: duckdb.DuckDBPyConnection,
 ) -> tuple[dict[str, tuple[int, int]], list[str]]:
-    """Per run: (values it should have, values stored); and arrays whose BLOB has a wrong size.
+    """Per run: (values it should have, values stored); and problems with BLOBs and tables.
 
     Values stored are the rows of ``per_path`` (runs saved before schema v3) plus, for each
-    BLOB, its length over the item size of its dtype.
+    BLOB, its length over the item size of its dtype. A problem is a BLOB whose length does
+    not match its dtype and shape, a run whose BLOB table is missing, or a BLOB table of
+    no run.
     """
     counts = {
         run_id: (int(expected or 0), int(rows))
@@ -239,11 +278,34 @@ def _value_counts(
             "LEFT JOIN per_path p ON p.run_id = r.run_id GROUP BY ALL"
         ).fetchall()
     }
-    problems = []
-    for run_id, name, dtype, shape, nbytes in cur.execute(
+    tables = {
+        t
+        for (t,) in cur.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = 'main' AND starts_with(table_name, ?)",
+            [_DATA_TABLE_PREFIX],
+        ).fetchall()
+    }
+    owners = dict(
+        cur.execute(
+            "SELECT per_path_table, run_id FROM runs WHERE per_path_table IS NOT NULL"
+        ).fetchall()
+    )
+    problems = [f"per-path table {t!r} belongs to no run" for t in sorted(tables - set(owners))]
+    problems += [
+        f"run {owners[t]!r} has lost its per-path table {t!r}" for t in sorted(set(owners) - tables)
+    ]
+    blobs = cur.execute(
         "SELECT run_id, name, dtype, shape, octet_length(data) FROM per_path_arrays "
         "WHERE data IS NOT NULL"
-    ).fetchall():
+    ).fetchall()
+    for table in sorted(set(owners) & tables):
+        blobs += cur.execute(
+            f'SELECT a.run_id, a.name, a.dtype, a.shape, octet_length(t.data) FROM "{table}" t '
+            "JOIN per_path_arrays a ON a.ordinal = t.ordinal AND a.run_id = ?",
+            [owners[table]],
+        ).fetchall()
+    for run_id, name, dtype, shape, nbytes in blobs:
         itemsize = np.dtype(dtype).itemsize
         needed = int(np.prod(shape, dtype=np.int64)) * itemsize
         if nbytes != needed:
@@ -407,6 +469,7 @@ class RunStore:
             run_id = new_run_id()
             while cur.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id]).fetchone():
                 run_id = new_run_id()
+            row["per_path_table"] = _data_table(run_id) if arrays else None
             cols = ", ".join(["run_id", *row])
             marks = ", ".join("?" * (len(row) + 1))
             cur.execute(f"INSERT INTO runs ({cols}) VALUES ({marks})", [run_id, *row.values()])
@@ -456,6 +519,11 @@ class RunStore:
             raise UnknownRunError(str(run_id), self.path, [])
         with self._write() as cur:
             info = self._record(cur, run_id).info()
+            (table,) = cur.execute(
+                "SELECT per_path_table FROM runs WHERE run_id = ?", [run_id]
+            ).fetchone() or (None,)
+            if table is not None:
+                cur.execute(f'DROP TABLE IF EXISTS "{table}"')
             for table in ("per_path", "per_path_arrays", "runs"):
                 cur.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
         return info
