@@ -168,6 +168,8 @@ COVERED = {
     ("GET", "/runs/compare"),
     ("GET", "/scenarios/default"),
     ("GET", "/healthz"),
+    ("GET", "/comps"),
+    ("POST", "/value"),
 }
 """Operations the tests below send valid requests to."""
 
@@ -228,3 +230,11 @@ def test_scenario_and_health_answer_as_documented(app: FastAPI) -> None:
     assert "horizon_months:" in text
     health = call(app, "GET", "/healthz", 200)
     assert health["limits"]["max_path_months"] == LIMITS["max_path_months"]
+
+
+def test_listed_companies_answer_as_documented(app: FastAPI) -> None:
+    comps = call(app, "GET", "/comps", 200, query={"tickers": ["CIFR", "WULF"]})
+    assert {r["ticker"] for r in comps["rows"]} == {"CIFR", "WULF"}
+    body = {"ticker": "CIFR", "overrides": {"wacc_frac_per_year": 0.1}}
+    valued = call(app, "POST", "/value", 200, body=body)
+    assert valued["sotp"]

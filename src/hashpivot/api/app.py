@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from hashpivot import __version__
-from hashpivot.api import compute, pages, routes
+from hashpivot.api import compute, listed, pages, routes
 from hashpivot.api.guard import Guard
 from hashpivot.api.jobs import JobManager
 from hashpivot.api.problems import (
@@ -133,6 +133,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     _handlers(app)
     app.include_router(compute.router)
     app.include_router(routes.router)
+    app.include_router(listed.router)
     app.include_router(pages.router)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     app.add_middleware(Guard, settings=settings)

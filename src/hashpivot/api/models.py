@@ -150,6 +150,84 @@ class DispatchRequest(Request):
         return self
 
 
+class ValueOverrides(Request):
+    """Valuation inputs given in place of the defaults: the options of ``hashpivot value``."""
+
+    btc_price_usd: float | None = Field(
+        default=None, ge=1e-6, le=1e8, description="BTC price at the valuation date. [USD]"
+    )
+    hashprice_usd_per_ph_day: float | None = Field(
+        default=None, ge=1e-6, le=1e5, description="Hashprice at the valuation date. [USD/PH/day]"
+    )
+    wacc_frac_per_year: float | None = Field(
+        default=None,
+        ge=0.001,
+        le=0.99,
+        description="WACC of the DCF; at least 0.1 %/yr (a rate near 0 makes the exit "
+        "values' perpetuities divide by 0). [1/yr]",
+    )
+    cap_rate_frac: float | None = Field(
+        default=None,
+        ge=0.03,
+        le=0.15,
+        description="Exit cap rate of every lease; default by tenant credit. [-]",
+    )
+    mining_rate_frac_per_year: float | None = Field(
+        default=None,
+        ge=0.001,
+        le=0.99,
+        description="Discount rate of mining; at least 0.1 %/yr, as the WACC. [1/yr]",
+    )
+    power_usd_per_mwh: float | None = Field(
+        default=None, ge=0.0, le=10_000.0, description="Listed miner's power price. [USD/MWh]"
+    )
+    efficiency_j_per_th: float | None = Field(
+        default=None, ge=1.0, le=1000.0, description="Listed miner's fleet efficiency. [J/TH]"
+    )
+    bonus_depreciation_frac: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="Share of AI capex deducted at once for tax (26 USC 168(k)). [-]",
+    )
+    share_price_usd: float | None = Field(
+        default=None,
+        ge=1e-6,
+        le=1e7,
+        description="Market share price of a listed company: convertibles and warrants are "
+        "tested against it; default the value per share itself. [USD/share]",
+    )
+
+
+class ValueRequest(Request):
+    """``POST /value``: ``hashpivot value`` of a catalogue company or of a scenario."""
+
+    ticker: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=120,
+        description="Catalogue ticker or company name (GET /comps lists them); omit it "
+        "(and the scenario) for the packaged default scenario.",
+    )
+    scenario: ScenarioField = None
+    as_of: dt.date | None = Field(
+        default=None,
+        le=dt.date(2199, 12, 31),
+        description="Valuation date (before 2200); default the company file's as_of or the "
+        "scenario's start, never earlier than the file's as_of.",
+    )
+    overrides: ValueOverrides = Field(
+        default_factory=ValueOverrides, description="Inputs given in place of the defaults."
+    )
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> ValueRequest:
+        if self.ticker is not None and self.scenario is not None:
+            msg = "ticker, scenario: both given — give one of them (or neither for the default)"
+            raise ValueError(msg)
+        return self
+
+
 # --------------------------------------------------------------------------- responses
 
 
@@ -293,6 +371,48 @@ class Health(BaseModel):
     jobs: dict[str, int] = Field(description="Jobs kept, by status.")
     token_required: bool = Field(description="Whether requests need the token.")
     limits: dict[str, int | float] = Field(description="The request limits in force.")
+
+
+class CompsRow(BaseModel):
+    """One company of ``GET /comps`` (every column: docs/nomenclature.md, comparables)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    ticker: str = Field(description="Exchange ticker.")
+    enterprise_value_usd: float | None = Field(description="Model enterprise value. [USD]")
+    equity_value_usd_per_share: float | None = Field(
+        description="Model equity value per diluted share; null with `missing`. [USD/share]"
+    )
+    missing: list[str] = Field(description="Inputs a value per share needs that are not given.")
+
+
+class CompsResponse(BaseModel):
+    """``GET /comps``: what ``hashpivot comps --json`` prints."""
+
+    as_of: str = Field(description="Valuation date of every row (ISO 8601).")
+    sorted_by: str = Field(description="Column the rows are sorted by (descending).")
+    median_model_ev_to_market_ev: float | None = Field(
+        description="Median model EV / market EV (null without prices). [-]"
+    )
+    rows: list[CompsRow] = Field(description="One object per company.")
+    notes: list[str] = Field(description="Each column's basis, then what a file lacks.")
+    inputs: list[dict[str, Any]] = Field(
+        description="Valuation inputs every row shares, each with name, value and source."
+    )
+
+
+class ValueResponse(BaseModel):
+    """``POST /value``: what ``hashpivot value --json`` prints (more keys for a company)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    subject: str = Field(description="What was valued.")
+    enterprise_value_usd: float | None = Field(description="Sum-of-the-parts EV. [USD]")
+    equity_value_usd: float | None = Field(description="Equity value; null with `missing`. [USD]")
+    equity_value_usd_per_share: float | None = Field(description="Per share. [USD/share]")
+    missing: list[str] = Field(description="Inputs the equity value needs that are not given.")
+    sotp: dict[str, Any] = Field(description="The parts of the value. [USD]")
+    bridge: dict[str, Any] = Field(description="DCF to sum of the parts, item by item.")
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
