@@ -1,6 +1,7 @@
 """The pace of the pivot (hashpivot.listed.timeline): hand calculations and invariants."""
 
 import datetime as dt
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from hashpivot.errors import UnknownNameError
 from hashpivot.listed.catalog import company_names, load_company, parse_company
 from hashpivot.listed.timeline import (
     company_timeline,
+    displaces_mining,
     energised_frac,
     it_mw_per_gpu,
     pflops_energised,
@@ -32,8 +34,8 @@ def _item(**kw: Any) -> dict[str, Any]:
 
 
 # A toy miner: 300 MW gross operating; 20 EH/s reported for 2025-03, 12 EH/s for 2025-09;
-# one lease of 100 IT MW (130 gross), 1.2B USD over 10 years, energised linearly from
-# 2025-01-01 to 2025-12-31.
+# one lease of 100 IT MW (130 gross) at site A, 1.2B USD over 10 years, energised linearly
+# from 2025-01-01 to 2025-12-31.
 TOY = {
     "ticker": "TOY",
     "name": "Toy Miner Inc.",
@@ -42,7 +44,8 @@ TOY = {
     "hashrate": [_item(hashrate_eh_s=20.0, kind="self_mining", as_of="2025-03"),
                  _item(hashrate_eh_s=12.0, kind="self_mining", as_of="2025-09")],
     "ai_contracts": [
-        _item(id="lease", partner="Microsoft", it_mw=100, gross_mw=130, total_value_usd=1.2e9,
+        _item(id="lease", partner="Microsoft", site="A", it_mw=100, gross_mw=130,
+              total_value_usd=1.2e9,
               term_years=10, signed="2024-10", energisation_start="2025-01",
               energisation_end="2025-12"),
     ],
@@ -120,6 +123,22 @@ def test_construction_delay_shifts_the_ramp() -> None:
     assert rows[2]["ai_it_mw_energised"] == pytest.approx(100 * 182 / 364)
 
 
+def test_ai_at_a_new_build_site_leaves_mining_alone() -> None:
+    lease = {**TOY["ai_contracts"][0], "site": "B"}  # type: ignore[index]
+    sites = [*TOY["sites"], _item(name="B", gross_mw=200, status="pipeline")]  # type: ignore[misc]
+    company = parse_company(yaml.safe_dump({**TOY, "sites": sites, "ai_contracts": [lease]}),
+                            "test file")  # fmt: skip
+    assert not displaces_mining(company, "B")
+    assert displaces_mining(company, "a ")  # the operating site, case and spaces aside
+    assert not displaces_mining(company, "")  # unnamed, and no mixed-use portfolio
+    last = company_timeline(company, ENDS, dt.date(2026, 1, 15), "GB200", HASHPRICE)[-1]
+    assert last["mining_gross_mw"] == 300.0
+    assert last["ai_gross_mw_energised"] == pytest.approx(130.0)
+    mixed = {**TOY, "sites": [_item(name="all", scope="portfolio", use="mixed", gross_mw=300,
+                                    status="operating")], "ai_contracts": [lease]}  # fmt: skip
+    assert displaces_mining(parse_company(yaml.safe_dump(mixed), "test file"), "")
+
+
 def test_an_older_gpu_gives_fewer_pflops() -> None:
     company = parse_company(yaml.safe_dump(TOY), "test file")
     h100 = company_timeline(company, ENDS, dt.date(2026, 1, 15), "H100 SXM", HASHPRICE)[-1]
@@ -158,12 +177,10 @@ def test_catalogue_timeline_ends_with_every_contract_energised(ticker: str) -> N
         if c.it_mw is not None
     )
     assert last["ai_it_mw_energised"] == pytest.approx(phased)
-    # MW conserved while the AI halls fit in the operating footprint
-    for r in rows:
-        if r["mining_gross_mw"] and r["mining_gross_mw"] > 0:
-            assert r["mining_gross_mw"] + r["ai_gross_mw_energised"] == pytest.approx(
-                company.operating_mw()
-            )
+    # mining MW never above the operating MW and never grows back: conversions only take
+    mining = [r["mining_gross_mw"] for r in rows if r["mining_gross_mw"] is not None]
+    assert all(0.0 <= m <= company.operating_mw() for m in mining)
+    assert all(b <= a + 1e-9 for a, b in itertools.pairwise(mining))
 
 
 # --------------------------------------------------------------------------- CLI

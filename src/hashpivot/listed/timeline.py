@@ -10,8 +10,12 @@ contract's construction delay), as the valuation does. At each quarter's end:
 - ``ai_gross_mw_energised``: the same with each contract's gross MW (IT MW × the
   valuation's AI PUE when a contract gives none) [MW];
 - ``mining_gross_mw``: the company's operating gross MW (its latest report, held over the
-  timeline) less the AI gross MW energised, floored at 0 [MW] (assumption: AI halls take
-  over the operating footprint one for one; new capacity not yet reported is not added);
+  timeline) less the AI gross MW energised on it, floored at 0 [MW]. A contract is on the
+  operating footprint (:func:`displaces_mining`) when its site is an operating site of the
+  file, or, when the file gives its operating MW as one mixed-use portfolio figure, when
+  its site is none of the file's other sites; elsewhere it is a new build and leaves
+  mining alone (assumption: conversions take over mining MW one for one; new capacity not
+  yet reported is not added);
 - ``hashrate_eh_s``: the latest self-mining hashrate reported by the quarter's end (held
   after the last report); ``eh_s_retired``: the peak reported so far less it [EH/s];
 - ``ai_revenue_share_frac``: AI contract revenue run-rate (value / term of each energised
@@ -118,6 +122,26 @@ class Ramps:
     it_mw: FloatArray
     gross_mw: FloatArray
     revenue_usd_per_year: FloatArray
+    displaces_mining: FloatArray
+
+
+def _site_key(name: str) -> str:
+    return name.strip().lower()
+
+
+def displaces_mining(company: ListedCompanySpec, site: str) -> bool:
+    """Whether an AI contract at ``site`` converts the operating (mining) footprint.
+
+    True at an operating site of the file; at a site the file lists otherwise (pipeline,
+    under construction) False; at an unnamed or unlisted site True only when the operating
+    MW is a mixed-use portfolio figure (the company converts within it). Assumption.
+    """
+    operating = [s for s in company.sites if s.status == "operating"]
+    if _site_key(site) in {_site_key(s.name) for s in operating if s.scope == "site"}:
+        return True
+    if site and _site_key(site) in {_site_key(s.name) for s in company.sites}:
+        return False
+    return any(s.scope == "portfolio" and s.use == "mixed" for s in operating)
 
 
 def contract_ramps(company: ListedCompanySpec) -> Ramps:
@@ -136,8 +160,9 @@ def contract_ramps(company: ListedCompanySpec) -> Ramps:
             gross = c.gross_mw if c.gross_mw is not None and not whole.phases else None
             rate = (c.total_value_usd or 0.0) / c.term_years if c.term_years else 0.0
             rows.append((_add_months(first, delay).toordinal(), _add_months(last, delay)
-                         .toordinal(), c.it_mw, gross or c.it_mw * AI_PUE, rate))  # fmt: skip
-    cols = np.array(rows, dtype=np.float64).reshape(-1, 5).T
+                         .toordinal(), c.it_mw, gross or c.it_mw * AI_PUE, rate,
+                         float(displaces_mining(company, whole.site))))  # fmt: skip
+    cols = np.array(rows, dtype=np.float64).reshape(-1, 6).T
     return Ramps(*cols)
 
 
@@ -164,6 +189,7 @@ def company_timeline(
     days = np.array([d.toordinal() for d in ends], dtype=np.float64)
     frac = energised_frac(r.start_day[:, None], r.end_day[:, None], days[None, :])
     it_mw, gross_mw = r.it_mw @ frac, r.gross_mw @ frac
+    converted_mw = (r.gross_mw * r.displaces_mining) @ frac
     ai_rev = r.revenue_usd_per_year @ frac
     bf16 = pflops_energised(it_mw, gpu.tdp_w, gpu.bf16_dense_tflops)
     fp8 = pflops_energised(it_mw, gpu.tdp_w, gpu.fp8_dense_tflops)
@@ -179,7 +205,7 @@ def company_timeline(
             "ticker": company.ticker, "quarter": quarter_label(end), "quarter_end": end.isoformat(),
             "projected": end > as_of,
             "mining_gross_mw": None if math.isnan(operating)
-            else max(operating - float(gross_mw[k]), 0.0),
+            else max(operating - float(converted_mw[k]), 0.0),
             "ai_it_mw_energised": float(it_mw[k]), "ai_gross_mw_energised": float(gross_mw[k]),
             "hashrate_eh_s": eh, "eh_s_retired": None if eh is None else peak - eh,
             "ai_revenue_usd_per_year": float(ai_rev[k]),
@@ -247,7 +273,8 @@ def pivot_timeline(
              f"IT MW per GPU = TDP × (1 + {SERVER_OVERHEAD_FRAC:.3f} server overhead) = "
              f"{it_mw_per_gpu(gpu.tdp_w) * 1e3:.4f} kW (GB200 NVL72: about 120 kW per 72 GPUs)",
              "mining gross MW: the latest reported operating gross MW held over the timeline, "
-             "less the AI gross MW energised (assumption)",
+             "less the AI gross MW energised on it; AI at new-build sites leaves it alone "
+             "(assumption)",
              f"mining revenue run-rate at {hp:.2f} USD/PH/day in every quarter"]  # fmt: skip
     inputs: list[dict[str, Any]] = [
               {"name": "gpu_model", "value": gpu.model, "source": "assumption"},
