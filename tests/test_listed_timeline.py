@@ -101,12 +101,18 @@ def test_toy_company_by_hand() -> None:
     # 2025-09-30: 12 EH/s reported, 8 EH/s below the peak of 20
     assert q3["hashrate_eh_s"] == 12.0
     assert q3["eh_s_retired"] == 8.0
-    # 2025-12-31: all 100 IT MW; rent 1.2e9 / 10 = 120M USD/yr; mining 12 EH/s x 1000 PH/EH
-    # x 50 USD/PH/day x 365.25 = 219.15M USD/yr; share 120 / 339.15 = 0.35383
+    # 2025-12-31: all 100 IT MW, mining 300 - 130 = 170 MW. The 12 EH/s were reported on
+    # 2025-09-30, day 272 of the 364-day ramp, with 300 - 130 x 272/364 = 202.857 MW mining:
+    # implied 12 x 170 / 202.857 = 10.0563 EH/s, 9.9437 below the peak of 20.
+    # Rent 1.2e9 / 10 = 120M USD/yr; mining 10.0563 x 1000 PH/EH x 50 USD/PH/day x 365.25
+    # = 183.653M USD/yr; AI share 120 / 303.653 = 0.39519
     assert q4["ai_it_mw_energised"] == pytest.approx(100.0)
     assert q4["mining_gross_mw"] == pytest.approx(170.0)
+    assert q4["hashrate_eh_s"] == 12.0
+    assert q4["hashrate_eh_s_implied"] == pytest.approx(12 * 170 / (300 - 130 * 272 / 364))
+    assert q4["eh_s_retired"] == pytest.approx(9.9437, abs=1e-4)
     assert q4["ai_revenue_usd_per_year"] == pytest.approx(120e6)
-    assert q4["ai_revenue_share_frac"] == pytest.approx(120 / 339.15, rel=1e-9)
+    assert q4["ai_revenue_share_frac"] == pytest.approx(0.39519, abs=1e-5)
     # 100 IT MW of GB200 at 1 500 PF per IT MW (see above); FP8 dense is twice BF16
     assert q4["ai_bf16_pflops"] == pytest.approx(150_000.0)
     assert q4["ai_fp8_pflops"] == pytest.approx(300_000.0)

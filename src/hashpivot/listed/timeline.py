@@ -16,11 +16,13 @@ contract's construction delay), as the valuation does. At each quarter's end:
   its site is none of the file's other sites; elsewhere it is a new build and leaves
   mining alone (assumption: conversions take over mining MW one for one; new capacity not
   yet reported is not added);
-- ``hashrate_eh_s``: the latest self-mining hashrate reported by the quarter's end (held
-  after the last report); ``eh_s_retired``: the peak reported so far less it [EH/s];
+- ``hashrate_eh_s``: the latest self-mining hashrate reported by the quarter's end;
+  ``hashrate_eh_s_implied``: that report scaled by the mining MW left since it
+  (:func:`implied_hashrate_eh_s`; assumption); ``eh_s_retired``: the peak reported so far
+  less the implied hashrate [EH/s];
 - ``ai_revenue_share_frac``: AI contract revenue run-rate (value / term of each energised
   contract, straight-line as the comps backlog) over that plus the mining revenue
-  run-rate (EH/s × one hashprice for every quarter: the valuation's) [-];
+  run-rate (implied EH/s × one hashprice for every quarter: the market state's) [-];
 - ``ai_bf16_pflops`` / ``ai_fp8_pflops``: the seed's unit, dense PFLOPS energised:
   IT MW / (GPU TDP × (1 + server overhead)) × dense TFLOPS / 1000.
 
@@ -166,14 +168,36 @@ def contract_ramps(company: ListedCompanySpec) -> Ramps:
     return Ramps(*cols)
 
 
-def _hashrate_at(company: ListedCompanySpec, ends: list[dt.date]) -> list[float | None]:
+def _hashrate_at(
+    company: ListedCompanySpec, ends: list[dt.date]
+) -> list[tuple[float, dt.date] | None]:
+    """The latest self-mining hashrate reported by each quarter end, and its day."""
     found = sorted((period_bounds(h.as_of)[1], h.hashrate_eh_s) for h in company.hashrate
                    if h.kind == "self_mining")  # fmt: skip
-    out = []
+    out: list[tuple[float, dt.date] | None] = []
     for end in ends:
-        known = [eh for day, eh in found if day <= end]
+        known = [(eh, day) for day, eh in found if day <= end]
         out.append(known[-1] if known else None)
     return out
+
+
+def _mining_mw(operating_mw: float, r: Ramps, days: FloatArray) -> FloatArray:
+    """Operating gross MW less the AI gross MW energised on it, at each day [MW]."""
+    frac = energised_frac(r.start_day[:, None], r.end_day[:, None], days[None, :])
+    converted = (r.gross_mw * r.displaces_mining) @ frac
+    return np.asarray(np.maximum(operating_mw - converted, 0.0))
+
+
+def implied_hashrate_eh_s(reported_eh_s: float, mining_mw_then: float,
+                          mining_mw_now: float) -> float:  # fmt: skip
+    """A reported hashrate scaled by the mining MW left since the report [EH/s].
+
+    Assumption: a conversion retires the miners on the MW it takes, fleet efficiency
+    unchanged. Held as reported when the mining MW then is unknown or 0.
+    """
+    if not mining_mw_then > 0.0 or math.isnan(mining_mw_now):
+        return reported_eh_s
+    return reported_eh_s * mining_mw_now / mining_mw_then
 
 
 def company_timeline(
@@ -189,25 +213,31 @@ def company_timeline(
     days = np.array([d.toordinal() for d in ends], dtype=np.float64)
     frac = energised_frac(r.start_day[:, None], r.end_day[:, None], days[None, :])
     it_mw, gross_mw = r.it_mw @ frac, r.gross_mw @ frac
-    converted_mw = (r.gross_mw * r.displaces_mining) @ frac
     ai_rev = r.revenue_usd_per_year @ frac
     bf16 = pflops_energised(it_mw, gpu.tdp_w, gpu.bf16_dense_tflops)
     fp8 = pflops_energised(it_mw, gpu.tdp_w, gpu.fp8_dense_tflops)
     operating = company.operating_mw()
+    mining = _mining_mw(operating, r, days)
     rows, peak = [], 0.0
-    for k, (end, eh) in enumerate(zip(ends, _hashrate_at(company, ends), strict=True)):
-        peak = max(peak, eh or 0.0)
+    for k, (end, found) in enumerate(zip(ends, _hashrate_at(company, ends), strict=True)):
+        eh = implied = None
+        if found is not None:
+            eh, day = found
+            then = float(_mining_mw(operating, r, np.array([float(day.toordinal())]))[0])
+            implied = implied_hashrate_eh_s(eh, then, float(mining[k]))
+            peak = max(peak, eh)
         mining_rev = (
-            None if eh is None else eh * PH_PER_EH * hashprice_usd_per_ph_day * DAYS_PER_YEAR
-        )
+            None if implied is None
+            else implied * PH_PER_EH * hashprice_usd_per_ph_day * DAYS_PER_YEAR
+        )  # fmt: skip
         total = None if mining_rev is None else mining_rev + float(ai_rev[k])
         rows.append({
             "ticker": company.ticker, "quarter": quarter_label(end), "quarter_end": end.isoformat(),
             "projected": end > as_of,
-            "mining_gross_mw": None if math.isnan(operating)
-            else max(operating - float(converted_mw[k]), 0.0),
+            "mining_gross_mw": None if math.isnan(operating) else float(mining[k]),
             "ai_it_mw_energised": float(it_mw[k]), "ai_gross_mw_energised": float(gross_mw[k]),
-            "hashrate_eh_s": eh, "eh_s_retired": None if eh is None else peak - eh,
+            "hashrate_eh_s": eh, "hashrate_eh_s_implied": implied,
+            "eh_s_retired": None if implied is None else peak - implied,
             "ai_revenue_usd_per_year": float(ai_rev[k]),
             "ai_revenue_share_frac": float(ai_rev[k]) / total if total else None,
             "ai_bf16_pflops": float(bf16[k]),
@@ -275,6 +305,8 @@ def pivot_timeline(
              "mining gross MW: the latest reported operating gross MW held over the timeline, "
              "less the AI gross MW energised on it; AI at new-build sites leaves it alone "
              "(assumption)",
+             "EH/s on mining MW: the latest report scaled by the mining MW left since it "
+             "(assumption: a conversion retires the miners on the MW it takes)",
              f"mining revenue run-rate at {hp:.2f} USD/PH/day in every quarter"]  # fmt: skip
     inputs: list[dict[str, Any]] = [
               {"name": "gpu_model", "value": gpu.model, "source": "assumption"},

@@ -156,6 +156,7 @@ TIMELINE_COLUMNS = (
     "ai_it_mw_energised",
     "ai_gross_mw_energised",
     "hashrate_eh_s",
+    "hashrate_eh_s_implied",
     "eh_s_retired",
     "ai_revenue_share_frac",
     "ai_bf16_pflops",
