@@ -142,3 +142,23 @@ def test_listed_endpoints_need_the_token_off_loopback(tmp_path: Path) -> None:
         assert c.post("/value", json={}).status_code == 401
         auth = {"Authorization": "Bearer " + "t" * 32}
         assert c.get("/comps", params={"tickers": ["CIFR"]}, headers=auth).status_code == 200
+
+
+def test_timeline_answers_what_the_cli_prints(client: TestClient) -> None:
+    answer = client.get("/comps/timeline", params={"tickers": ["IREN"], "gpu": "H100 SXM"})
+    assert answer.status_code == 200, answer.text
+    out = answer.json()
+    assert out == _cli_json("comps", "--timeline", "IREN", "--gpu", "H100 SXM", "--json")
+    assert out["gpu_model"] == "H100 SXM"
+    # 200 IT MW of H100 SXM: 200e6 W / (700 W x 1.3889) x 0.9894 PF = 203 534 PF
+    assert out["rows"][-1]["ai_bf16_pflops"] == pytest.approx(200e6 / (700 * 120 / 86.4) * 0.9894)
+
+
+def test_timeline_bad_input_names_the_field(client: TestClient) -> None:
+    gpu = client.get("/comps/timeline", params={"gpu": "Z900"})
+    assert gpu.status_code == 422
+    assert gpu.json()["fields"][0]["field"] == "gpu"
+    assert "unknown GPU model 'Z900'" in gpu.json()["detail"]
+    ticker = client.get("/comps/timeline", params={"tickers": ["IRNE"]})
+    assert ticker.status_code == 422
+    assert ticker.json()["fields"][0]["field"] == "tickers"

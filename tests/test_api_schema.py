@@ -169,6 +169,7 @@ COVERED = {
     ("GET", "/scenarios/default"),
     ("GET", "/healthz"),
     ("GET", "/comps"),
+    ("GET", "/comps/timeline"),
     ("POST", "/value"),
 }
 """Operations the tests below send valid requests to."""
@@ -235,6 +236,8 @@ def test_scenario_and_health_answer_as_documented(app: FastAPI) -> None:
 def test_listed_companies_answer_as_documented(app: FastAPI) -> None:
     comps = call(app, "GET", "/comps", 200, query={"tickers": ["CIFR", "WULF"]})
     assert {r["ticker"] for r in comps["rows"]} == {"CIFR", "WULF"}
+    timeline = call(app, "GET", "/comps/timeline", 200, query={"tickers": ["CIFR"]})
+    assert {r["ticker"] for r in timeline["rows"]} == {"CIFR"}
     body = {"ticker": "CIFR", "overrides": {"wacc_frac_per_year": 0.1}}
     valued = call(app, "POST", "/value", 200, body=body)
     assert valued["sotp"]

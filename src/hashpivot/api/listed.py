@@ -1,7 +1,8 @@
 """Listed miners over HTTP: ``GET /comps`` and ``POST /value``.
 
 Thin, as the CLI: ``GET /comps`` answers what ``hashpivot comps --json`` prints (no price
-file: the service reads no file named in a request), ``POST /value`` what ``hashpivot
+file: the service reads no file named in a request), ``GET /comps/timeline`` what
+``hashpivot comps --timeline --json`` prints, ``POST /value`` what ``hashpivot
 value --json`` prints for a catalogue ticker or a scenario. Both answer at once (the whole
 catalogue values in about a second); errors carry the CLI's messages, each naming the
 request field.
@@ -15,7 +16,13 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 
 from hashpivot.api.compute import prepared_scenario
-from hashpivot.api.models import ERROR_RESPONSES, CompsResponse, ValueRequest, ValueResponse
+from hashpivot.api.models import (
+    ERROR_RESPONSES,
+    CompsResponse,
+    TimelineResponse,
+    ValueRequest,
+    ValueResponse,
+)
 from hashpivot.api.problems import ProblemError, line_problem
 from hashpivot.api.settings import ServiceSettings
 from hashpivot.errors import UnknownNameError
@@ -43,6 +50,12 @@ AsOfQuery = Query(
 )
 
 
+def _check_as_of(as_of: dt.date | None) -> None:
+    if as_of is not None and as_of > LAST_AS_OF:
+        line = f"query parameter as_of: '{as_of}' — must be on or before {LAST_AS_OF}"
+        raise ProblemError(line_problem("query parameter as_of", line))
+
+
 @router.get("/comps", response_model=CompsResponse, tags=["listed"], responses=ERROR_RESPONSES)
 def get_comps(
     tickers: list[str] | None = TickersQuery,
@@ -51,13 +64,39 @@ def get_comps(
     """The listed miners side by side: ``hashpivot comps --json`` (without prices)."""
     from hashpivot.listed.comps import comps
 
-    if as_of is not None and as_of > LAST_AS_OF:
-        line = f"query parameter as_of: '{as_of}' — must be on or before {LAST_AS_OF}"
-        raise ProblemError(line_problem("query parameter as_of", line))
+    _check_as_of(as_of)
     try:
         out: dict[str, Any] = comps(tickers or (), as_of).to_dict()
     except UnknownNameError as exc:
         raise _unknown("tickers", exc) from None
+    return out
+
+
+GpuQuery = Query(
+    "GB200",
+    min_length=1,
+    max_length=60,
+    description="Catalogue GPU assumed where a contract names none (as `--gpu`).",
+)
+
+
+@router.get(
+    "/comps/timeline", response_model=TimelineResponse, tags=["listed"], responses=ERROR_RESPONSES
+)
+def get_timeline(
+    tickers: list[str] | None = TickersQuery,
+    as_of: dt.date | None = AsOfQuery,
+    gpu: str = GpuQuery,
+) -> dict[str, Any]:
+    """The pace of the pivot per company and quarter: ``hashpivot comps --timeline --json``."""
+    from hashpivot.listed.timeline import pivot_timeline
+
+    _check_as_of(as_of)
+    try:
+        out: dict[str, Any] = pivot_timeline(tickers or (), as_of, gpu_model=gpu).to_dict()
+    except UnknownNameError as exc:
+        field = "gpu" if exc.kind.lower().startswith("gpu") else "tickers"
+        raise _unknown(field, exc) from None
     return out
 
 

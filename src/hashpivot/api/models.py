@@ -401,6 +401,19 @@ class CompsResponse(BaseModel):
     )
 
 
+class TimelineResponse(BaseModel):
+    """``GET /comps/timeline``: what ``hashpivot comps --timeline --json`` prints."""
+
+    as_of: str = Field(description="Catalogue date; later quarters are projected (ISO 8601).")
+    gpu_model: str = Field(description="GPU assumed where a contract names none.")
+    hashprice_usd_per_ph_day: float = Field(description="Hashprice of every quarter. [USD/PH/day]")
+    rows: list[dict[str, Any]] = Field(
+        description="One object per company and quarter (docs/nomenclature.md, pace of the pivot)."
+    )
+    notes: list[str] = Field(description="The assumptions, in words.")
+    inputs: list[dict[str, Any]] = Field(description="The assumptions, with their sources.")
+
+
 class ValueResponse(BaseModel):
     """``POST /value``: what ``hashpivot value --json`` prints (more keys for a company)."""
 
