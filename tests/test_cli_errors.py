@@ -236,6 +236,8 @@ def test_hashprice_refuses_both_a_difficulty_and_a_hashprice() -> None:
         ["hashprice", "--price-usd", "inf", "--difficulty", "1.1e14"],
         ["dispatch", "--prices", "x.csv", "--node", "N", "--hashprice-usd-per-ph-day", "inf"],
         ["value", "--wacc", "nan"],
+        ["value", "--mining-rate", "5e-324"],
+        ["value", "--as-of", "9999-12-31"],
     ],
 )
 def test_options_out_of_range_are_refused_before_any_work(args: list[str]) -> None:

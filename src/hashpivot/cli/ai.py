@@ -361,13 +361,21 @@ def value(
         float | None,
         typer.Option(min=1e-6, max=1e5, help="Hashprice at the valuation date. [USD/PH/day]"),
     ] = None,
-    wacc: Annotated[float | None, typer.Option(help="WACC of the DCF, in (0, 1). [1/yr]")] = None,
+    wacc: Annotated[
+        float | None,
+        typer.Option(min=0.001, max=0.99, help="WACC of the DCF, in [0.001, 0.99]. [1/yr]"),
+    ] = None,
     cap_rate: Annotated[
         float | None,
-        typer.Option(help="Exit cap rate of every lease, in [0.03, 0.15]; default by credit. [-]"),
+        typer.Option(
+            min=0.03,
+            max=0.15,
+            help="Exit cap rate of every lease, in [0.03, 0.15]; default by credit. [-]",
+        ),
     ] = None,
     mining_rate: Annotated[
-        float | None, typer.Option(help="Discount rate of mining, in (0, 1). [1/yr]")
+        float | None,
+        typer.Option(min=0.001, max=0.99, help="Discount rate of mining, in [0.001, 0.99]. [1/yr]"),
     ] = None,
     power_price: Annotated[
         float | None,
@@ -426,6 +434,9 @@ def value(
 
     with errors_exit_2():
         date = None if as_of is None else as_of.date()
+        if date is not None and not dt.date(2009, 1, 1) <= date <= dt.date(2199, 12, 31):
+            msg = f"--as-of: {date} — must be between 2009-01-01 and 2199-12-31"
+            raise HashpivotError(msg)
         price_note: dict[str, Any] = {}
         if price_file is not None:
             price, price_note = _price_from_file(target, price_file, price, date)
