@@ -151,7 +151,10 @@ def test_a_scenario_model_is_stored_as_yaml_that_loads_back(store: RunStore) -> 
     assert store.get_per_path(run_id) is None
 
 
-def test_each_array_is_one_row_of_little_endian_bytes_in_its_dtype(store: RunStore) -> None:
+def test_each_array_is_one_row_of_little_endian_bytes_in_its_dtype(
+    store: RunStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_mod, "BLOB_TABLE_MIN_VALUES", 11)  # 11 values: a BLOB table
     arrays = {
         "small": np.float32([1.5, 2.5]),
         "count": np.arange(4, dtype=np.int64).reshape(2, 2),
@@ -195,11 +198,17 @@ _DTYPES = st.sampled_from(["bool", "int8", "uint16", "int32", "int64", "float16"
                              elements=hnp.from_dtype(np.dtype(d), min_value=-(2**53),
                                                      max_value=2**53)  # the store's limit
                              if d == "int64" else None)
-    )
+    ),
+    blob_from=st.sampled_from([0, 10**9]),
 )  # fmt: skip
-def test_any_numeric_array_round_trips_exactly(tmp_path: Path, arr: np.ndarray) -> None:
+def test_any_numeric_array_round_trips_exactly(
+    tmp_path: Path, arr: np.ndarray, blob_from: int
+) -> None:
     store = RunStore(tmp_path / "prop" / "runs.duckdb")
-    run_id = store.save_run("run", {"name": "p"}, summary={}, per_path={"a": arr, "b": arr[:1]})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(store_mod, "BLOB_TABLE_MIN_VALUES", blob_from)
+        run_id = store.save_run("run", {"name": "p"}, summary={}, per_path={"a": arr, "b": arr[:1]})
+    assert len(_data_tables(store.path)) == (blob_from == 0)
     got = store.get_per_path(run_id)
     assert isinstance(got, dict)
     np.testing.assert_array_equal(got["a"], arr)  # NaN equals NaN here
@@ -212,7 +221,10 @@ def test_any_numeric_array_round_trips_exactly(tmp_path: Path, arr: np.ndarray) 
     assert _data_tables(store.path) == []
 
 
-def test_a_blob_of_the_wrong_size_is_reported_and_not_read(store: RunStore) -> None:
+def test_a_blob_of_the_wrong_size_is_reported_and_not_read(
+    store: RunStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_mod, "BLOB_TABLE_MIN_VALUES", 0)
     run_id = store.save_run("run", {"name": "x"}, summary={}, per_path={"a": np.ones(3)})
     (table,) = _data_tables(store.path)
     _make_store(store.path, [f"UPDATE {table} SET data = '\\x00\\x01'::BLOB"])
@@ -224,7 +236,24 @@ def test_a_blob_of_the_wrong_size_is_reported_and_not_read(store: RunStore) -> N
         store.get_per_path(run_id)
 
 
-def test_check_finds_a_lost_or_orphan_blob_table(store: RunStore) -> None:
+def test_small_runs_are_rows_large_runs_a_blob_table(
+    store: RunStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_mod, "BLOB_TABLE_MIN_VALUES", 10)
+    small = store.save_run("run", {"name": "s"}, summary={}, per_path={"a": np.arange(9.0)})
+    large = store.save_run("run", {"name": "l"}, summary={}, per_path={"a": np.arange(10.0)})
+    assert _raw(store.path, "SELECT run_id, count(*) FROM per_path GROUP BY 1") == [(small, 9)]
+    assert _data_tables(store.path) == ["per_path_data_" + large.replace("-", "_")]
+    assert store.get_per_path(small)["a"].tolist() == list(range(9))  # type: ignore[index]
+    assert store.get_per_path(large)["a"].tolist() == list(range(10))  # type: ignore[index]
+    assert _stored_values(store.path) == 19
+    assert store.check() == []
+
+
+def test_check_finds_a_lost_or_orphan_blob_table(
+    store: RunStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_mod, "BLOB_TABLE_MIN_VALUES", 0)
     a = store.save_run("run", {"name": "a"}, summary={}, per_path={"x": np.ones(3)})
     b = store.save_run("run", {"name": "b"}, summary={}, per_path={"x": np.ones(2)})
     table_a, table_b = (f"per_path_data_{i.replace('-', '_')}" for i in (a, b))
@@ -397,9 +426,11 @@ def test_delete_removes_the_run_and_its_rows(store: RunStore) -> None:
 # --------------------------------------------------------------------------- one transaction
 
 
+@pytest.mark.parametrize(("blob_from", "tables"), [(0, 2), (10**9, 0)])
 def test_failure_inside_the_write_leaves_no_row_and_no_file(
-    store: RunStore, monkeypatch: pytest.MonkeyPatch
+    store: RunStore, monkeypatch: pytest.MonkeyPatch, blob_from: int, tables: int
 ) -> None:
+    monkeypatch.setattr(store_mod, "BLOB_TABLE_MIN_VALUES", blob_from)
     first = store.save_run("run", {"name": "first"}, summary={}, per_path={"a": np.ones(3)})
     real = store_mod._insert_arrays
     calls = []
@@ -412,8 +443,8 @@ def test_failure_inside_the_write_leaves_no_row_and_no_file(
     monkeypatch.setattr(store_mod, "_insert_arrays", fail_after_writing)
     with pytest.raises(RuntimeError, match="boom"):
         store.save_run("run", {"name": "half"}, summary={}, per_path=_arrays())
-    assert calls == [(2, 7, 2)]  # two runs, 1 + 6 arrays, two BLOB tables before the error
-    assert _data_tables(store.path) == ["per_path_data_" + first.replace("-", "_")]
+    assert calls == [(2, 7, tables)]  # two runs, 1 + 6 arrays (and their tables) were in
+    assert _data_tables(store.path) == ["per_path_data_" + first.replace("-", "_")][:tables]
     assert [r.run_id for r in store.list_runs()] == [first]
     assert store.check() == []
     assert _raw(store.path, "SELECT count(*) FROM per_path_arrays") == [(1,)]
@@ -523,6 +554,7 @@ from pathlib import Path
 import numpy as np
 from hashpivot.store import runstore as s
 
+s.BLOB_TABLE_MIN_VALUES = 0  # every run gets a BLOB table
 st = s.RunStore(sys.argv[1])
 st.save_run("run", {"name": "complete"}, summary={}, per_path={"a": np.ones(10)})
 real = s._insert_arrays
@@ -681,8 +713,9 @@ V2_SCHEMA = [  # a v2 store as released (per-path values as rows of per_path): n
 
 
 def test_runs_saved_as_rows_in_a_v2_store_read_back_after_migration(
-    store: RunStore, tmp_path: Path
+    store: RunStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(store_mod, "BLOB_TABLE_MIN_VALUES", 0)
     _make_store(store.path, V2_SCHEMA)
     old, frame_id = "260102-000000-0000", "260102-000001-0000"
     got = store.get_per_path(old)

@@ -14,20 +14,23 @@ per-path results::
 or, around a command, :func:`record`, which times the job and saves it only if it succeeds.
 
 Where per-path results go
-    Each per-path array is one row of DuckDB tables keyed by run id: its name, order, dtype
-    and shape in ``per_path_arrays``, its values as one BLOB (little-endian bytes in the
-    array's dtype, C order) in a table of the run's own, ``per_path_data_<run id>``
-    (``ordinal, data``), named in the run's ``per_path_table``. A table per run, because
-    DuckDB rewrites a row group appended to at every checkpoint: with the BLOBs of all runs
-    in one table, each save rewrote those of the runs before it and grew slower as the
-    store filled. Not Parquet files beside the database: the whole run -- metadata,
+    Each per-path array's name, order, dtype and shape is a row of ``per_path_arrays``.
+    Its values go, for a run of at least :data:`BLOB_TABLE_MIN_VALUES` values (a 10 000-path
+    Monte Carlo run has about 1.1 M), to a table of the run's own, ``per_path_data_<run
+    id>`` (``ordinal, data``: one BLOB per array, little-endian bytes in its dtype, C
+    order), named in the run's ``per_path_table``; for a smaller run, to long-form rows of
+    ``per_path`` (run id, array name, path, column, value; NULL stands for NaN). A table
+    per large run, because DuckDB rewrites a row group appended to at every checkpoint:
+    with the BLOBs of all runs in one table each save rewrote those of the runs before it
+    and grew slower as the store filled; rows for small runs, because each table costs at
+    least a block of file and some catalog work on every later save.
+    Not Parquet files beside the database: the whole run -- metadata,
     scenario, summary and every per-path value -- is written in **one DuckDB transaction**
     (DuckDB's DDL is transactional too): it is committed together or not at all, a process
     killed mid-write leaves nothing (DuckDB's write-ahead log holds only committed
     transactions), and no orphan file or dangling row can appear between a commit and a
-    rename. Runs saved before schema version 3 keep their values as long-form rows of
-    ``per_path`` (run id, array name, path, column, value; NULL stands for NaN), those
-    saved under version 3 as BLOBs in ``per_path_arrays.data``; both are still read.
+    rename. Runs saved before schema version 3 hold their values as rows of ``per_path``,
+    those saved under version 3 as BLOBs in ``per_path_arrays.data``; both are still read.
     Parquet stays the exchange format: :meth:`RunStore.export` writes it (atomically).
 
     Integers must stay within ±2**53, so that the long-form exports (a float64 ``value``
@@ -159,6 +162,16 @@ def _array_bytes(info: ArrayInfo, flat: npt.NDArray[np.float64]) -> bytes:
 
 _DATA_TABLE_PREFIX = "per_path_data_"
 
+BLOB_TABLE_MIN_VALUES = 1 << 17
+"""Per-path values (1 MiB as float64) from which a run's arrays go to a BLOB table of its own.
+
+Smaller runs are stored as long-form rows of ``per_path``. Assumption, set from timings on
+2 cores (2026-12-07): a table takes at least one DuckDB block (256 KiB by default,
+https://duckdb.org/docs/stable/internals/storage) and, as tables accumulate, the catalog
+makes every save slower (600 tables: 35 -> 65 ms per save), while rows cost about 0.35 s
+per million values to write and never slow later saves.
+"""
+
 
 def _data_table(run_id: str) -> str:
     """Name of the table holding a run's BLOBs (run ids are ``[0-9a-z-]``)."""
@@ -169,34 +182,46 @@ def _insert_arrays(
     cur: duckdb.DuckDBPyConnection,
     run_id: str,
     arrays: list[tuple[ArrayInfo, npt.NDArray[np.float64]]],
+    table: str | None,
 ) -> None:
-    """Insert a run's arrays in the open transaction (the ``runs`` row names its BLOB table).
+    """Insert a run's arrays in the open transaction: a BLOB table, or rows if ``table`` is None.
 
-    Name, dtype and shape go to ``per_path_arrays``; the values, one BLOB per array, to a
-    table of the run's own (``ordinal, data``), so that a checkpoint writes only the new
-    run's bytes. Both by one ``INSERT ... SELECT`` / ``CREATE TABLE ... AS`` from a
-    registered frame (DuckDB's bulk path), not a statement per array.
+    Name, dtype and shape go to ``per_path_arrays``; the values either to ``table``, one
+    BLOB per array (``ordinal, data``), or as long-form rows to ``per_path``. Each by one
+    ``INSERT ... SELECT`` / ``CREATE TABLE ... AS`` from a registered frame (DuckDB's bulk
+    path), not a statement per array or per value.
     """
     if not arrays:
         return
-    table = _data_table(run_id)
-    frame = pd.DataFrame(
+    meta = pd.DataFrame(
         {
             "name": [info.name for info, _ in arrays],
             "ordinal": np.arange(len(arrays), dtype=np.int32),
             "dtype": [info.dtype for info, _ in arrays],
             "shape": [list(info.shape) for info, _ in arrays],
-            "data": [_array_bytes(info, flat) for info, flat in arrays],
         }
     )
-    cur.register("hp_arrays", frame)
+    if table is not None:
+        meta["data"] = [_array_bytes(info, flat) for info, flat in arrays]
+    values = None if table is not None else _long_form(arrays)
+    cur.register("hp_arrays", meta)
     try:
         cur.execute(
             "INSERT INTO per_path_arrays (run_id, name, ordinal, dtype, shape) "
             "SELECT ?, name, ordinal, dtype, shape::BIGINT[] FROM hp_arrays",
             [run_id],
         )
-        cur.execute(f'CREATE TABLE "{table}" AS SELECT ordinal, data::BLOB AS data FROM hp_arrays')
+        if table is not None:
+            cur.execute(
+                f'CREATE TABLE "{table}" AS SELECT ordinal, data::BLOB AS data FROM hp_arrays'
+            )
+        else:
+            cur.register("hp_values", values)
+            cur.execute(
+                "INSERT INTO per_path SELECT ?, name::VARCHAR, path, col, value FROM hp_values",
+                [run_id],
+            )
+            cur.unregister("hp_values")
     finally:
         cur.unregister("hp_arrays")
 
@@ -469,11 +494,12 @@ class RunStore:
             run_id = new_run_id()
             while cur.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id]).fetchone():
                 run_id = new_run_id()
-            row["per_path_table"] = _data_table(run_id) if arrays else None
+            big = row["per_path_values"] >= BLOB_TABLE_MIN_VALUES
+            row["per_path_table"] = _data_table(run_id) if arrays and big else None
             cols = ", ".join(["run_id", *row])
             marks = ", ".join("?" * (len(row) + 1))
             cur.execute(f"INSERT INTO runs ({cols}) VALUES ({marks})", [run_id, *row.values()])
-            _insert_arrays(cur, run_id, arrays)
+            _insert_arrays(cur, run_id, arrays, row["per_path_table"])
         return run_id
 
     @staticmethod
@@ -664,6 +690,11 @@ def _export_frame(rec: RunRecord, arrays: list[tuple[ArrayInfo, npt.NDArray[Any]
     """The per-path table of an export: the saved frame, or named arrays in long form."""
     if rec.per_path_format == "frame":
         return pd.DataFrame({info.name: arr for info, arr in arrays})
+    return _long_form(arrays)
+
+
+def _long_form(arrays: list[tuple[ArrayInfo, npt.NDArray[Any]]]) -> pd.DataFrame:
+    """Arrays as rows ``name, path, col, value`` (columns: the trailing axes in C order)."""
     sizes = np.array([arr.size for _, arr in arrays], dtype=np.int64)
     cols = np.array([np.prod(info.shape[1:], dtype=np.int64) for info, _ in arrays])
     starts = np.repeat(np.cumsum(sizes) - sizes, sizes)
