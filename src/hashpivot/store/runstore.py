@@ -279,7 +279,7 @@ def _read_arrays(
             msg = (
                 f"run {run_id!r}: array {name!r} ({dtype}, shape {list(info.shape)}) has "
                 f"{size} values, {flat.size} of them found in the store; "
-                "`hashpivot runs check` lists such runs"
+                "RunStore.check() lists every such run"
             )
             raise StoreError(msg)
         out.append((info, flat.reshape(info.shape).astype(np.dtype(dtype))))
