@@ -7,6 +7,7 @@ hashpivot ships no price data, so ``--prices`` names a CSV of adjusted closes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -178,14 +179,29 @@ def betas(
             from hashpivot.report.equities import write_betas_report
 
             write_betas_report(report, result)
-        if as_json:
-            payload = result.to_dict()
-            payload["settings"] |= {"return_kind": returns.value, "prices": str(prices)}
-            emit_json(payload)
-            return
-        _print_betas(result)
-        if report is not None:
-            console.print(f"wrote {report}", highlight=False)
+        _show(result, _print_betas, as_json, report, returns.value, prices)
+
+
+def _show(
+    result: Any,
+    printer: Callable[[Any], None],
+    as_json: bool,
+    report: Path | None,
+    return_kind: str,
+    prices: Path | None,
+) -> None:
+    """Print a result as JSON or as tables, and say where its report went.
+
+    The JSON's settings gain the return kind and the price file.
+    """
+    if as_json:
+        payload = result.to_dict()
+        payload["settings"] |= {"return_kind": return_kind, "prices": str(prices)}
+        emit_json(payload)
+        return
+    printer(result)
+    if report is not None:
+        console.print(f"wrote {report}", highlight=False)
 
 
 # --------------------------------------------------------------------------- events
@@ -273,14 +289,7 @@ def events(
             from hashpivot.report.equities import write_events_report
 
             write_events_report(report, result)
-        if as_json:
-            payload = result.to_dict()
-            payload["settings"] |= {"return_kind": returns.value, "prices": str(prices)}
-            emit_json(payload)
-            return
-        _print_events(result)
-        if report is not None:
-            console.print(f"wrote {report}", highlight=False)
+        _show(result, _print_events, as_json, report, returns.value, prices)
 
 
 # --------------------------------------------------------------------------- beta shifts
@@ -345,14 +354,7 @@ def beta_events(
             names = list(result.shifts["ticker"])
             rolling = fit_factor_model(panel, ai_factor, tickers=names).rolling
             write_beta_events_report(report, result, rolling)
-        if as_json:
-            payload = result.to_dict()
-            payload["settings"] |= {"return_kind": returns.value, "prices": str(prices)}
-            emit_json(payload)
-            return
-        _print_beta_shifts(result)
-        if report is not None:
-            console.print(f"wrote {report}", highlight=False)
+        _show(result, _print_beta_shifts, as_json, report, returns.value, prices)
 
 
 # --------------------------------------------------------------------------- model vs market
