@@ -266,7 +266,7 @@ def lease_plan(
         ),
         "depreciation_usd": mining.depreciation_usd
         + sum((np.asarray(p.flows["depreciation_usd"][0]) for p in others), np.zeros(n)),
-        "invest_usd": -mining.asic_sale_usd
+        "invest_usd": mining.invest_usd
         + sum(
             (np.asarray(p.flows["capex_usd"][0] - p.flows["asic_sale_usd"][0]) for p in others),
             np.zeros(n),

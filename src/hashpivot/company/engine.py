@@ -386,6 +386,13 @@ class MiningTotals:
     """ASIC depreciation, all sites ``(months,)`` [USD]."""
     asic_sale_usd: FloatArray
     """Cash from ASICs sold at conversions, all sites ``(months,)`` [USD]."""
+    capex_usd: FloatArray
+    """ASICs bought to replace retired fleets, all sites ``(months,)`` [USD]."""
+
+    @property
+    def invest_usd(self) -> FloatArray:
+        """Net investment in fleets: replacement capex − ASIC sales ``(months,)`` [USD]."""
+        return np.asarray(self.capex_usd - self.asic_sale_usd)
 
 
 @dataclass(frozen=True)
@@ -400,6 +407,13 @@ class MiningPlan:
     """ASIC depreciation, all sites ``(months,)`` [USD]."""
     asic_sale_usd: FloatArray
     """Cash from ASICs sold at conversions, all sites ``(months,)`` [USD]."""
+    capex_usd: FloatArray
+    """ASICs bought to replace retired fleets, all sites ``(months,)`` [USD]."""
+
+    @property
+    def invest_usd(self) -> FloatArray:
+        """Net investment in fleets: replacement capex − ASIC sales ``(months,)`` [USD]."""
+        return np.asarray(self.capex_usd - self.asic_sale_usd)
 
 
 def mining_plan(scenario: Scenario, tl: Timeline) -> MiningPlan:
@@ -412,7 +426,8 @@ def mining_plan(scenario: Scenario, tl: Timeline) -> MiningPlan:
     site_start = np.concatenate([[0], np.cumsum([g.size for g in groups])]).astype(np.int64)
     coef = {k: np.ascontiguousarray(v, dtype=np.float64) for k, v in _mining_coef(c, order).items()}
     sales = _asic_sales(scenario, f, active, tl)
-    return MiningPlan(site_start, coef, c.depreciation_usd.sum(axis=0), sales.sum(axis=0))
+    capex = np.zeros(tl.n)
+    return MiningPlan(site_start, coef, c.depreciation_usd.sum(axis=0), sales.sum(axis=0), capex)
 
 
 def mining_totals(
@@ -429,7 +444,7 @@ def mining_totals(
         market.hashprice_btc_per_ph_day, market.btc_price_usd, power_factor(market),
         plan.site_start, plan.coef,
     )  # fmt: skip
-    return MiningTotals(revenue, ebitda, plan.depreciation_usd, plan.asic_sale_usd)
+    return MiningTotals(revenue, ebitda, plan.depreciation_usd, plan.asic_sale_usd, plan.capex_usd)
 
 
 def conversion_projects(
@@ -570,7 +585,7 @@ def company_ebitda_fcf(
     ebitda = _signed_sum(shape, terms, mining.ebitda_usd)
     dep = [(1.0, mining.depreciation_usd)] + [(1.0, p.flows["depreciation_usd"]) for p in others]
     depreciation = _signed_sum(shape, dep)
-    invest_terms = [(-1.0, mining.asic_sale_usd)] + [
+    invest_terms = [(1.0, mining.invest_usd)] + [
         (s, p.flows[k]) for p in others for s, k in ((1.0, "capex_usd"), (-1.0, "asic_sale_usd"))
     ]
     invest = _signed_sum(shape, invest_terms)
