@@ -90,3 +90,41 @@ def test_real_prices_give_each_company_a_ratio_or_what_is_missing(shared_data: P
     assert out["median_model_ev_to_market_ev"] == median
     # reported, not asserted against a target (the model is not tuned to the market)
     print(f"median model EV / market EV over {len(known)} companies: {median:.3f}; {ratios}")
+
+
+def test_backtest_without_history_names_the_option() -> None:
+    result = runner.invoke(app, ["comps", "--backtest"])
+    assert result.exit_code == 2
+    assert "--history: not given" in result.output
+    result = runner.invoke(app, ["comps", "--backtest", "--history", "no-such.csv"])
+    assert result.exit_code == 2
+    assert "--history: 'no-such.csv' — no such file" in result.output
+
+
+def test_backtest_refuses_options_it_does_not_use(tmp_path: Path) -> None:
+    csv = tmp_path / "p.csv"
+    csv.write_text("date,IREN\n2026-02-19,40.0\n", encoding="utf-8")
+    result = runner.invoke(app, ["comps", "--backtest", "--prices", str(csv), "--history", "x"])
+    assert result.exit_code == 2
+    assert "--prices: given with --backtest" in result.output
+    result = runner.invoke(app, ["comps", "--history", "x.csv"])
+    assert result.exit_code == 2
+    assert "--history: 'x.csv' — used by --backtest only" in result.output
+
+
+def test_backtest_table_and_json(shared_data: Path) -> None:
+    history = str(shared_data / "btc_network_daily.csv")
+    result = runner.invoke(app, ["comps", "--backtest", "--history", history, "IREN", "CORZ"])
+    assert result.exit_code == 0, result.output
+    assert "Back-test: self-mining reported against the model" in result.output
+    assert "median |revenue diff|" in result.output
+    assert "CORZ 2024-Q3: large difference" in result.output
+    result = runner.invoke(app, ["comps", "--backtest", "--history", history, "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["company_quarters"] >= 8
+    assert {r["ticker"] for r in out["rows"]} >= {"IREN", "RIOT", "CORZ"}
+    assert all(r["sources"] and r["self_mining_revenue_usd_model"] for r in out["rows"])
+    result = runner.invoke(app, ["comps", "--backtest", "--history", history, "MARA"])
+    assert result.exit_code == 2
+    assert "tickers: MARA — the back-test has reported quarters for" in result.output

@@ -128,6 +128,53 @@ def _run_timeline(tickers: list[str], date: dt.date | None, gpu: str, report: Pa
         console.print(f"report: {report}", highlight=False)
 
 
+_BACKTEST_COLUMNS = (
+    ("ticker", "ticker", 1.0),
+    ("quarter", "quarter", 1.0),
+    ("hashrate_eh_s", "EH/s reported", 1.0),
+    ("btc_mined", "BTC reported", 1.0),
+    ("btc_mined_model", "BTC model", 1.0),
+    ("btc_mined_diff_pct", "BTC diff [%]", 1.0),
+    ("self_mining_revenue_usd", "revenue reported [M USD]", MILLION),
+    ("self_mining_revenue_usd_model", "revenue model [M USD]", MILLION),
+    ("self_mining_revenue_diff_pct", "revenue diff [%]", 1.0),
+)
+
+
+def _print_backtest(out: dict[str, Any]) -> None:
+    console.print(_table(out["rows"], _BACKTEST_COLUMNS, "Back-test: self-mining reported against "
+                         f"the model on the realised network ({out['history_file']}, to "
+                         f"{out['history_end']})"))  # fmt: skip
+    median = out["median_abs_revenue_diff_pct"]
+    target = out["revenue_target_median_abs_pct"]
+    met = {True: "met", False: "NOT met", None: "no rows"}[out["revenue_target_met"]]
+    console.print(f"median |revenue diff|: {_cell(median, 1.0)} % over {out['company_quarters']} "
+                  f"company-quarters (target within {target:g} %: {met}); median |BTC diff|: "
+                  f"{_cell(out['median_abs_btc_diff_pct'], 1.0)} %", highlight=False)  # fmt: skip
+    for row in out["rows"]:
+        for note in row["notes"]:
+            console.print(f"{row['ticker']} {row['quarter']}: {note}", highlight=False)
+        console.print(f"{row['ticker']} {row['quarter']}: hashrate basis: {row['hashrate_basis']}",
+                      highlight=False)  # fmt: skip
+    for k, line in enumerate(out["notes"], start=1):
+        console.print(f"[{k}] {line}", highlight=False)
+
+
+def _run_backtest(tickers: list[str], history: Path | None, as_json: bool) -> None:
+    from hashpivot.listed.backtest import backtest
+
+    if history is None:
+        msg = ("--history: not given — --backtest needs the daily network history (columns "
+               "date, hashrate_ths_bc, issuance_btc_cm, drv_fees_btc, price_usd_cm, e.g. "
+               "btc_network_daily.csv)")  # fmt: skip
+        raise HashpivotError(msg)
+    out = backtest(history, tickers).to_dict()
+    if as_json:
+        emit_json(out)
+        return
+    _print_backtest(out)
+
+
 def comps_command(
     tickers: Annotated[
         list[str] | None,
@@ -178,6 +225,22 @@ def comps_command(
             "(see `hashpivot catalog gpus`)."
         ),
     ] = "GB200",
+    backtest: Annotated[
+        bool,
+        typer.Option(
+            "--backtest",
+            help="The back-test instead: each reported 2024 company-quarter's self-mining "
+            "BTC and revenue against the model on the realised network (needs --history).",
+        ),
+    ] = False,
+    history: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --backtest: the daily network history CSV (date, hashrate_ths_bc, "
+            "issuance_btc_cm, drv_fees_btc, price_usd_cm), e.g. btc_network_daily.csv.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The listed miners side by side: MW, EH/s, AI backlog, model EV and parts, multiples.
@@ -191,6 +254,8 @@ def comps_command(
     scatter of EV per MW against the AI share of MW as one HTML file; --xlsx the shared
     valuation inputs, the rows and the notes as an Excel workbook. --timeline prints the
     pace of the pivot per company and quarter instead (no --prices or --xlsx).
+    --backtest --history FILE sets what listed miners reported for 2024 quarters (self-mined
+    BTC and revenue, with sources) against the model on the realised network.
     """
     from hashpivot.equities.data import read_prices_csv
     from hashpivot.io import check_writable
@@ -198,6 +263,21 @@ def comps_command(
     from hashpivot.report.comps import write_comps_report, write_comps_workbook
 
     with errors_exit_2():
+        if backtest:
+            given = [n for n, v in (("--prices", prices), ("--xlsx", xlsx), ("--report", report),
+                                    ("--as-of", as_of)) if v is not None]  # fmt: skip
+            if timeline:
+                given.append("--timeline")
+            if given:
+                msg = (f"{', '.join(given)}: given with --backtest — must be left out (it reads "
+                       "the reported quarters and the network history only)")  # fmt: skip
+                raise HashpivotError(msg)
+            _run_backtest(tickers or [], history, as_json)
+            return
+        if history is not None:
+            raise HashpivotError(
+                f"--history: '{history}' — used by --backtest only (add --backtest)"
+            )
         if timeline:
             given = [n for n, v in (("--prices", prices), ("--xlsx", xlsx)) if v is not None]
             if given:
