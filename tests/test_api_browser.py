@@ -252,3 +252,50 @@ def test_with_a_token_the_browser_signs_in_then_runs(browser: Any, tmp_path: Pat
         run_id = _run(pg)
         context.close()
         assert RunStore(live.store).get_run(run_id).kind == "run"
+
+
+def test_companies_page_shows_the_comps_table_and_both_charts(page: Any) -> None:
+    from hashpivot.listed.comps import comps
+    from hashpivot.listed.timeline import pivot_timeline
+
+    expected = comps(()).to_dict()["rows"]
+    page.click("#tab-companies")
+    page.wait_for_selector("#comps-table tbody tr[data-ticker]")
+    rows = page.locator("#comps-table tbody tr[data-ticker]")
+    assert rows.count() == len(expected)
+    assert [rows.nth(i).get_attribute("data-ticker") for i in range(rows.count())] == [
+        r["ticker"] for r in expected
+    ]
+    assert "valued on" in page.text_content("#comps-status")
+    assert page.locator("#comps-notes li").count() >= 1
+    for chart in ("chart-comps-ev", "chart-comps-timeline"):
+        page.wait_for_selector(f"#{chart} .main-svg", state="attached")
+    # the EV chart: one bar trace per part present plus the model EV markers, a value per company
+    ev = page.evaluate(
+        "() => document.getElementById('chart-comps-ev').data.map("
+        "t => ({type: t.type, name: t.name, n: t.x.length, y: t.y}))"
+    )
+    bars = [t for t in ev if t["type"] == "bar"]
+    assert bars
+    assert all(t["n"] == len(expected) for t in bars)
+    (model_ev,) = [t for t in ev if t["name"] == "model EV"]
+    assert model_ev["y"] == pytest.approx([r["enterprise_value_usd"] for r in expected])
+    assert page.locator("#chart-comps-ev .bars path").count() >= len(expected)
+    # the timeline: summed mining MW and AI IT MW per quarter, then one company's own
+    timeline = pivot_timeline(()).to_dict()["rows"]
+    quarters = sorted({r["quarter"] for r in timeline})
+    drawn = page.evaluate(
+        "() => document.getElementById('chart-comps-timeline').data.map(t => ({x: t.x, y: t.y}))"
+    )
+    assert len(drawn) == 2
+    assert drawn[0]["x"] == quarters
+    ai_sum = [sum(r["ai_it_mw_energised"] for r in timeline if r["quarter"] == q) for q in quarters]
+    assert drawn[1]["y"] == pytest.approx(ai_sum)
+    ticker = timeline[0]["ticker"]
+    page.select_option("#timeline-company", ticker)
+    title = "document.querySelector('#chart-comps-timeline .gtitle').textContent"
+    page.wait_for_function(f"() => {title}.includes('{ticker}')")
+    own = [r["mining_gross_mw"] for r in sorted(timeline, key=lambda r: r["quarter"])
+           if r["ticker"] == ticker]  # fmt: skip
+    drawn = page.evaluate("() => document.getElementById('chart-comps-timeline').data[0].y")
+    assert drawn == pytest.approx(own)

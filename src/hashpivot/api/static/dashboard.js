@@ -4,6 +4,8 @@
  * /simulate?async=true&figures=true, polls /jobs/{id} for progress, then draws the
  * figures of the Monte Carlo report. A 422 shows each message (the CLI's text) beside the
  * input of the field it names. Runs: GET /runs, pick A and B, GET /runs/compare.
+ * Companies: GET /comps (the comps table and the model EV by part) and GET /comps/timeline
+ * (mining MW against AI IT MW energised per quarter, per company or summed).
  *
  * Authentication: the browser sends the session cookie set by the login form; every
  * request that changes something also sends X-Hashpivot-Client (see hashpivot.api.guard).
@@ -14,7 +16,7 @@
   const $ = (sel) => document.querySelector(sel);
   const HEADERS = { "Content-Type": "application/json", "X-Hashpivot-Client": "dashboard" };
   const POLL_MS = 250;
-  const state = { base: null, job: null, polling: null, runs: [], pickA: null, pickB: null, compare: null };
+  const state = { base: null, job: null, polling: null, runs: [], pickA: null, pickB: null, compare: null, comps: null, timeline: null };
 
   // ------------------------------------------------------------------ helpers
 
@@ -57,7 +59,9 @@
     }
     $("#view-simulate").hidden = name !== "simulate";
     $("#view-runs").hidden = name !== "runs";
+    $("#view-companies").hidden = name !== "companies";
     if (name === "runs") loadRuns();
+    else if (name === "companies" && !state.comps) loadComps();
     else resizeCharts();
     if (window.location.hash !== "#" + name) history.replaceState(null, "", "#" + name);
   }
@@ -419,6 +423,119 @@
     } else { window.Plotly.purge(nDiv); nDiv.replaceChildren(); }
   }
 
+
+  // ------------------------------------------------------------------ companies
+
+  const EV_PARTS = [
+    ["mining_usd", "mining", "#f2a900"],
+    ["contracted_ai_usd", "colocation (contracted AI)", "#2b6cb0"],
+    ["gpu_cloud_usd", "GPU cloud", "#6b46c1"],
+    ["powered_land_usd", "powered land", "#2f855a"],
+    ["btc_value_usd", "BTC held (equity, beyond EV)", "#c05621"],
+    ["tax_usd", "tax", "#b42318"],
+    ["capex_usd", "capex", "#718096"],
+  ];
+
+  async function loadComps() {
+    $("#comps-error").hidden = true;
+    $("#comps-status").textContent = "Loading the catalogue’s companies…";
+    const [comps, timeline] = await Promise.all([api("comps"), api("comps/timeline")]);
+    const failed = [comps, timeline].find((r) => r.status !== 200);
+    if (failed) {
+      $("#comps-error").textContent = (failed.body && failed.body.detail) || "the service answered " + failed.status;
+      $("#comps-error").hidden = false;
+      $("#comps-status").textContent = "";
+      return;
+    }
+    state.comps = comps.body;
+    state.timeline = timeline.body;
+    renderCompsTable(comps.body);
+    drawEvParts(comps.body.rows);
+    fillTimelineChoice(timeline.body.rows);
+    drawTimeline();
+    const priced = comps.body.rows.filter((r) => r.market_ev_usd !== undefined && r.market_ev_usd !== null).length;
+    $("#comps-status").textContent = comps.body.rows.length + " companies valued on " + comps.body.as_of + " (sorted by " + comps.body.sorted_by + ")" +
+      (priced ? "; market EV for " + priced : "; no price file in the service, so no market EV");
+    window.requestAnimationFrame(resizeCharts);
+  }
+
+  function renderCompsTable(out) {
+    const tbody = $("#comps-table tbody");
+    tbody.replaceChildren();
+    for (const r of out.rows) {
+      const num = (x, digits) => el("td", { class: "num", text: fmtNumber(x, digits) });
+      tbody.append(el("tr", { "data-ticker": r.ticker },
+        el("td", { text: r.ticker }), el("td", { class: "wrap", text: r.name || "—" }),
+        num(r.operating_gross_mw), num(r.contracted_it_mw), num(r.hashrate_eh_s, 3), num(r.backlog_usd),
+        num(r.backlog_remaining_years, 3), num(r.enterprise_value_usd), num(r.equity_value_usd_per_share, 4),
+        el("td", { class: "wrap", text: (r.missing || []).join(", ") || "—" })));
+    }
+    const notes = $("#comps-notes");
+    notes.replaceChildren(...(out.notes || []).map((n) => el("li", { text: n })));
+  }
+
+  function chartLayout(title, extra) {
+    return Object.assign({
+      title: { text: title, font: { size: 14 }, x: 0.01, xanchor: "left", xref: "container" },
+      margin: { l: 70, r: 40, t: 44, b: 40 }, modebar: { orientation: "v" },
+      legend: { orientation: "h", y: -0.22 }, autosize: true,
+    }, extra || {});
+  }
+
+  function drawEvParts(rows) {
+    const div = $("#chart-comps-ev");
+    const tickers = rows.map((r) => r.ticker);
+    const data = [];
+    for (const [key, name, colour] of EV_PARTS) {
+      const y = rows.map((r) => (typeof r[key] === "number" ? r[key] : 0));
+      if (y.every((v) => v === 0)) continue;
+      data.push({ type: "bar", name: name, x: tickers, y: y, marker: { color: colour }, hovertemplate: "%{x} " + name + ": %{y:.3s} USD<extra></extra>" });
+    }
+    data.push({ type: "scatter", mode: "markers", name: "model EV", x: tickers, y: rows.map((r) => r.enterprise_value_usd),
+      marker: { symbol: "diamond", size: 10, color: "#1b1f24" }, hovertemplate: "%{x} model EV: %{y:.3s} USD<extra></extra>" });
+    const market = rows.filter((r) => typeof r.market_ev_usd === "number");
+    if (market.length) {
+      data.push({ type: "scatter", mode: "markers", name: "market EV", x: market.map((r) => r.ticker), y: market.map((r) => r.market_ev_usd),
+        marker: { symbol: "x", size: 11, color: "#e53e3e" }, hovertemplate: "%{x} market EV: %{y:.3s} USD<extra></extra>" });
+    }
+    const layout = chartLayout("Model EV by part (USD), market EV where priced", { barmode: "relative", yaxis: { title: { text: "USD" } }, height: div.clientHeight || 380 });
+    window.Plotly.react(div, data, layout, { displaylogo: false, responsive: true });
+  }
+
+  function fillTimelineChoice(rows) {
+    const select = $("#timeline-company");
+    const keep = select.value;
+    const tickers = [...new Set(rows.map((r) => r.ticker))];
+    select.replaceChildren(el("option", { value: "", text: "all companies (sum)" }), ...tickers.map((t) => el("option", { value: t, text: t })));
+    select.value = tickers.includes(keep) ? keep : "";
+  }
+
+  function drawTimeline() {
+    if (!state.timeline) return;
+    const div = $("#chart-comps-timeline");
+    const pick = $("#timeline-company").value;
+    const byQuarter = new Map();
+    for (const r of state.timeline.rows) {
+      if (pick && r.ticker !== pick) continue;
+      const q = byQuarter.get(r.quarter) || { mining: 0, ai: 0, projected: false };
+      q.mining += r.mining_gross_mw || 0;
+      q.ai += r.ai_it_mw_energised || 0;
+      q.projected = q.projected || !!r.projected;
+      byQuarter.set(r.quarter, q);
+    }
+    const quarters = [...byQuarter.keys()].sort();
+    const rows = quarters.map((q) => byQuarter.get(q));
+    const who = pick || "all companies";
+    const data = [
+      { type: "scatter", mode: "lines+markers", name: "mining gross MW", x: quarters, y: rows.map((r) => r.mining), line: { color: "#f2a900" }, hovertemplate: "%{x} mining: %{y:.0f} MW<extra></extra>" },
+      { type: "scatter", mode: "lines+markers", name: "AI IT MW energised", x: quarters, y: rows.map((r) => r.ai), line: { color: "#2b6cb0" }, hovertemplate: "%{x} AI IT: %{y:.0f} MW<extra></extra>" },
+    ];
+    const first = quarters.find((q) => byQuarter.get(q).projected);
+    const shapes = first ? [{ type: "rect", xref: "x", yref: "paper", x0: first, x1: quarters[quarters.length - 1], y0: 0, y1: 1, fillcolor: "#edf2f7", opacity: 0.6, line: { width: 0 }, layer: "below" }] : [];
+    const layout = chartLayout("The pace of the pivot: " + who + (first ? " (shaded: announced ramps)" : ""), { yaxis: { title: { text: "MW" } }, shapes: shapes, height: div.clientHeight || 340 });
+    window.Plotly.react(div, data, layout, { displaylogo: false, responsive: true });
+  }
+
   // ------------------------------------------------------------------ start
 
   function start() {
@@ -430,11 +547,15 @@
     $("#reset-scenario").addEventListener("click", () => { if (state.base) { $("#scenario-json").value = JSON.stringify(state.base, null, 2); fillForm(state.base); clearErrors(); } });
     $("#refresh-runs").addEventListener("click", loadRuns);
     $("#compare-button").addEventListener("click", compareRuns);
+    $("#refresh-comps").addEventListener("click", loadComps);
+    $("#timeline-company").addEventListener("change", drawTimeline);
     $("#metric-filter").addEventListener("input", () => state.compare && renderMetrics());
     $("#only-differing").addEventListener("change", () => state.compare && renderMetrics());
     window.addEventListener("resize", resizeCharts);
     loadDefault();
-    showView(window.location.hash === "#runs" ? "runs" : "simulate");
+    const views = ["simulate", "runs", "companies"];
+    const wanted = window.location.hash.slice(1);
+    showView(views.includes(wanted) ? wanted : "simulate");
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
