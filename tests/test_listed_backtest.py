@@ -136,7 +136,7 @@ def test_unknown_ticker_names_those_it_has(tmp_path: Path) -> None:
 
 def test_packaged_figures_each_carry_a_source() -> None:
     quarters = load_reported()
-    assert len(quarters) >= 8
+    assert len(quarters) >= 9
     for q in quarters:
         assert q.hashrate_basis
         for f in q.figures:
@@ -151,6 +151,7 @@ def test_packaged_figures_each_carry_a_source() -> None:
 # that moves any of them by more than half a point fails here (the issue asks for a test
 # that holds the differences). Reasons for the large CORZ rows are in the file's notes.
 HELD_REVENUE_DIFF_PCT = {
+    ("IREN", "2024-Q1"): 1.0,
     ("IREN", "2024-Q2"): -0.3,
     ("IREN", "2024-Q3"): -0.5,
     ("IREN", "2024-Q4"): 0.8,

@@ -463,7 +463,7 @@ def backtest(
         "hashrate basis differs: IREN and RIOT publish the month's average operating "
         "hashrate (curtailment and downtime already out), CORZ only energised hash rate at "
         "month or quarter end (the model then counts hours the fleet was curtailed or down)",
-        "IREN's rows agree within 1 %, which suggests its monthly average operating hashrate "
+        "IREN's rows agree within about 1 %, which suggests its monthly average operating hashrate "
         "is measured from what the pool credited (realised), so they check the network data "
         "and the arithmetic more than the model's assumptions",
         f"target: median absolute revenue difference within {REVENUE_TARGET_MEDIAN_ABS_PCT:g} % "
