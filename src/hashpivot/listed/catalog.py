@@ -181,6 +181,19 @@ class HashrateSpec(SourcedSpec):
     )
 
 
+class PowerCostSpec(SourcedSpec):
+    """An all-in power cost of the mining fleet, as the company (or a write-up) reports it."""
+
+    power_usd_per_mwh: float = Field(
+        gt=0.0,
+        le=500.0,
+        description="All-in power cost of the mining fleet (1 US cent/kWh = 10 USD/MWh). [USD/MWh]",
+    )
+    scope: str = Field(
+        default="", max_length=200, description="What it covers: the fleet, a site, a month."
+    )
+
+
 class ContractPhaseSpec(Spec):
     """A phase of a contract: IT MW ready for service from a date, for its own term."""
 
@@ -302,6 +315,14 @@ class AiContractSpec(SourcedSpec):
         default="contracted",
         description="GPU cloud: contracted (take-or-pay for the term) or spot (GPU-hours at "
         "market prices); sets its discount rate.",
+    )
+    ownership_frac: float = Field(
+        default=1.0,
+        gt=0.0,
+        le=1.0,
+        description="Share of the contract's cash flows (rent, capex, exit value) that "
+        "belongs to the company, e.g. 0.51 of a joint venture (proportionate "
+        "consolidation). [-]",
     )
 
     @field_validator("signed", "energisation_start", "energisation_end", mode="before")
@@ -581,6 +602,11 @@ class ListedCompanySpec(Spec):
     sites: tuple[CompanySiteSpec, ...] = Field(default=(), description="Power capacity.")
     hashrate: tuple[HashrateSpec, ...] = Field(default=(), description="Reported hashrates.")
     ai_contracts: tuple[AiContractSpec, ...] = Field(default=(), description="AI contracts.")
+    mining_power_costs: tuple[PowerCostSpec, ...] = Field(
+        default=(),
+        description="All-in power costs of the mining fleet the company reports; the "
+        "valuation uses the latest (else an assumed one).",
+    )
     other_facts: tuple[TextFactSpec, ...] = Field(default=(), description="Other facts.")
     balance_sheet: BalanceSheetSpec | None = Field(
         default=None,
@@ -612,6 +638,7 @@ class ListedCompanySpec(Spec):
         yield from self.sites
         yield from self.hashrate
         yield from self.ai_contracts
+        yield from self.mining_power_costs
         yield from self.other_facts
         if self.balance_sheet is not None:
             yield from self.balance_sheet.items()
@@ -640,6 +667,11 @@ class ListedCompanySpec(Spec):
         """The latest hashrate fact that states the fleet's efficiency, if any."""
         found = [h for h in self.hashrate if h.fleet_efficiency_j_per_th is not None]
         return max(found, key=lambda h: period_bounds(h.as_of)[1]) if found else None
+
+    def reported_power_cost(self) -> PowerCostSpec | None:
+        """The latest all-in mining power cost the file reports, if any."""
+        found = list(self.mining_power_costs)
+        return max(found, key=lambda p: period_bounds(p.as_of)[1]) if found else None
 
     def operating_mw(self) -> float:
         """Operating gross MW: a portfolio figure if reported, else the sum over sites [MW]."""
