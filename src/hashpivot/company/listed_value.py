@@ -4,10 +4,16 @@ From the company file's facts (hashrate, sites by status, AI contracts) and the 
 of a market scenario (:func:`hashpivot.projection.deterministic_market`), month by month
 from the valuation date:
 
-- **mining**: the latest reported hashrate at an assumed fleet efficiency, earning
-  hashprice × (1 − pool fee) × uptime and paying power at the mining PUE, other opex and a
-  G&A share; it runs in a month only when revenue covers those cash costs; the fleet is
-  not replaced (no terminal value) and stops after :data:`MINING_LIFE_MONTHS`;
+- **mining**: the latest reported hashrate at the fleet efficiency and all-in power cost
+  the company reports (else the assumed :data:`FLEET_EFFICIENCY_J_PER_TH` and
+  :data:`POWER_USD_PER_MWH`), earning hashprice × (1 − pool fee) × uptime and paying
+  power at the mining PUE, other opex and a G&A share; it runs in a month only when
+  revenue covers those cash costs. Two fleet policies, the higher value kept: **run-off**
+  (the fleet is not replaced and stops after :data:`MINING_LIFE_MONTHS`, no terminal
+  value) or **sustained** (the fleet bought again at :data:`ASIC_USD_PER_TH` at the end
+  of each life, running to the horizon and beyond: a terminal value on the last year's
+  EBITDA net of the replacement spread over the life and of tax, floored at 0, since the
+  company can stop), :func:`mining_value`;
 - **each colocation lease**: year-1 NOI (given, or from the contract's value, term,
   escalator and NOI margin) on the IT MW delivered (a linear ramp between the energisation
   dates, plus any construction delay), escalated yearly, less the rent credited back for
@@ -15,11 +21,14 @@ from the valuation date:
   delivered, net of what the tenant funds; the building's exit value at the end of the
   term at the exit cap rate of the tenant's credit; a construction haircut on the lease's
   income (NOI and exit value, not its capex) in proportion to the IT MW not yet delivered;
+- a contract the company owns a share of (a joint venture, ``ownership_frac``) counts
+  for that share of its flows, exit value and capex (proportionate consolidation);
 - **each GPU contract**: contracted revenue (after any prepayment received before the
   valuation date) on the IT MW delivered, power and other opex, the GPU capex still to
   buy, and the GPUs' residual value at the end of the term;
 - **tax**: on the sum of the above less tax depreciation (conversion capex over
-  :data:`CONVERSION_TAX_LIFE_YEARS`, GPUs over :data:`GPU_TAX_LIFE_YEARS`, straight-line,
+  :data:`CONVERSION_TAX_LIFE_YEARS`, GPUs and sustaining ASICs over
+  :data:`GPU_TAX_LIFE_YEARS`, straight-line,
   or with bonus depreciation), with losses carried forward;
 - **powered land** (parts only): MW that are neither mining nor contracted, by status, at
   :data:`POWERED_LAND_USD_PER_MW` × :data:`LAND_VALUE_FRAC_BY_STATUS`.
@@ -30,6 +39,7 @@ segment's rate (sum of the parts) and at one WACC (DCF), and bridges the two.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Mapping
@@ -43,6 +53,7 @@ import pandas as pd
 from hashpivot import ai
 from hashpivot.errors import SpecError
 from hashpivot.finance import segments as seg
+from hashpivot.finance.cashflows import monthly_rate
 from hashpivot.listed.catalog import AiContractSpec, ListedCompanySpec, period_bounds
 from hashpivot.listed.dilution import DilutedEquity, diluted_equity
 from hashpivot.market_state import MarketState
@@ -70,8 +81,13 @@ MINING_OTHER_OPEX_USD_PER_MW_MONTH = 6000.0
 MINING_GA_FRAC_OF_REVENUE = 0.10
 """G&A charged to mining as a share of its revenue (assumption) [-]."""
 MINING_LIFE_MONTHS = 60
-"""Months the present fleet is assumed to run at most (assumption: ASIC useful life of
-about 5 years; the scenario's fleets default to 60 months) [months]."""
+"""Months the present fleet is assumed to run at most, and the refresh cycle of a
+sustained fleet (assumption: ASIC useful life of about 5 years; the scenario's fleets
+default to 60 months) [months]."""
+ASIC_USD_PER_TH = 25.70
+"""Price of new ASIC hashrate for sustaining a fleet: the S21 XP at 25.70 USD/TH on
+2025-11-03 (Hashrate Index, fact sheet section B "ASIC price points",
+https://hashrateindex.com/blog/hashrate-index-roundup-november-3-2025) [USD/TH]."""
 NOI_MARGIN_FRAC = 0.8
 """NOI margin of a colocation lease when the company gives none: Cipher and TeraWulf guide
 to 80-85 % (fact sheet, section D) [-]."""
@@ -214,13 +230,19 @@ def choose_market(
 
 
 def mining_flows(
-    hashrate_eh_s: float, path: MarketPath, efficiency_j_per_th: float, power_usd_per_mwh: float
+    hashrate_eh_s: float,
+    path: MarketPath,
+    efficiency_j_per_th: float,
+    power_usd_per_mwh: float,
+    *,
+    sustained: bool = False,
 ) -> FloatArray:
-    """Monthly mining EBITDA of a fleet, the whole cost stack [USD] (no capex: not replaced).
+    """Monthly mining EBITDA of a fleet, the whole cost stack [USD] (capex apart).
 
     Revenue = hashprice × (1 − fee) × PH/s × uptime × days; power = MW × PUE × uptime ×
     hours × price; other opex per MW; G&A share of revenue; the fleet runs in a month only
-    when revenue covers those costs, and stops after :data:`MINING_LIFE_MONTHS`.
+    when revenue covers those costs, and (unless ``sustained``: bought again at the end of
+    its life, :func:`fleet_replacement_capex_usd`) stops after :data:`MINING_LIFE_MONTHS`.
     """
     ph_s = hashrate_eh_s * 1000.0
     mw = hashrate_eh_s * 1e6 * efficiency_j_per_th * MINING_PUE / 1e6
@@ -228,9 +250,109 @@ def mining_flows(
     revenue = revenue * path.days_in_month
     power = mw * UPTIME_FRAC * 24.0 * path.days_in_month * power_usd_per_mwh
     cost = power + mw * MINING_OTHER_OPEX_USD_PER_MW_MONTH + MINING_GA_FRAC_OF_REVENUE * revenue
-    alive = np.arange(len(revenue)) < MINING_LIFE_MONTHS
+    alive = np.arange(len(revenue)) < (len(revenue) if sustained else MINING_LIFE_MONTHS)
     running = (revenue >= cost) & alive
     return np.asarray(np.where(running, revenue - cost, 0.0))
+
+
+def fleet_replacement_capex_usd(hashrate_eh_s: float, months: int) -> FloatArray:
+    """Capex that replaces the whole fleet at the end of each life: TH/s × USD/TH [USD].
+
+    Months :data:`MINING_LIFE_MONTHS`, 2 × that, … within ``months`` each carry
+    hashrate × 1e6 TH/s × :data:`ASIC_USD_PER_TH`; every other month 0.
+    """
+    capex = np.zeros(months)
+    capex[MINING_LIFE_MONTHS::MINING_LIFE_MONTHS] = hashrate_eh_s * 1e6 * ASIC_USD_PER_TH
+    return capex
+
+
+@dataclass(frozen=True)
+class MiningValue:
+    """The mining segment under the fleet policy worth more, with both policies' values."""
+
+    segment: seg.Segment
+    ebitda_usd: FloatArray
+    capex_usd: FloatArray
+    policy: str
+    runoff_value_usd: float
+    sustained_value_usd: float
+    terminal_run_rate_usd_per_month: float
+
+
+def mining_value(
+    hashrate_eh_s: float,
+    path: MarketPath,
+    efficiency_j_per_th: float,
+    power_usd_per_mwh: float,
+    rate_frac_per_year: float,
+) -> MiningValue:
+    """Mining valued as run-off and as a sustained fleet; the higher is the segment.
+
+    Run-off: the present fleet's EBITDA until its life ends, nothing after. Sustained: the
+    same fleet, bought again at the end of each life (:func:`fleet_replacement_capex_usd`)
+    so that it runs over the whole path, and beyond the path a steady run rate
+    F = (mean EBITDA of the last 12 months − TH/s × USD/TH / life) × (1 − tax rate):
+    the replacement spread evenly, and tax on that net flow (in a steady state tax
+    depreciation equals the replacement capex); F is floored at 0 (the company can stop
+    mining). Parts view: F / r_m at the mining rate (Gordon, no growth) as an exit value at
+    the horizon; DCF view: the same F as the segment's terminal run rate at the WACC.
+    Sustained is worth more than run-off only when the replacements pay for themselves.
+    """
+    n = len(path.hashprice_usd_per_ph_day)
+    runoff = mining_flows(hashrate_eh_s, path, efficiency_j_per_th, power_usd_per_mwh)
+    ebitda = mining_flows(
+        hashrate_eh_s, path, efficiency_j_per_th, power_usd_per_mwh, sustained=True
+    )
+    capex = fleet_replacement_capex_usd(hashrate_eh_s, n)
+    steady_capex = hashrate_eh_s * 1e6 * ASIC_USD_PER_TH / MINING_LIFE_MONTHS
+    last = float(np.mean(ebitda[-12:])) if n else 0.0
+    run_rate = max(last - steady_capex, 0.0) * (1.0 - TAX_RATE_FRAC)
+    r_m = float(monthly_rate(rate_frac_per_year))
+    terminal = run_rate / r_m
+    disc = (1.0 + r_m) ** -np.arange(1, n + 1, dtype=np.float64)  # end of each month
+    runoff_value = float(np.sum(runoff * disc))
+    net = ebitda - capex
+    sustained_value = float(np.sum(net * disc)) + (terminal * float(disc[-1]) if n else 0.0)
+    if sustained_value > runoff_value:
+        segment = seg.Segment("mining_usd", np.asarray(net), rate_frac_per_year,
+                              exit_value_usd=terminal, exit_month=n,
+                              terminal_run_rate_usd_per_month=run_rate)  # fmt: skip
+        return MiningValue(segment, ebitda, capex, "sustained", runoff_value, sustained_value,
+                           run_rate)  # fmt: skip
+    segment = seg.Segment("mining_usd", runoff, rate_frac_per_year)
+    return MiningValue(segment, runoff, np.zeros(n), "run-off", runoff_value, sustained_value,
+                       0.0)  # fmt: skip
+
+
+def mining_inputs(company: ListedCompanySpec, o: Overrides) -> tuple[float, str, float, str]:
+    """Fleet efficiency and all-in power cost, each with where it comes from.
+
+    An override first, else the latest figure the company file reports (with its date,
+    basis and URL), else the assumption (:data:`FLEET_EFFICIENCY_J_PER_TH`,
+    :data:`POWER_USD_PER_MWH`).
+    """
+    given = "given (--option)"
+    if o.efficiency_j_per_th is not None:
+        eff, eff_src = o.efficiency_j_per_th, given
+    elif (rep := company.reported_efficiency()) is not None:
+        assert rep.fleet_efficiency_j_per_th is not None
+        eff, eff_src = rep.fleet_efficiency_j_per_th, _fact_source("company file", rep)
+    else:
+        eff, eff_src = FLEET_EFFICIENCY_J_PER_TH, "assumption (none reported in the company file)"
+    if o.power_usd_per_mwh is not None:
+        power, power_src = o.power_usd_per_mwh, given
+    elif (cost := company.reported_power_cost()) is not None:
+        power, power_src = cost.power_usd_per_mwh, _fact_source("company file", cost)
+    else:
+        power = POWER_USD_PER_MWH
+        power_src = ("assumption (none reported in the company file; MARA owned sites about "
+                     "40, blockspace.media)")  # fmt: skip
+    return eff, eff_src, power, power_src
+
+
+def _fact_source(where: str, fact: Any) -> str:
+    """'company file, reported as of 2025-09: URL' for a sourced fact."""
+    return f"{where}, {fact.basis} as of {fact.as_of}: {fact.source_url}"
 
 
 def _month_of(period: str | None, start: dt.date, last: bool = False) -> int | None:
@@ -556,6 +678,39 @@ def _horizon_months(company: ListedCompanySpec, start: dt.date) -> int:
     return max(ends)
 
 
+OWNED_SUMMARY_USD = (
+    "noi_year1_usd",
+    "remaining_capex_usd",
+    "tenant_funded_capex_usd",
+    "exit_value_usd",
+    "residual_value_usd",
+    "revenue_usd_per_year_full",
+)
+"""Money fields of a contract's summary that scale with the company's share of it."""
+
+
+def owned_share(flows: ContractFlows, share: float) -> ContractFlows:
+    """A contract's flows, exit values, capex and money summary times the company's share.
+
+    Proportionate consolidation of a joint venture: the company counts ``share`` of
+    every cash flow and of the building's exit value; ratios (yield on cost) are unchanged.
+    """
+    segments = [
+        dataclasses.replace(
+            s,
+            cash_flow_usd=np.asarray(s.cash_flow_usd * share),
+            exit_value_usd=s.exit_value_usd * share,
+            terminal_run_rate_usd_per_month=s.terminal_run_rate_usd_per_month * share,
+        )
+        for s in flows.segments
+    ]
+    summary = {k: (v * share if k in OWNED_SUMMARY_USD else v) for k, v in flows.summary.items()}
+    summary["ownership_frac"] = share
+    return ContractFlows(segments, np.asarray(flows.ebitda_usd * share),
+                         np.asarray(flows.capex_usd * share), flows.tax_life_months,
+                         summary)  # fmt: skip
+
+
 def _add_contract(
     c: AiContractSpec, start: dt.date, date: dt.date, n: int, notes: list[str], o: Overrides,
     segments: list[seg.Segment], contracts: list[dict[str, Any]], ebitda: FloatArray,
@@ -569,6 +724,8 @@ def _add_contract(
     )
     if flows is None:
         return
+    if c.ownership_frac != 1.0:
+        flows = owned_share(flows, c.ownership_frac)
     segments.extend(flows.segments)
     contracts.append(flows.summary)
     ebitda += flows.ebitda_usd
@@ -600,17 +757,24 @@ def value_listed(
     n = _horizon_months(company, start)
     market, market_source = choose_market(market_scenario, market_state, date)
     path = market_path(market, date, n, o)
-    eff = o.efficiency_j_per_th or FLEET_EFFICIENCY_J_PER_TH
-    power = o.power_usd_per_mwh or POWER_USD_PER_MWH
+    eff, eff_src, power, power_src = mining_inputs(company, o)
     hr = company.latest_hashrate()
     hashrate = 0.0 if hr is None else hr.hashrate_eh_s
     if hr is None:
         notes.append("no reported hashrate: mining valued at 0")
-    mining_ebitda = mining_flows(hashrate, path, eff, power)
     mining_rate = o.mining_rate_frac_per_year or seg.MINING_DISCOUNT_RATE_FRAC
-    segments = [seg.Segment("mining_usd", mining_ebitda, mining_rate)]
-    ebitda = mining_ebitda.copy()
-    depreciation = np.zeros(n)
+    mining = mining_value(hashrate, path, eff, power, mining_rate)
+    if hr is not None:
+        notes.append(
+            f"mining: {mining.policy} fleet kept (run-off {mining.runoff_value_usd / 1e9:.3f} B "
+            f"USD vs sustained {mining.sustained_value_usd / 1e9:.3f} B USD at "
+            f"{ASIC_USD_PER_TH:g} USD/TH)"
+        )
+    segments = [mining.segment]
+    ebitda = mining.ebitda_usd.copy()
+    depreciation = seg.depreciation_with_bonus_usd(
+        mining.capex_usd, GPU_TAX_LIFE_YEARS * 12, o.bonus_depreciation_frac
+    )
     contracts: list[dict[str, Any]] = []
     contracted_gross_mw = 0.0
     for whole in company.active_contracts():
@@ -635,8 +799,16 @@ def value_listed(
     parts["total_usd"] = None if equity.btc_value_usd is None else ev + equity.btc_value_usd
     reported = company.reported_mw()
     total_mw = 0.0 if math.isnan(reported) else reported
-    inputs = _listed_inputs(date, path, eff, power, mining_rate, wacc, hashrate, land_mw, o,
-                            market_source)  # fmt: skip
+    inputs = _listed_inputs(date, path, (eff, eff_src), (power, power_src), mining_rate, wacc,
+                            hashrate, land_mw, o, market_source)  # fmt: skip
+    inputs += [
+        _input("mining_fleet_policy", mining.policy,
+               "the higher of run-off and sustained (module docstring)"),
+        _input("asic_usd_per_th", ASIC_USD_PER_TH, "Hashrate Index 2025-11-03, S21 XP "
+               "(fact sheet B)"),
+        _input("mining_runoff_value_usd", mining.runoff_value_usd, "computed"),
+        _input("mining_sustained_value_usd", mining.sustained_value_usd, "computed"),
+    ]  # fmt: skip
     return ListedValuation(
         ticker=company.ticker,
         as_of=date,
@@ -665,7 +837,8 @@ def _grouped_parts(parts: Mapping[str, float]) -> dict[str, float | None]:
 
 
 def _listed_inputs(
-    date: dt.date, path: MarketPath, eff: float, power: float, mining_rate: float, wacc: float,
+    date: dt.date, path: MarketPath, eff: tuple[float, str], power: tuple[float, str],
+    mining_rate: float, wacc: float,
     hashrate: float, land_mw: Mapping[str, float], o: Overrides, market_source: str,
 ) -> list[dict[str, Any]]:  # fmt: skip
     given = "given (--option)"
@@ -678,10 +851,8 @@ def _listed_inputs(
                given if o.hashprice_usd_per_ph_day is not None else scen),
         _input("network_model", path.network_model, "the market scenario's network_model"),
         _input("hashrate_eh_s", hashrate, "the company file (latest reported)"),
-        _input("fleet_efficiency_j_per_th", eff,
-               given if o.efficiency_j_per_th is not None else "assumption"),
-        _input("power_usd_per_mwh", power, given if o.power_usd_per_mwh is not None
-               else "assumption (MARA owned sites about 40, blockspace.media)"),
+        _input("fleet_efficiency_j_per_th", eff[0], eff[1]),
+        _input("power_usd_per_mwh", power[0], power[1]),
         _input("mining_pue", MINING_PUE, "d-central.tech PUE glossary"),
         _input("pool_fee_frac", POOL_FEE_FRAC, "assumption"),
         _input("uptime_frac", UPTIME_FRAC, "assumption"),
