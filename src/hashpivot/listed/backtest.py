@@ -462,7 +462,8 @@ def backtest(
         "figure's URL in the row's sources; monthly figures are unaudited estimates",
         "hashrate basis differs: IREN and RIOT publish the month's average operating "
         "hashrate (curtailment and downtime already out), CORZ only energised hash rate at "
-        "month or quarter end (the model then counts hours the fleet was curtailed or down)",
+        "month or quarter end and WULF capacity at quarter end (the model then counts hours "
+        "the fleet was curtailed, down or not yet installed)",
         "IREN's rows agree within about 1 %, which suggests its monthly average operating hashrate "
         "is measured from what the pool credited (realised), so they check the network data "
         "and the arithmetic more than the model's assumptions",
