@@ -278,3 +278,40 @@ def test_variant_value_kernel_equals_numpy_and_a_hand_dcf(n_j, n_m, n_p, seed) -
         np.testing.assert_allclose(out["npv_usd"], npv, rtol=1e-10, atol=1e-3)
         np.testing.assert_allclose(out["ebitda_usd_by_year"], yearly, rtol=1e-10, atol=1e-3)
         np.testing.assert_allclose(out["mining_ebitda_total_usd"], mining.sum(axis=1), rtol=1e-10)
+
+
+@pytest.mark.skipif(not kernels.HAVE_NUMBA, reason="numba not installed")
+@settings(max_examples=20, deadline=None)
+@given(st.integers(2, 40), st.integers(1, 30), st.booleans(), st.integers(0, 99))
+def test_path_risk_kernel_equals_the_risk_functions(n_m, n_p, with_debt, seed) -> None:
+    rng = np.random.default_rng(seed)
+    ebitda = rng.normal(1e6, 2e6, (n_p, n_m))
+    fcf = ebitda - rng.uniform(0.0, 5e5, (n_p, n_m))
+    price = 6e4 * np.exp(np.cumsum(rng.normal(0.0, 0.15, (n_p, n_m)), axis=1))
+    sustaining = rng.uniform(0.0, 3e5, n_m)
+    # debt service in some years only (a year without service is left out of the DSCR)
+    service = rng.uniform(0.0, 4e5, n_m) * with_debt * (np.arange(n_m) < 18)
+    ref = kernels.path_risk(ebitda, fcf, price, sustaining, service, 2e6, use_numba=False)
+    got = kernels.path_risk(ebitda, fcf, price, sustaining, service, 2e6)
+    assert set(got) == set(ref)
+    for k in ref:
+        scale = float(np.nanmax(np.abs(ref[k]), initial=1.0))
+        np.testing.assert_allclose(got[k], ref[k], rtol=1e-10, atol=1e-12 * scale, err_msg=k)
+
+
+def test_path_risk_by_hand() -> None:
+    # one path, 24 months: EBITDA 10 then 20 a month, FCF 6 a month, sustaining capex 1,
+    # debt service 2 a month in year 1 only, cash 5; BTC +10 % in month 12 only
+    ebitda = np.array([[10.0] * 12 + [20.0] * 12])
+    fcf = np.full((1, 24), 6.0)
+    price = np.array([[100.0] * 12 + [110.0] * 12])
+    service = np.array([2.0] * 12 + [0.0] * 12)
+    for use_numba in (True, False) if kernels.HAVE_NUMBA else (False,):
+        out = kernels.path_risk(ebitda, fcf, price, np.ones(24), service, 5.0, use_numba)
+        # levered FCF 3 a month in year 1, 5 in year 2: (36 + 60) / 2 years
+        assert out["fcf_after_debt_usd_per_year"][0] == pytest.approx(48.0)
+        assert out["min_cash_usd"][0] == pytest.approx(5.0)  # never below the start
+        assert out["min_dscr"][0] == pytest.approx(120.0 / 24.0)  # year 2 has no service
+        # ΔEBITDA is 10 in the month the return is 0.1, else 0: slope 100 USD per unit
+        assert out["ebitda_ts_slope_usd"][0] == pytest.approx(100.0)
+        assert out["ebitda_usd_per_month"][0] == pytest.approx(15.0)

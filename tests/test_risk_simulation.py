@@ -145,3 +145,24 @@ def test_bump_with_the_network_responding_is_smaller_for_mining() -> None:
     res = CliRunner().invoke(app, ["run", "--paths", "1000", "--json", "--bump-network"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["bump_network"] is True
+
+
+def test_run_risk_inputs_are_the_engine_paths() -> None:
+    # the run takes the risk variants' monthly flows from the joint pass and bumps only
+    # them; the reference is risk_chunk on the engine's own consolidation, variant by
+    # variant, on the same two blocks of paths
+    from hashpivot import simulation as sim_mod
+    from hashpivot.company import engine
+
+    sc = load_or_default(None)
+    sim = Simulation(sc)
+    res = sim.run(paths=2_000, seed=9)
+    tl = engine.Timeline.from_start(sc.start_date, sc.horizon_months)
+    market, _ = sim._market_chunk(tl, 9, 0, 2)
+    for n in sim_mod.RISK_VARIANTS:
+        v = sim._variants()[n]
+        ref = sim_mod.risk_chunk(v, tl, market, engine.mining_plan(v, tl), None, sim.btc_bump_frac)
+        for key, expected in ref.items():
+            got = res.variants[n][key]
+            scale = float(np.nanmax(np.abs(expected)))
+            np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-9 * scale, err_msg=key)

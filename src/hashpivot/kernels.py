@@ -385,8 +385,13 @@ if HAVE_NUMBA:
         rent_after: Any, alive_months: Any, n_leases: Any, common: Any, depreciation: Any,
         invest: Any, discount: Any, tax_frac: Any, n_last: int, terminal_factor: Any,
         mining_total: Any, lease_total: Any, yearly: Any, npv: Any, mining_revenue: Any,
+        keep: Any, ebitda_out: Any, fcf_out: Any,
     ) -> None:  # fmt: skip
-        """:func:`variant_value` of every variant, mining included, a lane at a time."""
+        """:func:`variant_value` of every variant, mining included, a lane at a time.
+
+        Variant ``v`` with ``keep[v] >= 0`` also stores its monthly EBITDA and free cash
+        flow in ``ebitda_out[keep[v]]`` and ``fcf_out[keep[v]]``.
+        """
         n_p, n_m = hp_btc.shape
         n_f = threshold.shape[0]
         n_v = bph.shape[0]
@@ -418,6 +423,7 @@ if HAVE_NUMBA:
                     last = 0.0
                     for y in range(n_y):
                         yearly[v, p, y] = 0.0
+                    kv = keep[v]
                     for m in range(n_m):
                         revenue = b[m] * hp_btc[p, m] * price[p, m]
                         mining_revenue[v, lane, m] += revenue
@@ -437,6 +443,9 @@ if HAVE_NUMBA:
                         pv += fcf * discount[m]
                         if m >= n_m - n_last:
                             last += fcf
+                        if kv >= 0:
+                            ebitda_out[kv, p, m] = e
+                            fcf_out[kv, p, m] = fcf
                     mining_total[v, p] = mt
                     lease_total[v, p] = lt
                     npv[v, p] = pv + last * terminal_factor[v]
@@ -544,6 +553,7 @@ def joint_variants(
     leases: dict[str, Any],
     rows: dict[str, FloatArray],
     n_last: int,
+    keep_flows: tuple[int, ...] = (),
 ) -> dict[str, FloatArray]:
     """:func:`company_mining` + :func:`variant_value` of several company variants at once.
 
@@ -558,11 +568,19 @@ def joint_variants(
     ``common_ebitda_usd, depreciation_usd, invest_usd`` ``(variants, months)``,
     ``discount`` ``(months,)``, ``tax_frac, terminal_factor`` ``(variants,)``. Returns
     per variant the outputs of :func:`variant_value` plus ``mining_revenue_usd``, the
-    mining revenue summed over paths by month ``(variants, months)`` [USD]. Needs numba
-    (the per-variant functions are the definition and the fallback).
+    mining revenue summed over paths by month ``(variants, months)`` [USD]; for the
+    variants at the positions ``keep_flows``, in that order, also their monthly EBITDA
+    and free cash flow, ``ebitda_usd`` and ``free_cash_flow_usd`` ``(len(keep_flows),
+    paths, months)`` [USD]. Needs numba (the per-variant functions are the definition and
+    the fallback).
     """
     n_v = fleets["btc_per_hashprice"].shape[0]
     n_p, n_m = hp_btc.shape
+    keep = np.full(n_v, -1, dtype=np.int64)
+    keep[list(keep_flows)] = np.arange(len(keep_flows))
+    n_keep = len(keep_flows)
+    flows_shape = (n_keep, n_p, n_m) if n_keep else (0, 1, 1)
+    ebitda_m, fcf_m = np.empty(flows_shape), np.empty(flows_shape)
     n_lanes = (n_p + _MINING_LANE - 1) // _MINING_LANE
     out = {
         "npv_usd": np.empty((n_v, n_p)),
@@ -583,9 +601,116 @@ def joint_variants(
         c(rows["common_ebitda_usd"]), c(rows["depreciation_usd"]), c(rows["invest_usd"]),
         c(rows["discount"]), c(rows["tax_frac"]), int(n_last), c(rows["terminal_factor"]),
         out["mining_ebitda_total_usd"], out["rent_total_usd"], out["ebitda_usd_by_year"],
-        out["npv_usd"], lane_revenue,
+        out["npv_usd"], lane_revenue, keep, ebitda_m, fcf_m,
     )  # fmt: skip
     out["mining_revenue_usd"] = lane_revenue.sum(axis=1)
+    if n_keep:
+        out["ebitda_usd"], out["free_cash_flow_usd"] = ebitda_m, fcf_m
+    return out
+
+
+if HAVE_NUMBA:
+
+    def _path_risk_loop(  # pragma: no cover - compiled
+        ebitda: Any, fcf: Any, price: Any, sustaining: Any, service: Any, cash0: float,
+        n_years: int, fcf_year: Any, min_cash: Any, min_dscr: Any, slope: Any, mean: Any,
+    ) -> None:  # fmt: skip
+        """The risk inputs of :func:`path_risk`, one path at a time (see the twin)."""
+        n_p, n_m = ebitda.shape
+        full = n_m // 12
+        service_y = np.zeros(max(full, 1))
+        for y in range(full):
+            acc = 0.0
+            for m in range(12 * y, 12 * y + 12):
+                acc += service[m]
+            service_y[y] = acc
+        n_x = n_m - 1
+        for p in prange(n_p):
+            cum = 0.0
+            low = 0.0
+            total = 0.0
+            for m in range(n_m):
+                cum += fcf[p, m] - sustaining[m] - service[m]
+                low = min(low, cum)
+                total += ebitda[p, m]
+            fcf_year[p] = cum / n_years
+            min_cash[p] = cash0 + low
+            mean[p] = total / n_m
+            best = np.inf
+            for y in range(full):
+                if service_y[y] > 0.0:
+                    e_y = 0.0
+                    for m in range(12 * y, 12 * y + 12):
+                        e_y += ebitda[p, m]
+                    r = e_y / service_y[y]
+                    if r < best or r != r:  # NaN wins, as in NumPy's min
+                        best = r
+            min_dscr[p] = np.nan if best == np.inf else best
+            # OLS slope of ΔEBITDA on the BTC return, centred as ts_beta_per_path does
+            sx = 0.0
+            sy = 0.0
+            for m in range(1, n_m):
+                sx += price[p, m] / price[p, m - 1] - 1.0
+                sy += ebitda[p, m] - ebitda[p, m - 1]
+            mx = sx / n_x
+            my = sy / n_x
+            sxx = 0.0
+            sxy = 0.0
+            for m in range(1, n_m):
+                xc = price[p, m] / price[p, m - 1] - 1.0 - mx
+                sxx += xc * xc
+                sxy += xc * (ebitda[p, m] - ebitda[p, m - 1] - my)
+            slope[p] = sxy / sxx if sxx > 0.0 else np.nan
+
+    _path_risk_numba = twin_kernel(_path_risk_loop, cache=True, error_model="numpy")
+
+
+def path_risk(
+    ebitda_usd: FloatArray,
+    fcf_usd: FloatArray,
+    btc_price_usd: FloatArray,
+    sustaining_capex_usd: FloatArray,
+    debt_service_usd: FloatArray,
+    cash0_usd: float,
+    use_numba: bool = True,
+) -> dict[str, FloatArray]:
+    """Per-path inputs of the Monte Carlo's risk object from monthly flows, each ``(paths,)``.
+
+    From EBITDA, unlevered free cash flow and BTC price ``(paths, months)`` and the
+    sustaining capex and debt service rows ``(months,)`` [USD]: free cash flow after
+    both per year of 12 months (``fcf_after_debt_usd_per_year``), the lowest month-end
+    cash from ``cash0_usd`` (``min_cash_usd``), the lowest annual DSCR (``min_dscr``),
+    the time-series slope of EBITDA changes on BTC returns (``ebitda_ts_slope_usd``) and
+    mean monthly EBITDA (``ebitda_usd_per_month``). The NumPy branch is the definition,
+    :mod:`hashpivot.risk`'s functions; the compiled one reads each path once, without
+    ``(paths, months)`` temporaries, and gives the same numbers to rounding.
+    """
+    n_p, n_m = ebitda_usd.shape
+    years = -(-n_m // 12)
+    if not (use_numba and HAVE_NUMBA) or n_m < 2:
+        from hashpivot import risk
+
+        levered = risk.levered_fcf_usd(fcf_usd, sustaining_capex_usd, debt_service_usd)
+        return {
+            "fcf_after_debt_usd_per_year": levered.sum(axis=1) / years,
+            "min_cash_usd": risk.min_cash_usd(cash0_usd, levered),
+            "min_dscr": risk.min_annual_dscr(ebitda_usd, debt_service_usd),
+            "ebitda_ts_slope_usd": risk.ts_beta_per_path(ebitda_usd, btc_price_usd),
+            "ebitda_usd_per_month": np.asarray(ebitda_usd).mean(axis=1),
+        }
+    keys = ("fcf_after_debt_usd_per_year", "min_cash_usd", "min_dscr", "ebitda_ts_slope_usd",
+            "ebitda_usd_per_month")  # fmt: skip
+    out = {k: np.empty(n_p) for k in keys}
+
+    def c(a: Any) -> Any:
+        return np.ascontiguousarray(a, dtype=np.float64)
+
+    _path_risk_numba(
+        c(ebitda_usd), c(fcf_usd), c(np.broadcast_to(btc_price_usd, (n_p, n_m))),
+        c(np.broadcast_to(sustaining_capex_usd, (n_m,))),
+        c(np.broadcast_to(debt_service_usd, (n_m,))), float(cash0_usd), years,
+        *(out[k] for k in keys),
+    )  # fmt: skip
     return out
 
 

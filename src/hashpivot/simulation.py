@@ -127,6 +127,9 @@ class VariantChunk:
     """Revenue of each segment summed over the chunk's paths, per month ``(months,)`` [USD]."""
     risk: dict[str, FloatArray] = field(default_factory=dict)
     """Per-path inputs of the risk object (:func:`risk_chunk`), each ``(paths,)``."""
+    flows: tuple[FloatArray, FloatArray] | None = None
+    """Monthly EBITDA and free cash flow ``(paths, months)`` [USD] where the joint pass
+    was asked for them (:meth:`JointPlan.evaluate`), for :func:`risk_chunk`; not kept."""
 
 
 @dataclass
@@ -383,8 +386,29 @@ class JointPlan:
     rows: dict[str, FloatArray]
     n_last: int
 
-    def evaluate(self, tl: engine.Timeline, market: engine.MarketArrays) -> dict[str, VariantChunk]:
-        """Every variant's :class:`VariantChunk` on a chunk of paths."""
+    def subset(self, names: tuple[str, ...]) -> JointPlan:
+        """The plan of some of its variants only, in the order of ``names``.
+
+        Each variant's numbers are those of the whole plan: variants share only each
+        fleet's run/stop state, found from the market alone.
+        """
+        idx = [self.names.index(n) for n in names]
+        shared = ("discount",)
+        return JointPlan(
+            tuple(names), tuple(self.leases[i] for i in idx), self.threshold,
+            {k: v[idx] for k, v in self.fleets.items()},
+            {k: v[idx] for k, v in self.rent.items()},
+            {k: v if k in shared else v[idx] for k, v in self.rows.items()}, self.n_last,
+        )  # fmt: skip
+
+    def evaluate(
+        self, tl: engine.Timeline, market: engine.MarketArrays, flows_of: tuple[str, ...] = ()
+    ) -> dict[str, VariantChunk]:
+        """Every variant's :class:`VariantChunk` on a chunk of paths.
+
+        The variants named in ``flows_of`` also carry their monthly EBITDA and free cash
+        flow (:attr:`VariantChunk.flows`).
+        """
         assert market.default_uniform is not None
         n_p = market.shape[0]
         alive = np.zeros((len(self.names), n_p, self.rent["rent_usd"].shape[1]), np.int64)
@@ -393,9 +417,10 @@ class JointPlan:
             a = lp.alive_months(market.default_uniform)
             alive[v, :, : a.shape[1]] = a
             alive_v.append(a)
+        keep = tuple(self.names.index(n) for n in flows_of)
         out = kernels.joint_variants(
             market.hashprice_btc_per_ph_day, market.btc_price_usd, self.threshold, self.fleets,
-            {**self.rent, "alive_months": alive}, self.rows, self.n_last,
+            {**self.rent, "alive_months": alive}, self.rows, self.n_last, keep,
         )  # fmt: skip
         years = -(-tl.n // 12)
         chunks = {}
@@ -414,6 +439,8 @@ class JointPlan:
             chunks[name] = VariantChunk(
                 out["npv_usd"][v], out["ebitda_usd_by_year"][v], seg_ebitda, seg_revenue
             )
+        for k, name in enumerate(flows_of):
+            chunks[name].flows = (out["ebitda_usd"][k], out["free_cash_flow_usd"][k])
         return chunks
 
 
@@ -553,6 +580,7 @@ def risk_chunk(
     bump_frac: float = risk.BTC_BUMP_FRAC,
     bumped: VariantChunk | None = None,
     bumped_market: engine.MarketArrays | None = None,
+    flows: tuple[FloatArray, FloatArray] | None = None,
 ) -> dict[str, FloatArray]:
     """Per-path inputs of a variant's risk object on one chunk, each ``(paths,)``.
 
@@ -566,17 +594,20 @@ def risk_chunk(
     company's ``cash_usd`` (``min_cash_usd``), the lowest annual DSCR (``min_dscr``),
     and the time-series slope of monthly EBITDA changes on BTC returns
     (``ebitda_ts_slope_usd``, :func:`risk.ts_beta_per_path`) with the monthly EBITDA
-    level it is scaled by (``ebitda_usd_per_month``). ``bumped`` is the variant already
-    evaluated on the bumped market (the run's joint pass), else evaluated here on
-    ``bumped_market`` (default: the prices × ``1 + bump_frac``, the network held).
+    level it is scaled by (``ebitda_usd_per_month``), all from
+    :func:`hashpivot.kernels.path_risk`. ``bumped`` is the variant already evaluated on
+    the bumped market (the run's joint pass), else evaluated here on ``bumped_market``
+    (default: the prices × ``1 + bump_frac``, the network held). ``flows`` are the
+    variant's monthly EBITDA and free cash flow on ``market`` where the run's joint pass
+    already has them (checked against the engine's), else they come from the engine.
     """
-    mining = engine.mining_totals(scenario, tl, market, plan)
-    ebitda, fcf = engine.company_ebitda_fcf(
-        scenario, mining, engine.conversion_projects(scenario, tl, market)
-    )
-    ebitda = np.broadcast_to(ebitda, market.shape)
+    if flows is None:
+        mining = engine.mining_totals(scenario, tl, market, plan)
+        flows = engine.company_ebitda_fcf(
+            scenario, mining, engine.conversion_projects(scenario, tl, market)
+        )
+    ebitda, fcf = (np.broadcast_to(f, market.shape) for f in flows)
     service = engine.debt_schedule(scenario, tl.n).payment_usd
-    levered = risk.levered_fcf_usd(fcf, plan.depreciation_usd, service)
     if bumped is None:
         up = bumped_market or dataclasses.replace(
             market, btc_price_usd=market.btc_price_usd * (1.0 + bump_frac)
@@ -586,12 +617,11 @@ def risk_chunk(
     out = {
         "npv_bumped_usd": b.npv_usd,
         "ebitda_bumped_usd_per_year": b.ebitda_usd_by_year.mean(axis=1),
-        "fcf_after_debt_usd_per_year": levered.sum(axis=1) / -(-tl.n // 12),
-        "min_cash_usd": risk.min_cash_usd(scenario.company.cash_usd, levered),
-        "min_dscr": risk.min_annual_dscr(ebitda, service),
-        "ebitda_ts_slope_usd": risk.ts_beta_per_path(ebitda, market.btc_price_usd),
-        "ebitda_usd_per_month": ebitda.mean(axis=1),
-    }
+        **kernels.path_risk(
+            ebitda, fcf, market.btc_price_usd, plan.depreciation_usd, service,
+            scenario.company.cash_usd,
+        ),
+    }  # fmt: skip
     return out | {f"{k}_ebitda_bumped_usd": v for k, v in b.segment_ebitda_usd.items()}
 
 
@@ -857,6 +887,10 @@ class Simulation:
         plans = {name: engine.mining_plan(v, tl) for name, v in variants.items()}
         lease_plans = {name: lease_plan(v, tl, plans[name]) for name, v in variants.items()}
         joint = joint_plan(variants, tl, plans, lease_plans)
+        bump = self.btc_bump_frac
+        risk_names = tuple(n for n in RISK_VARIANTS if n in variants) if bump is not None else ()
+        # the bumped market is needed for the risk variants only
+        joint_risk = joint.subset(risk_names) if joint is not None and risk_names else None
 
         def one(chunk: tuple[int, int]) -> tuple[dict[str, VariantChunk], FloatArray]:
             first, k = chunk
@@ -872,13 +906,12 @@ class Simulation:
                 and market.default_uniform is not None
                 and engine.power_factor(market) is None
             ):
-                parts = joint.evaluate(tl, market)
+                parts = joint.evaluate(tl, market, risk_names)
             else:
                 parts = {
                     name: evaluate_chunk(v, tl, market, plans[name], lease_plans[name])
                     for name, v in variants.items()
                 }
-            bump = self.btc_bump_frac
             if bump is not None:
                 bumped: dict[str, VariantChunk] = {}
                 up = (
@@ -890,17 +923,17 @@ class Simulation:
                     else dataclasses.replace(market, btc_price_usd=price * (1.0 + bump))
                 )  # fmt: skip
                 if (
-                    joint is not None
+                    joint_risk is not None
                     and market.default_uniform is not None
                     and engine.power_factor(market) is None
-                ):  # every variant's bump in one compiled pass, as the base
-                    bumped = joint.evaluate(tl, up)
-                for name in RISK_VARIANTS:
-                    if name in parts:
-                        parts[name].risk = risk_chunk(
-                            variants[name], tl, market, plans[name], lease_plans[name], bump,
-                            bumped.get(name), up,
-                        )  # fmt: skip
+                ):  # the risk variants' bump in one compiled pass, as the base
+                    bumped = joint_risk.evaluate(tl, up)
+                for name in risk_names:
+                    parts[name].risk = risk_chunk(
+                        variants[name], tl, market, plans[name], lease_plans[name], bump,
+                        bumped.get(name), up, parts[name].flows,
+                    )  # fmt: skip
+                    parts[name].flows = None
             return parts, price.mean(axis=1)
 
         price_mean: list[FloatArray] = []
