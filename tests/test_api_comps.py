@@ -150,8 +150,10 @@ def test_timeline_answers_what_the_cli_prints(client: TestClient) -> None:
     out = answer.json()
     assert out == _cli_json("comps", "--timeline", "IREN", "--gpu", "H100 SXM", "--json")
     assert out["gpu_model"] == "H100 SXM"
-    # 200 IT MW of H100 SXM: 200e6 W / (700 W x 1.3889) x 0.9894 PF = 203 534 PF
-    assert out["rows"][-1]["ai_bf16_pflops"] == pytest.approx(200e6 / (700 * 120 / 86.4) * 0.9894)
+    # 242.1 IT MW of H100 SXM (Microsoft 200 + the multi-year AI Cloud 42.1):
+    # 242.1e6 W / (700 W x 1.3889) x 0.9894 PF = 246 378 PF
+    it_w = (200 + 42.1) * 1e6
+    assert out["rows"][-1]["ai_bf16_pflops"] == pytest.approx(it_w / (700 * 120 / 86.4) * 0.9894)
 
 
 def test_timeline_bad_input_names_the_field(client: TestClient) -> None:
