@@ -315,3 +315,24 @@ def test_path_risk_by_hand() -> None:
         # ΔEBITDA is 10 in the month the return is 0.1, else 0: slope 100 USD per unit
         assert out["ebitda_ts_slope_usd"][0] == pytest.approx(100.0)
         assert out["ebitda_usd_per_month"][0] == pytest.approx(15.0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 8), st.integers(1, 6), st.integers(1, 3), st.integers(0, 99))
+def test_running_fleet_sums_are_the_sums_over_the_fleets_that_run(n_f, n_m, n_v, seed) -> None:
+    rng = np.random.default_rng(seed)
+    # thresholds with ties, fleets that never stop (-inf) and one that never runs (NaN)
+    thr = rng.integers(0, 4, (n_f, n_m)).astype(np.float64)
+    thr[rng.random((n_f, n_m)) < 0.2] = -np.inf
+    thr[rng.random((n_f, n_m)) < 0.1] = np.nan
+    fleets = {k: rng.normal(0.0, 1e3, (n_v, n_f, n_m)) for k in kernels.FLEET_SUM_KEYS}
+    sums = kernels.running_fleet_sums(thr, fleets)
+    for hp in (-1.0, 0.0, 1.5, 2.0, 3.0, np.inf, np.nan):
+        for m in range(n_m):
+            on = [i for i in range(n_f) if hp >= thr[i, m]]  # what runs at this hashprice
+            for c, key in enumerate(kernels.FLEET_SUM_KEYS):
+                for v in range(n_v):
+                    expected = 0.0
+                    for i in on:  # in fleet order, as the month's sum adds them
+                        expected += fleets[key][v, i, m]
+                    assert sums[c, v, m, len(on)] == expected

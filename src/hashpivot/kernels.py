@@ -381,71 +381,77 @@ if HAVE_NUMBA:
     _variant_value_numba = twin_kernel(_variant_value_loop, cache=True)
 
     def _joint_variants_loop(  # pragma: no cover - compiled
-        hp_btc: Any, price: Any, threshold: Any, bph: Any, cost: Any, opex: Any, rent: Any,
-        rent_after: Any, alive_months: Any, n_leases: Any, common: Any, depreciation: Any,
-        invest: Any, discount: Any, tax_frac: Any, n_last: int, terminal_factor: Any,
-        mining_total: Any, lease_total: Any, yearly: Any, npv: Any, mining_revenue: Any,
-        keep: Any, ebitda_out: Any, fcf_out: Any,
+        hp_btc: Any, price: Any, threshold: Any, sums: Any, rent: Any, rent_after: Any,
+        alive_months: Any, n_leases: Any, common: Any, depreciation: Any, invest: Any,
+        discount: Any, tax_frac: Any, n_last: int, terminal_factor: Any, mining_total: Any,
+        lease_total: Any, yearly: Any, npv: Any, mining_revenue: Any, keep: Any,
+        ebitda_out: Any, fcf_out: Any,
     ) -> None:  # fmt: skip
         """:func:`variant_value` of every variant, mining included, a lane at a time.
 
-        Variant ``v`` with ``keep[v] >= 0`` also stores its monthly EBITDA and free cash
-        flow in ``ebitda_out[keep[v]]`` and ``fcf_out[keep[v]]``.
+        A path's month runs the fleets whose thresholds its hashprice reaches: the ``k``
+        lowest of the month, ``k`` counted once for all variants; each variant's mined
+        BTC per hashprice, power and opex are then ``sums[:, v, m, k]``
+        (:func:`running_fleet_sums`). Each month's flows are found in arrays over the
+        months (the loops vectorise), then summed in month order. Variant ``v`` with
+        ``keep[v] >= 0`` also stores its monthly EBITDA and free cash flow in
+        ``ebitda_out[keep[v]]`` and ``fcf_out[keep[v]]``.
         """
         n_p, n_m = hp_btc.shape
         n_f = threshold.shape[0]
-        n_v = bph.shape[0]
+        n_v = sums.shape[1]
         n_y = yearly.shape[2]
         for lane in prange((n_p + _MINING_LANE - 1) // _MINING_LANE):
             hpu = np.empty(n_m)
-            on = np.empty((n_f, n_m))
-            b = np.empty(n_m)
-            pw = np.empty(n_m)
-            ox = np.empty(n_m)
+            running = np.empty(n_m, np.int64)
+            mining = np.empty(n_m)
+            rent_m = np.empty(n_m)
+            ebitda = np.empty(n_m)
+            fcf = np.empty(n_m)
             for p in range(lane * _MINING_LANE, min((lane + 1) * _MINING_LANE, n_p)):
                 for m in range(n_m):
                     hpu[m] = hp_btc[p, m] * price[p, m]
+                    running[m] = 0
                 for i in range(n_f):
                     for m in range(n_m):
-                        on[i, m] = 1.0 if hpu[m] >= threshold[i, m] else 0.0
+                        running[m] += 1 if hpu[m] >= threshold[i, m] else 0
                 for v in range(n_v):
-                    b[:] = 0.0
-                    pw[:] = 0.0
-                    ox[:] = 0.0
-                    for i in range(n_f):
+                    rent_m[:] = 0.0
+                    for j in range(n_leases[v]):
+                        alive = alive_months[v, p, j]
                         for m in range(n_m):
-                            b[m] += on[i, m] * bph[v, i, m]
-                            pw[m] += on[i, m] * cost[v, i, m]
-                            ox[m] += on[i, m] * opex[v, i, m]
+                            rent_m[m] += rent[v, j, m] if m < alive else rent_after[v, j, m]
+                    tax = tax_frac[v]
+                    for m in range(n_m):
+                        k = running[m]
+                        revenue = sums[0, v, m, k] * hp_btc[p, m] * price[p, m]
+                        mining_revenue[v, lane, m] += revenue
+                        e = revenue - sums[1, v, m, k] - sums[2, v, m, k]
+                        mining[m] = e
+                        e = e + rent_m[m] + common[v, m]
+                        ebitda[m] = e
+                        ebt = e - depreciation[v, m]
+                        fcf[m] = e - tax * (ebt if ebt > 0.0 else 0.0) - invest[v, m]
                     mt = 0.0
                     lt = 0.0
                     pv = 0.0
-                    last = 0.0
-                    for y in range(n_y):
-                        yearly[v, p, y] = 0.0
-                    kv = keep[v]
                     for m in range(n_m):
-                        revenue = b[m] * hp_btc[p, m] * price[p, m]
-                        mining_revenue[v, lane, m] += revenue
-                        e = revenue - pw[m] - ox[m]
-                        mt += e
-                        r = 0.0
-                        for j in range(n_leases[v]):
-                            if m < alive_months[v, p, j]:
-                                r += rent[v, j, m]
-                            else:
-                                r += rent_after[v, j, m]
-                        lt += r
-                        e = e + r + common[v, m]
-                        yearly[v, p, m // 12] += e
-                        ebt = e - depreciation[v, m]
-                        fcf = e - tax_frac[v] * (ebt if ebt > 0.0 else 0.0) - invest[v, m]
-                        pv += fcf * discount[m]
-                        if m >= n_m - n_last:
-                            last += fcf
-                        if kv >= 0:
-                            ebitda_out[kv, p, m] = e
-                            fcf_out[kv, p, m] = fcf
+                        mt += mining[m]
+                        lt += rent_m[m]
+                        pv += fcf[m] * discount[m]
+                    last = 0.0
+                    for m in range(n_m - n_last, n_m):
+                        last += fcf[m]
+                    for y in range(n_y):
+                        acc = 0.0
+                        for m in range(12 * y, min(12 * y + 12, n_m)):
+                            acc += ebitda[m]
+                        yearly[v, p, y] = acc
+                    kv = keep[v]
+                    if kv >= 0:
+                        for m in range(n_m):
+                            ebitda_out[kv, p, m] = ebitda[m]
+                            fcf_out[kv, p, m] = fcf[m]
                     mining_total[v, p] = mt
                     lease_total[v, p] = lt
                     npv[v, p] = pv + last * terminal_factor[v]
@@ -545,6 +551,36 @@ def variant_value(
     return out
 
 
+FLEET_SUM_KEYS = ("btc_per_hashprice", "power_cost_usd", "opex_usd")
+"""The fleet coefficients :func:`running_fleet_sums` adds up, in its order."""
+
+
+def running_fleet_sums(threshold: FloatArray, fleets: dict[str, FloatArray]) -> FloatArray:
+    """Each variant's coefficients summed over the fleets that run, by how many run.
+
+    The result is ``(3, variants, months, fleets + 1)``. A fleet runs in a month when
+    hashprice reaches its threshold ``(fleets, months)``, so the fleets that run are those
+    with the ``k`` lowest thresholds of the month, for some ``k`` from 0 to all. Entry
+    ``[c, v, m, k]`` is the sum of coefficient :data:`FLEET_SUM_KEYS` ``[c]``
+    (``fleets[key]`` ``(variants, fleets, months)``) over those ``k`` fleets, added in
+    fleet order as a sum over the running fleets adds them (the same number to the bit).
+    Equal thresholds run together, so no count stops among them.
+    """
+    thr = np.asarray(threshold, dtype=np.float64)
+    n_f, n_m = thr.shape
+    order = np.argsort(thr, axis=0, kind="stable")
+    rank = np.empty((n_f, n_m), dtype=np.int64)
+    np.put_along_axis(rank, order, np.broadcast_to(np.arange(n_f)[:, None], (n_f, n_m)), axis=0)
+    # among[i, m, k]: fleet i has one of the k lowest thresholds of month m
+    among = rank[:, :, None] < np.arange(n_f + 1)
+    coef = [np.asarray(fleets[k], dtype=np.float64) for k in FLEET_SUM_KEYS]
+    out = np.zeros((len(coef), coef[0].shape[0], n_m, n_f + 1))
+    for i in range(n_f):  # fleet by fleet, in order
+        for c, x in enumerate(coef):
+            out[c] += np.where(among[i], x[:, i, :, None], 0.0)
+    return out
+
+
 def joint_variants(
     hp_btc: FloatArray,
     price_usd: FloatArray,
@@ -554,6 +590,7 @@ def joint_variants(
     rows: dict[str, FloatArray],
     n_last: int,
     keep_flows: tuple[int, ...] = (),
+    fleet_sums: FloatArray | None = None,
 ) -> dict[str, FloatArray]:
     """:func:`company_mining` + :func:`variant_value` of several company variants at once.
 
@@ -571,10 +608,13 @@ def joint_variants(
     mining revenue summed over paths by month ``(variants, months)`` [USD]; for the
     variants at the positions ``keep_flows``, in that order, also their monthly EBITDA
     and free cash flow, ``ebitda_usd`` and ``free_cash_flow_usd`` ``(len(keep_flows),
-    paths, months)`` [USD]. Needs numba (the per-variant functions are the definition and
-    the fallback).
+    paths, months)`` [USD]. ``fleet_sums`` is :func:`running_fleet_sums` of ``threshold``
+    and ``fleets``, made here unless given. Needs numba (the per-variant functions are
+    the definition and the fallback).
     """
-    n_v = fleets["btc_per_hashprice"].shape[0]
+    if fleet_sums is None:
+        fleet_sums = running_fleet_sums(threshold, fleets)
+    n_v = fleet_sums.shape[1]
     n_p, n_m = hp_btc.shape
     keep = np.full(n_v, -1, dtype=np.int64)
     keep[list(keep_flows)] = np.arange(len(keep_flows))
@@ -594,8 +634,7 @@ def joint_variants(
         return np.ascontiguousarray(a, dtype=dtype)
 
     _joint_variants_numba(
-        c(hp_btc), c(np.broadcast_to(price_usd, hp_btc.shape)), c(threshold),
-        c(fleets["btc_per_hashprice"]), c(fleets["power_cost_usd"]), c(fleets["opex_usd"]),
+        c(hp_btc), c(np.broadcast_to(price_usd, hp_btc.shape)), c(threshold), c(fleet_sums),
         c(leases["rent_usd"]), c(leases["rent_after_default_usd"]),
         c(leases["alive_months"], np.int64), c(leases["n_leases"], np.int64),
         c(rows["common_ebitda_usd"]), c(rows["depreciation_usd"]), c(rows["invest_usd"]),

@@ -385,6 +385,8 @@ class JointPlan:
     rent: dict[str, npt.NDArray[Any]]
     rows: dict[str, FloatArray]
     n_last: int
+    fleet_sums: FloatArray
+    """:func:`kernels.running_fleet_sums` of ``threshold`` and ``fleets``."""
 
     def subset(self, names: tuple[str, ...]) -> JointPlan:
         """The plan of some of its variants only, in the order of ``names``.
@@ -399,6 +401,7 @@ class JointPlan:
             {k: v[idx] for k, v in self.fleets.items()},
             {k: v[idx] for k, v in self.rent.items()},
             {k: v if k in shared else v[idx] for k, v in self.rows.items()}, self.n_last,
+            self.fleet_sums[:, idx],
         )  # fmt: skip
 
     def evaluate(
@@ -420,7 +423,7 @@ class JointPlan:
         keep = tuple(self.names.index(n) for n in flows_of)
         out = kernels.joint_variants(
             market.hashprice_btc_per_ph_day, market.btc_price_usd, self.threshold, self.fleets,
-            {**self.rent, "alive_months": alive}, self.rows, self.n_last, keep,
+            {**self.rent, "alive_months": alive}, self.rows, self.n_last, keep, self.fleet_sums,
         )  # fmt: skip
         years = -(-tl.n // 12)
         chunks = {}
@@ -487,7 +490,8 @@ def joint_plan(
     }
     counts = {"rent_usd": rent, "rent_after_default_usd": after,
               "n_leases": np.array([len(lp.rent_usd) for lp in lps], dtype=np.int64)}  # fmt: skip
-    joint = JointPlan(names, lps, thresholds[0], stack, counts, rows, lps[0].n_last)
+    sums = kernels.running_fleet_sums(thresholds[0], stack)
+    joint = JointPlan(names, lps, thresholds[0], stack, counts, rows, lps[0].n_last, sums)
     market = _check_market(tl, n_j)
     got = joint.evaluate(tl, market)
     agree = all(
