@@ -143,11 +143,15 @@ def test_mining_terminal_run_rate_is_net_of_fleet_replacement() -> None:
     from hashpivot.company.valuation import _fleet_replacement_usd_per_month
 
     sc = default_scenario()
-    # fleets at catalogue prices over 36 months (hand calculation; the S21 Pro has no
-    # catalogue price): S21 XP 20 000 x 270 x 25.70 = 138.78M, S19 XP 20 000 x 140 x 20
-    # = 56.00M, S21 10 000 x 200 x 16.10 = 32.20M, S19j Pro 14 000 x 100 x 15.71 = 21.994M;
-    # 248.974M / 36 = 6.91594M USD a month
-    assert _fleet_replacement_usd_per_month(sc) == pytest.approx(248.974e6 / 36)
+    # the fleets of the horizon's last month over 36 months (hand calculation). Replaced
+    # fleets at 0.92 USD/W of machine power: S21 XP 20 000 x 3645 W = 67.068M, S21 Pro
+    # 15 000 x 3510 W = 48.438M, S21 10 000 x 3500 W = 32.200M, S19j Pro 14 000 x 3050 W =
+    # 39.284M. The S19 XP at its catalogue 20 USD/TH (20 000 x 140 x 20 = 56.00M) for the
+    # share the 60-MW conversion leaves: Pecos 150 MW less S21 XP 76.545 MW and S19 XP
+    # 63.210 MW (W x count x 1.05) leaves 10.245 MW free, so 49.755 MW come off the S19 XP,
+    # 1 - 49.755/63.21 = 0.212862 of it stays: 11.920M. Total 198.910M / 36 a month.
+    expected = 67.068e6 + 48.438e6 + 32.2e6 + 39.284e6 + 56.0e6 * (1 - 49.755 / 63.21)
+    assert _fleet_replacement_usd_per_month(sc) == pytest.approx(expected / 36, rel=1e-9)
     # fixed growth at 1M USD/BTC keeps the fleet running to the end of the horizon
     rich = sc.model_copy(
         update={
@@ -158,8 +162,8 @@ def test_mining_terminal_run_rate_is_net_of_fleet_replacement() -> None:
     v = value_scenario(rich)
     mining = next(s for s in v.segments_list if s.name.startswith("mining_"))
     run = float(mining.cash_flow_usd[-12:].mean())
-    assert run > 248.974e6 / 36
-    assert mining.terminal_run_rate_usd_per_month == pytest.approx(run - 248.974e6 / 36)
+    assert run > expected / 36
+    assert mining.terminal_run_rate_usd_per_month == pytest.approx(run - expected / 36)
 
 
 def test_scenario_valued_at_a_later_date_leaves_earlier_months_out() -> None:

@@ -55,15 +55,23 @@ def test_shapes_and_site_mw(scenario, market) -> None:
 
 def test_never_convert_npv_equals_the_engine_mining_ebitda(scenario, market) -> None:
     # the planner's mining economics are the engine's: with no new conversion, each
-    # scenario's NPV is the PV of the engine's mining EBITDA over the horizon
+    # scenario's NPV is the PV of the engine's mining EBITDA over the horizon, less the
+    # rent of the machines that replace the S19j Pro in month 12: 39.284M USD (14 000 x
+    # 3 050 W x 0.92 USD/W) over its 36-month life, 1.091222M USD a month from month 12
     data = build_data(scenario, SPEC, market)
     npv = scenario_npv_usd(data, never_convert(data)[0])
     tl = engine.Timeline.from_start(scenario.start_date, 24)
     mining = [p for p in engine.project_flows(scenario, tl, market) if p.segment == "mining"]
-    ebitda = sum(p.ebitda_usd for p in mining)
+    rent = np.where(np.arange(24) >= 12, 14_000 * 3050 * 0.92 / 36, 0.0)
+    ebitda = sum(p.ebitda_usd for p in mining) - rent
     rate = float(finance.monthly_rate(scenario.company.wacc_frac_per_year))
     pv = (ebitda * (1 + rate) ** -np.arange(1.0, 25.0)).sum(axis=1)
-    np.testing.assert_allclose(npv, pv, rtol=1e-9)
+    # where a tier's quarter earns less than its rent the plan idles it (the engine, which
+    # owns its machines, runs them on cash cost): there the plan's NPV can only be higher
+    busy = (data.margin_usd_per_mw >= 0).all(axis=(1, 2))
+    assert busy.sum() >= 20
+    np.testing.assert_allclose(npv[busy], pv[busy], rtol=1e-9)
+    assert np.all(npv[~busy] >= pv[~busy] - 1e-6 * np.abs(pv[~busy]))
 
 
 def test_lease_terms_come_from_the_scenario_template(scenario) -> None:

@@ -26,8 +26,8 @@ from hashpivot import bitcoin, conversion, mining
 from hashpivot.hardware import get_asic
 from hashpivot.network import chain
 from hashpivot.network import models as network
-from hashpivot.network.supply import SupplyShocks
-from hashpivot.spec import Scenario
+from hashpivot.network.supply import SupplyShocks, frontier_efficiency_j_per_th
+from hashpivot.spec import FleetSpec, Scenario, SiteSpec, add_months
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -40,6 +40,7 @@ FLOW_COLUMNS = (
     "energy_mwh",
     "potential_energy_mwh",
     "depreciation_usd",
+    "asic_capex_usd",
 )
 """Columns that add up over fleets and months."""
 
@@ -63,43 +64,92 @@ class FleetArrays:
     capex_usd_per_th: FloatArray
     shutdown_when_unprofitable: FloatArray
     useful_life_months: FloatArray
+    start_month: FloatArray
+    """Month the fleet is installed: 0 for the scenario's fleets, the replacement month for
+    the machines that replace one. [months]"""
+    replaces: npt.NDArray[np.int64]
+    """Row of the fleet this one replaces, −1 for the scenario's own fleets. [-]"""
+
+    @property
+    def bought_usd(self) -> FloatArray:
+        """What each fleet's ASICs cost at its price (NaN where none is known) [USD]."""
+        return np.asarray(self.count * self.unit_th_s * self.capex_usd_per_th)
+
+
+def _fleet_row(site: SiteSpec, fleet: FleetSpec, name: str) -> dict[str, Any]:
+    """Constants of one of the scenario's fleets."""
+    asic = get_asic(fleet.asic_model)
+    th_s, power_w, j_per_th = fleet.unit()
+    capex = fleet.capex_usd_per_th
+    return {
+        "site": site.name,
+        "fleet": name,
+        "count": fleet.count,
+        "unit_th_s": th_s,
+        "unit_w": power_w,
+        "efficiency_j_per_th": j_per_th,
+        "uptime_frac": fleet.uptime_frac,
+        "pue": site.mining_pue,
+        "pool_fee_frac": site.pool_fee_frac,
+        "opex_usd_per_mw_month": site.other_opex_usd_per_mw_month,
+        "power_usd_per_mwh": site.power.price_usd_per_mwh,
+        "escalator_frac_per_year": site.power.escalator_frac_per_year,
+        "capex_usd_per_th": asic.price_usd_per_th if capex is None else capex,
+        "shutdown_when_unprofitable": site.shutdown_when_unprofitable,
+        "useful_life_months": fleet.useful_life_months,
+        "start_month": 0,
+        "replaces": -1,
+    }
+
+
+def _replacement_row(
+    scenario: Scenario, fleet: FleetSpec, old: dict[str, Any], old_row: int
+) -> dict[str, Any]:
+    """The machines that replace a fleet: same count and power, frontier J/TH of the date.
+
+    The frontier is the network model's (the ASIC fit behind ``network_model``,
+    :func:`hashpivot.network.supply.frontier_efficiency_j_per_th`), so the company's new
+    machines are those the network builds on the same date.
+    """
+    month = int(fleet.replace_after_months or 0)
+    date = add_months(scenario.start_date, month)
+    j_per_th = float(frontier_efficiency_j_per_th(scenario.network_model, [date])[0])
+    return old | {
+        "fleet": f"{old['fleet']} → replaced {date:%Y-%m}",
+        "unit_th_s": old["unit_w"] / j_per_th,
+        "efficiency_j_per_th": j_per_th,
+        "capex_usd_per_th": fleet.replacement_capex_usd_per_w * j_per_th,
+        "start_month": month,
+        "replaces": old_row,
+    }
 
 
 def stack_fleets(scenario: Scenario) -> FleetArrays:
-    """Per-fleet constants of every site, stacked along axis 0 in scenario order."""
+    """Per-fleet constants of every site, stacked along axis 0 in scenario order.
+
+    Each site's fleets come first, then the machines that replace those with a
+    ``replace_after_months`` (:func:`_replacement_row`).
+    """
     rows: list[dict[str, Any]] = []
     for site in scenario.sites:
         seen: list[str] = []
+        first = len(rows)
         for fleet in site.fleets:
-            asic = get_asic(fleet.asic_model)
-            th_s, power_w, j_per_th = fleet.unit()
-            capex = fleet.capex_usd_per_th
-            seen.append(asic.model)
-            n_same = seen.count(asic.model)
-            rows.append(
-                {
-                    "site": site.name,
-                    "fleet": asic.model if n_same == 1 else f"{asic.model} #{n_same}",
-                    "count": fleet.count,
-                    "unit_th_s": th_s,
-                    "unit_w": power_w,
-                    "efficiency_j_per_th": j_per_th,
-                    "uptime_frac": fleet.uptime_frac,
-                    "pue": site.mining_pue,
-                    "pool_fee_frac": site.pool_fee_frac,
-                    "opex_usd_per_mw_month": site.other_opex_usd_per_mw_month,
-                    "power_usd_per_mwh": site.power.price_usd_per_mwh,
-                    "escalator_frac_per_year": site.power.escalator_frac_per_year,
-                    "capex_usd_per_th": asic.price_usd_per_th if capex is None else capex,
-                    "shutdown_when_unprofitable": site.shutdown_when_unprofitable,
-                    "useful_life_months": fleet.useful_life_months,
-                }
-            )
+            model = get_asic(fleet.asic_model).model
+            seen.append(model)
+            n_same = seen.count(model)
+            rows.append(_fleet_row(site, fleet, model if n_same == 1 else f"{model} #{n_same}"))
+        for i, fleet in enumerate(site.fleets):
+            if fleet.replace_after_months is not None:
+                rows.append(_replacement_row(scenario, fleet, rows[first + i], first + i))
     cols = {k: [r[k] for r in rows] for k in FleetArrays.__dataclass_fields__}
     arrays = {
-        k: np.asarray(v, dtype=np.float64) for k, v in cols.items() if k not in ("site", "fleet")
+        k: np.asarray(v, dtype=np.float64)
+        for k, v in cols.items()
+        if k not in ("site", "fleet", "replaces")
     }
-    return FleetArrays(site=cols["site"], fleet=cols["fleet"], **arrays)
+    replaces = np.asarray(cols["replaces"], dtype=np.int64)
+    return FleetArrays(site=cols["site"], fleet=cols["fleet"], replaces=replaces, **arrays)
 
 
 @dataclass(frozen=True)
@@ -162,7 +212,8 @@ def fleet_coefficients(
     capacity_mw = mining.fleet_power_mw(installed, f.unit_w[col], 1.0, f.pue[col])
     # breakeven (mining.breakeven_power_fleet_usd_per_mwh) >= price  <=>  hashprice >= k·price
     k = 24.0 * f.efficiency_j_per_th * f.pue * 1e-3 / (1.0 - f.pool_fee_frac)
-    capex = np.nan_to_num(f.count * f.unit_th_s * f.capex_usd_per_th)[col]
+    capex = np.nan_to_num(f.bought_usd)[col]
+    start = f.start_month[col]
     life = f.useful_life_months[col]
     return FleetCoefficients(
         hashrate_ph_s=hashrate,
@@ -175,7 +226,8 @@ def fleet_coefficients(
         opex_usd_per_mwh=f.opex_usd_per_mw_month[col] / (hours * f.uptime_frac[col]),
         hashprice_per_power_usd=np.broadcast_to(k[col], installed.shape).copy(),
         shutdown=np.broadcast_to(f.shutdown_when_unprofitable[col], installed.shape).copy(),
-        depreciation_usd=np.where(months < life, capex / life, 0.0) * active_frac,
+        depreciation_usd=np.where((months >= start) & (months < start + life), capex / life, 0.0)
+        * active_frac,
         installed_frac=active_frac,
     )
 
@@ -230,6 +282,7 @@ def fleet_month_arrays(
         "breakeven_power_usd_per_mwh": breakeven,
     }
     out["gross_margin_usd"] = out["revenue_usd"] - out["power_cost_usd"] - out["other_opex_usd"]
+    out["asic_capex_usd"] = fleet_capex_usd(f, active_frac)
     return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
 
 
@@ -279,9 +332,12 @@ class ProjectionResult:
     halvings
         Halvings inside the horizon as ``(height, date)``.
     capex_usd
-        ASIC capex per (site, fleet), NaN where no price is known. [USD]
+        ASIC capex per (site, fleet), NaN where no price is known; a replacing fleet's is
+        paid in its replacement month (``asic_capex_usd`` of ``fleets``). [USD]
     network_model
         Network model of the base path (:data:`BASE_PATH_MODELS`).
+    start_month
+        Month each (site, fleet) is installed: 0, or its replacement month. [months]
 
     """
 
@@ -291,6 +347,7 @@ class ProjectionResult:
     halvings: list[tuple[int, dt.date]]
     capex_usd: pd.Series
     network_model: str = "supply_curve"
+    start_month: pd.Series | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def aggregate(
@@ -316,14 +373,24 @@ class ProjectionResult:
         )
         capex = self.capex_usd.reindex(margin.index)
         months = mining.payback_months(margin.to_numpy(), capex.to_numpy())
+        if self.start_month is not None:  # a replacing fleet pays back from its purchase
+            months = months - self.start_month.reindex(margin.index).to_numpy()
         out = pd.DataFrame(
             {"capex_usd": capex.to_numpy(), "payback_months": months}, index=margin.index
         )
+        installed = self.fleets.groupby(["site", "fleet"], sort=False)["installed_frac"].max()
         out["verdict"] = [
-            "no capex price known"
+            "never installed (its MW were converted)"
+            if not live
+            else "no capex price known"
             if math.isnan(c)
             else ("does not pay back" if math.isnan(m) else f"pays back in {int(m)} months")
-            for c, m in zip(out["capex_usd"], out["payback_months"], strict=True)
+            for c, m, live in zip(
+                out["capex_usd"],
+                out["payback_months"],
+                installed.reindex(margin.index).to_numpy() > 0,
+                strict=True,
+            )
         ]
         return out.reset_index()
 
@@ -478,14 +545,17 @@ def fleet_installed_frac(scenario: Scenario, f: FleetArrays, months: int) -> Flo
     """Share of each fleet still installed in each month, after conversions (fleets × months).
 
     Each conversion frees its gross MW on its decision date: unused interconnect first,
-    then the least efficient fleets of its site (:func:`conversion.displaced_frac_by_fleet`).
+    then the least efficient fleets of its site (:func:`conversion.displaced_frac_by_fleet`,
+    ranked by the scenario's own fleets). A replaced fleet hands what is left of it to the
+    machines that replace it in its replacement month (:func:`_hand_over`).
     """
     out = np.ones((len(f.site), months))
     site_of = np.asarray(f.site)
     draw_mw = mining.fleet_power_mw(f.count, f.unit_w, 1.0, f.pue)
     t = np.arange(months)
+    own = f.replaces < 0
     for site in scenario.sites:
-        idx = np.flatnonzero(site_of == site.name)
+        idx = np.flatnonzero((site_of == site.name) & own)
         remaining = draw_mw[idx].copy()
         free_mw = site.power_capacity_mw - float(remaining.sum())
         for conv in sorted(site.conversions, key=lambda c: c.decision_date):
@@ -500,7 +570,39 @@ def fleet_installed_frac(scenario: Scenario, f: FleetArrays, months: int) -> Flo
             )
             out[idx] -= share_of_original[:, None] * (t >= start)[None, :]
             remaining = remaining - removed_mw
-    return np.clip(out, 0.0, 1.0)
+    return _hand_over(f, np.clip(out, 0.0, 1.0))
+
+
+def fleet_capex_usd(f: FleetArrays, installed: FloatArray) -> FloatArray:
+    """ASICs bought to replace fleets, per fleet and month ``(fleets, months)`` [USD].
+
+    A replacing fleet is bought in its ``start_month`` for the share of the old fleet still
+    installed then (:func:`fleet_installed_frac`); the scenario's own fleets are owned at
+    the start and cost nothing here. A price that is not known counts zero.
+    """
+    out = np.zeros_like(installed)
+    for new in np.flatnonzero(f.replaces >= 0):
+        m = int(f.start_month[new])
+        if m < installed.shape[1]:
+            out[new, m] = np.nan_to_num(f.bought_usd[new]) * installed[new, m]
+    return out
+
+
+def _hand_over(f: FleetArrays, installed: FloatArray) -> FloatArray:
+    """Move each replaced fleet's installed share to its replacement from the replacement month.
+
+    ``installed`` holds, for the scenario's own fleets, the share left after conversions;
+    the replacing machines take that share from their ``start_month`` on (so a later
+    conversion still frees the same MW) and the old fleet keeps it before.
+    """
+    out = installed.copy()
+    t = np.arange(installed.shape[1])
+    for new in np.flatnonzero(f.replaces >= 0):
+        old = int(f.replaces[new])
+        after = t >= f.start_month[new]
+        out[new] = np.where(after, installed[old], 0.0)
+        out[old] = np.where(after, 0.0, installed[old])
+    return out
 
 
 class Projection:
@@ -527,15 +629,13 @@ class Projection:
         net, price_usd = deterministic_market(sc, n, self.network_model)
         fleets = stack_fleets(sc)
         active = fleet_installed_frac(sc, fleets, n)
-        capex = pd.Series(
-            fleets.count * fleets.unit_th_s * fleets.capex_usd_per_th,
-            index=pd.MultiIndex.from_arrays([fleets.site, fleets.fleet], names=["site", "fleet"]),
-        )
+        index = pd.MultiIndex.from_arrays([fleets.site, fleets.fleet], names=["site", "fleet"])
         return ProjectionResult(
             scenario=sc,
             fleets=_fleet_month_frame(fleets, net, price_usd, active),
             network=_network_frame(net, price_usd),
             halvings=network.halving_dates(net, sc.start_date),
-            capex_usd=capex,
+            capex_usd=pd.Series(fleets.bought_usd, index=index),
             network_model=self.network_model,
+            start_month=pd.Series(fleets.start_month, index=index),
         )

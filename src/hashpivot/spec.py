@@ -81,6 +81,26 @@ class FleetSpec(Spec):
         description="Straight-line depreciation life of the ASICs, counted from the "
         "projection start (assumption: 36 months). [months]",
     )
+    replace_after_months: int | None = Field(
+        default=None,
+        ge=1,
+        le=600,
+        description="Months after the projection start at which the fleet is retired and "
+        "replaced, once, by new ASICs at the network model's frontier efficiency on that "
+        "date (network_model.frontier_*), drawing the same power; the new machines are "
+        "paid for that month and depreciated over useful_life_months. None: never "
+        "replaced. [months]",
+    )
+    replacement_capex_usd_per_w: float = Field(
+        default=0.92,
+        ge=0.0,
+        le=100.0,
+        description="Price of the replacing ASICs per watt of machine power: CleanSpark "
+        "bought 60,000 S21 (17.5 J/TH) at 16.10 USD/TH on 2024-01-08, 0.92 USD/W (research "
+        "facts B, 'ASIC price points'); assumption: new machines keep that price per watt, "
+        "so their price per TH falls with their J/TH (Hashrate Index's S21 XP at 25.70 "
+        "USD/TH, Nov-2025, is 1.90 USD/W). [USD/W]",
+    )
 
     @field_validator("asic_model")
     @classmethod

@@ -22,6 +22,7 @@ from hashpivot.hardware import get_gpu
 from hashpivot.projection import (
     FleetArrays,
     FleetCoefficients,
+    fleet_capex_usd,
     fleet_coefficients,
     fleet_installed_frac,
     stack_fleets,
@@ -309,8 +310,17 @@ def gpu_project(
 
 
 def _asic_sales(scenario: Scenario, f: FleetArrays, active: FloatArray, tl: Timeline) -> FloatArray:
-    """Cash from ASICs sold on each conversion's decision month, per fleet ``(fleets, months)``."""
-    drop = np.diff(np.concatenate([np.ones((len(f.site), 1)), active], axis=1), axis=1)
+    """Cash from ASICs sold on each conversion's decision month, per fleet ``(fleets, months)``.
+
+    A replaced fleet's hand-over to its replacement is not a sale (the old machines are
+    assumed scrapped at no value); replacing machines start with nothing installed.
+    """
+    before = np.where(f.replaces >= 0, 0.0, 1.0)[:, None]
+    drop = np.diff(np.concatenate([before, active], axis=1), axis=1)
+    for new in np.flatnonzero(f.replaces >= 0):
+        m = int(f.start_month[new])
+        if m < tl.n:
+            drop[f.replaces[new], m] += active[new, m]
     th_sold = -np.minimum(drop, 0.0) * (f.count * f.unit_th_s)[:, None]
     price = np.zeros((len(f.site), tl.n))
     site_of = np.asarray(f.site)
@@ -352,6 +362,7 @@ def mining_projects(scenario: Scenario, tl: Timeline, market: MarketArrays) -> l
     active = fleet_installed_frac(scenario, f, tl.n)
     c = fleet_coefficients(f, active, tl.days_in_month)
     sales = _asic_sales(scenario, f, active, tl)
+    bought = fleet_capex_usd(f, active)
     hp_btc = market.hashprice_btc_per_ph_day
     out = []
     groups = _fleets_by_site(scenario, f)
@@ -368,6 +379,7 @@ def mining_projects(scenario: Scenario, tl: Timeline, market: MarketArrays) -> l
             opex_usd=opex,
             depreciation_usd=c.depreciation_usd[rows].sum(axis=0),
             asic_sale_usd=sales[rows].sum(axis=0),
+            capex_usd=bought[rows].sum(axis=0),
             btc_mined=btc,
         )
         out.append(ProjectFlows(site.name, "mining", "fleets", flows))
@@ -426,7 +438,7 @@ def mining_plan(scenario: Scenario, tl: Timeline) -> MiningPlan:
     site_start = np.concatenate([[0], np.cumsum([g.size for g in groups])]).astype(np.int64)
     coef = {k: np.ascontiguousarray(v, dtype=np.float64) for k, v in _mining_coef(c, order).items()}
     sales = _asic_sales(scenario, f, active, tl)
-    capex = np.zeros(tl.n)
+    capex = fleet_capex_usd(f, active).sum(axis=0)
     return MiningPlan(site_start, coef, c.depreciation_usd.sum(axis=0), sales.sum(axis=0), capex)
 
 

@@ -95,12 +95,13 @@ def _mining_option(
     )
     f = Projection(solo).run(months).fleets
     draw_mw = sum(fl.unit()[1] * fl.count for fl in site.fleets) * site.mining_pue / 1e6
-    g = f.groupby("month", sort=True)[["revenue_usd", "power_cost_usd", "other_opex_usd"]].sum()
+    columns = ["revenue_usd", "power_cost_usd", "other_opex_usd", "asic_capex_usd"]
+    g = f.groupby("month", sort=True)[columns].sum()
     revenue = g["revenue_usd"].to_numpy() / draw_mw
     ebitda = (g["revenue_usd"] - g["power_cost_usd"] - g["other_opex_usd"]).to_numpy() / draw_mw
     asic_usd = sum(fl.unit()[0] * fl.count * fleet_price_usd_per_th(fl) for fl in site.fleets)
-    capex = np.zeros(months)
-    capex[0] = MINING_FACILITY_USD_PER_MW + asic_usd / draw_mw
+    capex = g["asic_capex_usd"].to_numpy() / draw_mw  # fleets replaced on their dates
+    capex[0] += MINING_FACILITY_USD_PER_MW + asic_usd / draw_mw
     return OptionFlows("mining", revenue, ebitda, capex)
 
 

@@ -32,7 +32,7 @@ from hashpivot.company.model import CompanyModel, CompanyResult
 from hashpivot.errors import SpecError
 from hashpivot.finance import segments as seg
 from hashpivot.listed.catalog import ListedCompanySpec, load_company
-from hashpivot.market_state import MarketState, latest_market_state
+from hashpivot.market_state import MarketState, valuation_market_state
 from hashpivot.projection import fleet_installed_frac, month_index, stack_fleets
 from hashpivot.spec import Scenario, default_scenario, load_scenario
 from hashpivot.specbase import parse_yaml_mapping, read_spec_text
@@ -161,13 +161,16 @@ def _project_segment(
 
 
 def _fleet_replacement_usd_per_month(scenario: Scenario) -> float:
-    """Capex that keeps the installed fleets running: their cost over their useful life.
+    """Capex that keeps the fleets of the last month running: their cost over their life.
 
-    Each fleet's ASICs at its own price (its ``capex_usd_per_th``, else the catalogue's;
-    fleets with no known price count zero) spread over ``useful_life_months`` [USD/month].
+    Each fleet still installed in the horizon's last month (a replaced fleet counts through
+    its replacement), at its own price (its ``capex_usd_per_th``, else the catalogue's, or
+    the replacement price; fleets with no known price count zero), times its installed
+    share, spread over ``useful_life_months`` [USD/month].
     """
     f = stack_fleets(scenario)
-    cost = np.nan_to_num(f.count * f.unit_th_s * f.capex_usd_per_th)
+    last = fleet_installed_frac(scenario, f, scenario.horizon_months)[:, -1]
+    cost = np.nan_to_num(f.bought_usd) * last
     return float(np.sum(cost / f.useful_life_months))
 
 
@@ -380,8 +383,9 @@ def value(
         for a scenario, the WACC and BTC price replace the scenario's.
     market_state
         Dated market inputs of a listed company's valuation; default
-        :func:`hashpivot.market_state.latest_market_state` (the cached state, else the
-        packaged snapshot), used only when it is not later than the valuation date.
+        :func:`hashpivot.market_state.valuation_market_state`: the state at the
+        valuation date (the newest not later than it of the cached state and the
+        packaged series), used only when it is not later than the valuation date.
 
     Returns
     -------
@@ -397,7 +401,8 @@ def value(
     if path is not None and path.is_file() and not _is_company_file(path):
         return value_scenario(_with_overrides(load_scenario(path), o), as_of=as_of)
     company = subject if isinstance(subject, ListedCompanySpec) else load_company(subject)
-    state = latest_market_state() if market_state is None else market_state
+    date = company.as_of if as_of is None else as_of
+    state = valuation_market_state(date) if market_state is None else market_state
     return value_listed_company(company, market_scenario or default_scenario(), as_of, o, state)
 
 

@@ -38,6 +38,7 @@ from hashpivot.company.engine import MarketArrays, Timeline
 from hashpivot.errors import HashpivotError
 from hashpivot.planner.spec import PlannerSpec
 from hashpivot.projection import (
+    FleetArrays,
     fleet_coefficients,
     fleet_installed_frac,
     running_indicator,
@@ -241,7 +242,39 @@ def mining_margin_usd_per_mw(
         price = c.power_price_usd_per_mwh[i] * (1.0 if factor is None else factor)
         margin = c.btc_per_hashprice[i] * hp_usd - c.energy_mwh[i] * price - c.opex_usd[i]
         out[i] = run * margin * discount / draw_mw[i]
-    return out, draw_mw
+    return _merge_replacements(f, out, draw_mw, discount)
+
+
+def _merge_replacements(
+    f: FleetArrays, margin: FloatArray, draw_mw: FloatArray, discount: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """One tier per MW slot: a replaced fleet earns its replacement's margin from then on.
+
+    The replacing machines draw the same MW (:func:`hashpivot.projection.stack_fleets`).
+    Their cost is charged as a monthly rent from the replacement month, cost / useful life
+    per MW, discounted: a tier mines or idles period by period in the plan
+    (:func:`hashpivot.planner.evaluate.mining_mw`), so a lump paid in one period could be
+    skipped by idling that period only; as rent, converting the tier's MW saves the new
+    machines month by month. Rows ``(F, S, M)`` and draw ``(F,)`` of the scenario's own
+    fleets.
+    """
+    own = f.replaces < 0
+    out = margin.copy()
+    for new in np.flatnonzero(~own):
+        old, m = int(f.replaces[new]), int(f.start_month[new])
+        if m >= out.shape[-1]:
+            continue
+        rent = np.nan_to_num(f.bought_usd[new]) / f.useful_life_months[new] / draw_mw[new]
+        out[old, ..., m:] = margin[new, ..., m:] - rent * discount[m:]
+    return out[own], draw_mw[own]
+
+
+def tier_installed_frac(f: FleetArrays, installed: FloatArray) -> FloatArray:
+    """Installed share of each MW slot: a fleet's own plus that of the machines replacing it."""
+    out = installed.copy()
+    for new in np.flatnonzero(f.replaces >= 0):
+        out[f.replaces[new]] += installed[new]
+    return np.asarray(out[f.replaces < 0])
 
 
 def lease_noi_usd_per_mw_month(terms: ConversionTerms, power_usd_per_mwh: FloatArray) -> FloatArray:
@@ -395,9 +428,15 @@ def _assemble(
     discount: FloatArray,
 ) -> PlannerData:
     p, n_t = spec.period_months, spec.horizon_periods
-    f = stack_fleets(scenario)
+    all_fleets = stack_fleets(scenario)
+    installed = tier_installed_frac(all_fleets, fleet_installed_frac(scenario, all_fleets, tl.n))
+    own = all_fleets.replaces < 0
+    tier_name = list(all_fleets.fleet)
+    for new in np.flatnonzero(~own):  # a tier is named after its replacement, if any
+        tier_name[int(all_fleets.replaces[new])] = all_fleets.fleet[new]
+    f_site = [s for s, keep in zip(all_fleets.site, own, strict=True) if keep]
+    f_name = [s for s, keep in zip(tier_name, own, strict=True) if keep]
     names = [s.name for s in scenario.sites]
-    installed = fleet_installed_frac(scenario, f, tl.n)
     existing = _existing_converted_mw(scenario, tl)
     capacity = np.asarray([s.power_capacity_mw for s in scenario.sites])
     all_existing = np.asarray([sum(c.gross_mw for c in s.conversions) for s in scenario.sites])
@@ -409,8 +448,8 @@ def _assemble(
     n_k = len(names)
     return PlannerData(
         site=tuple(names),
-        fleet=tuple(f"{s} / {name}" for s, name in zip(f.site, f.fleet, strict=True)),
-        fleet_site=np.asarray([names.index(s) for s in f.site], dtype=np.int64),
+        fleet=tuple(f"{s} / {name}" for s, name in zip(f_site, f_name, strict=True)),
+        fleet_site=np.asarray([names.index(s) for s in f_site], dtype=np.int64),
         period_start=tl.month_start[::p],
         period_months=p,
         margin_usd_per_mw=np.ascontiguousarray(np.moveaxis(_per_period(margin, p), 0, -1)),
