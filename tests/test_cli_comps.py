@@ -4,6 +4,7 @@ import json
 import statistics
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from hashpivot.cli import app
@@ -128,3 +129,23 @@ def test_backtest_table_and_json(shared_data: Path) -> None:
     result = runner.invoke(app, ["comps", "--backtest", "--history", history, "MARA"])
     assert result.exit_code == 2
     assert "tickers: MARA — the back-test has reported quarters for" in result.output
+
+
+def test_comps_use_the_market_state_of_the_valuation_date(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HASHPIVOT_DATA_DIR", str(tmp_path))  # no fetched state
+    result = runner.invoke(app, ["comps", "IREN", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    btc = next(i for i in out["inputs"] if i["name"] == "btc_price_usd")
+    # the catalogue files are of 2026-02-20; Coin Metrics PriceUSD closed that day at
+    # 67 977.31 USD/BTC (https://github.com/coinmetrics/data), not the default scenario's
+    # 93 390 of 2024-12-31
+    assert out["as_of"] == "2026-02-20"
+    assert btc["value"] == pytest.approx(67_977.31, abs=0.005)
+    assert "market state 'packaged snapshot' as of 2026-02-20" in btc["source"]
+    earlier = json.loads(runner.invoke(app, ["comps", "IREN", "--json", "--as-of",
+                                             "2026-03-15"]).output)  # fmt: skip
+    btc = next(i for i in earlier["inputs"] if i["name"] == "btc_price_usd")
+    assert "as of 2026-02-20" in btc["source"]  # between two states: the earlier

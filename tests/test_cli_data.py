@@ -237,13 +237,13 @@ def test_init_as_of_latest_offline_uses_the_packaged_snapshot(
     assert res.exit_code == 0, res.output
     state = json.loads(res.stdout)["market_state"]
     assert state["label"] == "packaged snapshot"
-    assert state["oldest_as_of"] == "2024-12-31"
+    assert state["oldest_as_of"] == "2025-12-31"
     ok = runner.invoke(app, ["validate", str(path), "--json"])
     assert ok.exit_code == 0, ok.output
     assert json.loads(ok.stdout)["start_date"] == "2026-07-01"
     text = path.read_text(encoding="utf-8")
     assert "as_of: 2026-06-26" in text
-    assert "https://www.blockchain.com/charts/difficulty" in text
+    assert "https://bt-miners.com/" in text  # the 2026-06-26 retarget's source
     assert not (tmp_path / "empty-cache").exists()
 
 
@@ -277,15 +277,15 @@ def test_hashprice_latest_names_the_state_and_matches_a_hand_calculation(
     res = runner.invoke(app, ["hashprice", "--latest", "--json"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
-    # 8.64e19 / (109 782 075 599 000 · 2^32) = 1.83248e-4 BTC/PH/day per BTC of reward;
-    # × (3.125 + 0.0873) × 59 961.51 = 35.2948 USD/PH/day.
-    assert out["hashprice_usd_per_ph_day"] == pytest.approx(35.2948, abs=1e-4)
-    assert out["height"] == 877_259
+    # 8.64e19 / (133 870 000 000 000 · 2^32) = 1.50269e-4 BTC/PH/day per BTC of reward;
+    # × (3.125 + 0.0169) × 59 961.51 = 28.3097 USD/PH/day.
+    assert out["hashprice_usd_per_ph_day"] == pytest.approx(28.3097, abs=1e-4)
+    assert out["height"] == 955_584
     assert out["market_state"]["as_of"] == "2026-06-26"
     assert out["market_state"]["state_age_days"] >= 0
     given = runner.invoke(app, ["hashprice", "--latest", "--price-usd", "119923.02", "--json"])
     assert json.loads(given.stdout)["hashprice_usd_per_ph_day"] == pytest.approx(
-        2 * 35.2948, abs=2e-4
+        2 * 28.3097, abs=2e-4
     )
     table = runner.invoke(app, ["hashprice", "--latest"])
     assert "market state: packaged snapshot as of 2026-06-26" in " ".join(table.stdout.split())

@@ -223,3 +223,21 @@ def test_cli_timeline_refuses_prices_and_unknown_gpu(tmp_path: Path) -> None:
     result = runner.invoke(app, ["comps", "--timeline", "CIFR", "--gpu", "Z900"])
     assert result.exit_code == 2
     assert "unknown GPU model 'Z900'" in result.output
+
+
+def test_default_hashprice_is_the_market_states_at_the_timeline_date(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HASHPIVOT_DATA_DIR", str(tmp_path))  # no fetched state
+    tl = pivot_timeline(["CIFR"])
+    hp = next(i for i in tl.inputs if i["name"] == "hashprice_usd_per_ph_day")
+    # the catalogue's date is 2026-02-20; hashprice that day: 8.64e19 / (144.4e12 · 2^32)
+    # × (3.125 + 0.0169) BTC × 67 977.31 USD/BTC = 29.75 USD/PH/day by hand, near the
+    # "below 30" reported after the retarget (https://yifi.io/blog/mining/bitcoin-mining-difficulty)
+    assert tl.as_of == dt.date(2026, 2, 20)
+    assert hp["value"] == pytest.approx(29.75, abs=0.01)
+    assert "as of 2026-02-20" in hp["source"]
+    given = pivot_timeline(["CIFR"], hashprice_usd_per_ph_day=HASHPRICE)
+    assert next(i for i in given.inputs if i["name"] == "hashprice_usd_per_ph_day")["source"] == (
+        "given"
+    )

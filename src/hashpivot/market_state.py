@@ -6,15 +6,21 @@ Each number is a :class:`SourcedValue`: the value, the date it describes, the pu
 it came from and, for fetched values, when it was retrieved. Nothing is undated or
 unsourced, so every output built on a state can say which state it used and how old it is.
 
-Two states exist side by side:
+States come from two places:
 
-* the **packaged snapshot** (``hashpivot/data/market_state.yaml``), the offline default,
-  built from the shared research facts and public data files, each value with its URL;
+* the **packaged series** (``hashpivot/data/market_states.yaml``): one state per date
+  (year end 2024, each quarter end of 2025 and 2026, the catalogue files' date), built
+  from public data and sourced reports, each value with its date and URL. Where a
+  value of a state's own date was not found, an older sourced value stands in with its
+  own date, so a state may mix dates; :meth:`MarketState.oldest_as_of` names the oldest.
+  Its last state is the **packaged snapshot**, the offline default;
 * the **cached state** that ``hashpivot data fetch bitcoin`` writes into the local data
   cache (:mod:`hashpivot.sources.cache`) from live sources.
 
-:func:`latest_market_state` prefers the cached state and falls back to the snapshot;
-:func:`load_market_state` reads either (or any file of the same layout).
+:func:`market_state_on` gives the state at a date (the newest not later than it, the
+cached one first); :func:`latest_market_state` prefers the cached state and falls back
+to the snapshot; :func:`load_market_state` reads one state from a file of the same
+layout; :func:`check_market_state` tests a state's values against each other.
 
 References
 ----------
@@ -27,6 +33,9 @@ References
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
+import math
 import os
 from importlib import resources
 from pathlib import Path
@@ -163,10 +172,59 @@ def parse_market_state(text: str, source: str = "<string>") -> MarketState:
         raise SpecError(format_errors(exc, root, MarketState), source) from None
 
 
+PACKAGED_STATES_FILE = "market_states.yaml"
+"""The packaged series of dated states inside ``hashpivot.data``."""
+
+
+class MarketStateSeries(Spec):
+    """Dated market states, oldest first, each date once."""
+
+    states: list[MarketState] = Field(
+        min_length=1, max_length=1000, description="The states, by date. [-]"
+    )
+
+    @model_validator(mode="after")
+    def _dates_increase(self) -> MarketStateSeries:
+        days = [s.as_of for s in self.states]
+        for i, (a, b) in enumerate(itertools.pairwise(days), start=1):
+            if b <= a:
+                msg = f"states[{i}].as_of: {b} — must be after the state before it ({a})"
+                raise ValueError(msg)
+        return self
+
+
+def parse_market_states(text: str, source: str = "<string>") -> list[MarketState]:
+    """Parse and validate a series of states (``states:`` list) from YAML text."""
+    data, root = parse_yaml_mapping(text, source)
+    if not isinstance(data, dict):
+        raise SpecError([f"(top level) — must be a mapping, got {type(data).__name__}"], source)
+    try:
+        return list(MarketStateSeries.model_validate(data).states)
+    except ValidationError as exc:
+        raise SpecError(format_errors(exc, root, MarketStateSeries), source) from None
+
+
+@functools.cache
+def _packaged_states() -> tuple[MarketState, ...]:
+    ref = resources.files("hashpivot.data").joinpath(PACKAGED_STATES_FILE)
+    states = parse_market_states(ref.read_text(encoding="utf-8"), "packaged market states")
+    problems = [f"{s.as_of}: {p}" for s in states for p in check_market_state(s)]
+    if problems:
+        raise SpecError(problems, "packaged market states")
+    return tuple(states)
+
+
+def packaged_market_states() -> list[MarketState]:
+    """The packaged series, ``hashpivot/data/market_states.yaml``, oldest first.
+
+    Every state passes :func:`check_market_state` (a packaged state that fails raises).
+    """
+    return list(_packaged_states())
+
+
 def packaged_market_state() -> MarketState:
-    """The packaged snapshot, ``hashpivot/data/market_state.yaml``."""
-    ref = resources.files("hashpivot.data").joinpath("market_state.yaml")
-    return parse_market_state(ref.read_text(encoding="utf-8"), "packaged market state")
+    """The packaged snapshot: the newest state of the packaged series."""
+    return _packaged_states()[-1]
 
 
 def load_market_state(path: str | Path | None = None) -> MarketState:
@@ -194,14 +252,137 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_data_dir("hashpivot")) / "data"
 
 
+def _cached_state(cache_dir: str | Path | None) -> MarketState | None:
+    path = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    cached = path / CACHE_STATE_FILE
+    return load_market_state(cached) if cached.is_file() else None
+
+
 def latest_market_state(cache_dir: str | Path | None = None) -> MarketState:
     """The cached state written by ``hashpivot data fetch bitcoin``, else the snapshot.
 
     A cached state that no longer validates raises (it is never silently skipped).
     """
-    path = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    cached = path / CACHE_STATE_FILE
-    return load_market_state(cached) if cached.is_file() else packaged_market_state()
+    cached = _cached_state(cache_dir)
+    return cached if cached is not None else packaged_market_state()
+
+
+def market_state_on(day: dt.date, cache_dir: str | Path | None = None) -> MarketState:
+    """The market state at ``day``: the newest state dated on or before it.
+
+    Candidates are the packaged series and the cached state of ``hashpivot data fetch
+    bitcoin``; on a tie of dates the cached state wins. A cached state that no longer
+    validates raises.
+
+    Raises
+    ------
+    HashpivotError
+        When ``day`` is before every state; the message names the first state's date.
+
+    """
+    cached = _cached_state(cache_dir)
+    candidates = [*_packaged_states(), *([cached] if cached is not None else [])]
+    usable = [s for s in candidates if s.as_of <= day]
+    if not usable:
+        first = min(s.as_of for s in candidates)
+        msg = (
+            f"as of {day}: no market state is dated on or before it (the first packaged "
+            f"state is of {first}); pass a state file (--market-state) or a later date"
+        )
+        raise HashpivotError(msg)
+    return max(usable, key=lambda s: (s.as_of, s is cached))
+
+
+def valuation_market_state(day: dt.date, cache_dir: str | Path | None = None) -> MarketState:
+    """The state a valuation dated ``day`` starts from: :func:`market_state_on`.
+
+    Before the first state the first packaged state is returned: it is later than
+    ``day``, so :func:`hashpivot.company.listed_value.choose_market` refuses it and
+    values on the market scenario's block, saying that the state is after the date.
+    """
+    try:
+        return market_state_on(day, cache_dir)
+    except HashpivotError:
+        return _packaged_states()[0]
+
+
+# --------------------------------------------------------------------------- checks
+
+STATE_BLOCKS_PER_DAY_RANGE = (115.0, 175.0)
+"""Blocks a day that a state's hashrate and difficulty may imply, 86400·H/(D·2^32)
+(assumption: a hashrate read within about two weeks of the difficulty in force is
+within one ordinary retarget of it; the largest retargets of 2025–2026 were +14.7 % and
+−11.2 %, https://yifi.io/blog/mining/bitcoin-mining-difficulty). Tighter than
+:data:`hashpivot.spec.BLOCKS_PER_DAY_RANGE`, the 4x clamp any scenario must meet."""
+
+HALVING_HEIGHT = 840_000
+HALVING_DATE = dt.date(2024, 4, 20)
+"""Block 840 000, the fourth halving, was mined on 2024-04-20 (UTC):
+https://fxstreet.com/cryptocurrencies/news/breaking-bitcoin-halving-concludes-successfully-as-btc-miner-rewards-reduce-to-3125-202404200012"""
+
+HEIGHT_BLOCKS_PER_DAY_RANGE = (130.0, 160.0)
+"""Mean blocks a day from the 2024 halving to a state's height (assumption: 144 at the
+600 s target, and hashrate growth has kept the long-run mean within a few per cent of it;
+2024-04-20..12-31 averaged 37 260 / 256 = 145.5)."""
+
+HASHPRICE_TOLERANCE_FRAC = 0.05
+"""Largest relative gap between a state's hashprice and the one its price, difficulty,
+subsidy and fees give (assumption: a realized hashprice differs from the expected one by
+the day's luck, 1.3 % on 2024-12-31; a derived one by rounding only)."""
+
+
+def check_market_state(state: MarketState) -> list[str]:
+    """Problems of a state whose values do not agree with each other; empty when none.
+
+    :func:`hashpivot.spec.check_network_state` (the rules every scenario's market
+    meets), then tighter rules for a dated state: hashrate and difficulty within
+    :data:`STATE_BLOCKS_PER_DAY_RANGE` blocks a day, the height within
+    :data:`HEIGHT_BLOCKS_PER_DAY_RANGE` of the halving's pace, and the hashprice within
+    :data:`HASHPRICE_TOLERANCE_FRAC` of :func:`hashpivot.bitcoin.hashprice_usd_per_ph_day`.
+    """
+    from hashpivot import bitcoin
+    from hashpivot.spec import check_network_state
+
+    v = state.values()
+    height = int(v["block_height"])
+    problems: list[str] = []
+    try:
+        check_network_state(v["network_hashrate_eh_s"], v["difficulty"], height,
+                            v["btc_price_usd"], v["fees_btc_per_block"])  # fmt: skip
+    except ValueError as exc:
+        problems.append(str(exc))
+        return problems
+    per_day = float(bitcoin.expected_blocks_per_day(v["network_hashrate_eh_s"] * 1e18,
+                                                    v["difficulty"]))  # fmt: skip
+    low, high = STATE_BLOCKS_PER_DAY_RANGE
+    if not low <= per_day <= high:
+        problems.append(
+            f"network_hashrate_eh_s {v['network_hashrate_eh_s']:g} and difficulty "
+            f"{v['difficulty']:.6g} give {per_day:.1f} blocks a day (must be {low:g} to {high:g})"
+        )
+    days = (state.block_height.as_of - HALVING_DATE).days
+    if days > 0:
+        pace = (height - HALVING_HEIGHT) / days
+        low, high = HEIGHT_BLOCKS_PER_DAY_RANGE
+        if not low <= pace <= high:
+            problems.append(
+                f"block_height {height} on {state.block_height.as_of} is {pace:.1f} blocks a "
+                f"day since block {HALVING_HEIGHT} on {HALVING_DATE} (must be {low:g} to {high:g})"
+            )
+    subsidy = float(bitcoin.subsidy_btc(height))
+    expected = float(
+        bitcoin.hashprice_usd_per_ph_day(
+            v["btc_price_usd"], v["difficulty"], subsidy, v["fees_btc_per_block"]
+        )
+    )
+    got = v["hashprice_usd_per_ph_day"]
+    if not math.isclose(got, expected, rel_tol=HASHPRICE_TOLERANCE_FRAC):
+        problems.append(
+            f"hashprice_usd_per_ph_day {got:g} differs from {expected:.2f} USD/PH/day, the "
+            f"value of the state's price, difficulty, subsidy and fees, by more than "
+            f"{HASHPRICE_TOLERANCE_FRAC:.0%}"
+        )
+    return problems
 
 
 def market_state_to_yaml(state: MarketState) -> str:

@@ -217,6 +217,7 @@ def _value_target(
     from hashpivot.company.valuation import value
     from hashpivot.market_state import load_market_state
 
+    # no file: value() takes the state at the valuation date (valuation_market_state)
     state = None if market_state is None else load_market_state(market_state)
     return value(target, as_of=as_of, overrides=overrides, market_state=state).to_dict()
 
@@ -391,9 +392,10 @@ def value(
     market_state: Annotated[
         Path | None,
         typer.Option(
-            help="Dated market state file for a listed company (default: the cached state "
-            "of `hashpivot data fetch`, else the packaged snapshot); used only when it is "
-            "not later than the valuation date, else the scenario's market block.",
+            help="Dated market state file for a listed company (default: the state at the "
+            "valuation date, the newest not later than it of the cached state of "
+            "`hashpivot data fetch` and the packaged series); used only when it is not "
+            "later than the valuation date, else the scenario's market block.",
         ),
     ] = None,
     price: Annotated[

@@ -402,18 +402,19 @@ def comps(
         cap, market EV and the market multiples, at the close on or before the date.
     market_scenario, market_state
         As :func:`hashpivot.company.valuation.value` (defaults: the packaged scenario and
-        the latest market state).
+        the market state at the valuation date,
+        :func:`hashpivot.market_state.valuation_market_state`).
 
     """
     from hashpivot.company.valuation import value_listed_company
-    from hashpivot.market_state import latest_market_state
+    from hashpivot.market_state import valuation_market_state
     from hashpivot.spec import default_scenario
 
     companies = [load_company(t) for t in (tickers or company_names())]
     companies = list({c.ticker: c for c in companies}.values())
     date = valuation_date(companies, as_of)
     scenario = market_scenario or default_scenario()
-    state = latest_market_state() if market_state is None else market_state
+    state = valuation_market_state(date) if market_state is None else market_state
     rows, notes, inputs = [], [], list[dict[str, Any]]()
     for company in companies:
         price = read_share_price(prices, company.ticker, date)

@@ -284,16 +284,21 @@ def pivot_timeline(
 
     Quarters after ``as_of`` (default the latest company file's) are flagged
     ``projected``: the ramps as announced. ``hashprice_usd_per_ph_day`` defaults to the
-    latest market state's (:func:`hashpivot.market_state.latest_market_state`).
+    market state's at ``as_of`` (:func:`hashpivot.market_state.market_state_on`).
     """
     from hashpivot.listed.comps import valuation_date
-    from hashpivot.market_state import latest_market_state
+    from hashpivot.market_state import market_state_on
 
     companies = list({c.ticker: c for c in map(load_company, tickers or company_names())}.values())
     date = valuation_date(companies, as_of)
     gpu = get_gpu(gpu_model)
+    hp_source = "given"
     if hashprice_usd_per_ph_day is None:
-        hashprice_usd_per_ph_day = latest_market_state().hashprice_usd_per_ph_day.value
+        state = market_state_on(date)
+        sourced = state.hashprice_usd_per_ph_day
+        hashprice_usd_per_ph_day = sourced.value
+        hp_source = (f"market state '{state.label}' as of {state.as_of}: hashprice as of "
+                     f"{sourced.as_of} ({sourced.source_url})")  # fmt: skip
     ends = quarter_ends(since, max(date, _last_energisation(companies)))
     hp = hashprice_usd_per_ph_day
     rows = [row for c in companies for row in company_timeline(c, ends, date, gpu.model, hp)]
@@ -313,5 +318,5 @@ def pivot_timeline(
               {"name": "server_overhead_frac", "value": SERVER_OVERHEAD_FRAC,
                "source": "https://introl.com/blog/why-nvidia-gb300-nvl72-blackwell-ultra-matters"},
               {"name": "hashprice_usd_per_ph_day", "value": hashprice_usd_per_ph_day,
-               "source": "market state (hashpivot.market_state)"}]  # fmt: skip
+               "source": hp_source}]  # fmt: skip
     return Timeline(rows, notes, date, gpu.model, hashprice_usd_per_ph_day, inputs)
