@@ -78,7 +78,7 @@ def test_hut_land_is_a_minor_part_and_pipeline_is_discounted() -> None:
 def test_iren_gpu_contract_is_valued() -> None:
     out = value("IREN").to_dict()
     assert out["sotp"]["gpu_cloud_usd"] != 0
-    (gpu,) = [c for c in out["contracts"] if c["kind"] == "gpu_cloud"]
+    (gpu,) = [c for c in out["contracts"] if c["id"] == "microsoft-childress"]
     # 9.7B USD over 5 years (dcpulse.com): 1.94B USD a year at full delivery
     assert gpu["revenue_usd_per_year_full"] == pytest.approx(1.94e9)
     # 200 IT MW x 29M USD = 5.8B, residual 10 % (GpuCloudSpec default) = 0.58B
