@@ -101,3 +101,16 @@ def test_dispatch_save(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "saved run" in res.output
     assert len(listed(store, "dispatch")) == 2
+
+
+def test_company_save_records_the_network_model_override(tmp_path: Path) -> None:
+    # the saved scenario is the one that ran: --network-model is written into it, so
+    # reloading the saved run reproduces the fixed-growth base path, not the supply curve
+    store = tmp_path / "runs.duckdb"
+    args = ("company", "--network-model", "fixed_growth", "--save", "--store", str(store))
+    res = invoke(*args, "--json")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    saved = RunStore(store).get_run(out["run_id"])
+    assert saved.scenario()["network_model"]["model"] == "fixed_growth"
+    assert saved.summary["network_model"] == "fixed_growth"

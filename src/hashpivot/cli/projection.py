@@ -19,6 +19,7 @@ from hashpivot.company.model import CompanyModel, CompanyResult
 from hashpivot.errors import HashpivotError
 from hashpivot.market_state import latest_market_state, state_summary
 from hashpivot.projection import Projection, ProjectionResult
+from hashpivot.spec import Scenario
 from hashpivot.store.runstore import RunStore, record
 
 DEFAULT_HEIGHT = 840_000
@@ -49,6 +50,14 @@ NetworkModelOpt = Annotated[
         "the scenario's network_model.",
     ),
 ]
+
+
+def _with_network_model(scenario: Scenario, model: NetworkModelName | None) -> Scenario:
+    """The scenario with ``--network-model`` written into it, so a saved run records it."""
+    if model is None:
+        return scenario
+    net = scenario.network_model.model_copy(update={"model": model.value})
+    return scenario.model_copy(update={"network_model": net})
 
 
 def _network_note(name: str) -> str:
@@ -238,8 +247,7 @@ def mine(
     supply curve with every shock at zero by default); --network-model picks another.
     """
     with errors_exit_2():
-        name = None if network_model is None else network_model.value
-        result = Projection(load_or_default(path), name).run(months)
+        result = Projection(_with_network_model(load_or_default(path), network_model)).run(months)
         frame = result.aggregate(level.value, "Y" if freq is Freq.yearly else "M")
         if as_json:
             rows = frame.assign(period=frame["period"].astype(str)).to_dict(orient="records")
@@ -328,11 +336,10 @@ def company(
     default; --network-model picks another); `hashpivot run` draws thousands of futures.
     """
     with errors_exit_2():
-        scenario = load_or_default(path)
-        name = None if network_model is None else network_model.value
+        scenario = _with_network_model(load_or_default(path), network_model)
         runs = RunStore(store) if save else None
         result, run_id = record(
-            "run", scenario, None, lambda: CompanyModel(scenario, name).run(), store=runs
+            "run", scenario, None, lambda: CompanyModel(scenario).run(), store=runs
         )
         if xlsx is not None:
             write_company_workbook(result, xlsx, path)
