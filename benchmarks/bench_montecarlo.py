@@ -203,7 +203,7 @@ class _Variant:
     leases: list[_Lease]
     fixed_usd: list[float]  # G&A, per month (a cost)
     depreciation_usd: list[float]
-    invest_usd: list[float]  # capex − ASIC sales
+    invest_usd: list[float]  # conversion and fleet replacement capex − ASIC sales
     tax_frac: float
     discount: list[float]
     terminal_factor: float  # TV = mean of the last 12 FCF × this, discounted
@@ -260,7 +260,7 @@ def _hoist(sc: Scenario, tl: engine.Timeline) -> _Variant:
     return _Variant(
         fleets, leases, [co.ga_usd_per_month] * tl.n,
         [float(x) for x in dep + plan.depreciation_usd],
-        [float(x) for x in capex - plan.asic_sale_usd],
+        [float(x) for x in capex + plan.invest_usd],
         co.tax_rate_frac, disc, (1 + g) / (r - g) * (1 + r) ** -tl.n,
     )  # fmt: skip
 

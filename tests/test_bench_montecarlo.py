@@ -57,3 +57,18 @@ def test_floor_replays_the_recorded_draws(bench: ModuleType) -> None:
     assert wall > 0
     assert cpu > 0
     assert np.isfinite(wall)
+
+
+def test_scalar_reference_over_the_default_horizon_with_fleet_replacement(
+    bench: ModuleType,
+) -> None:
+    # Ten years: the default fleets are replaced within the horizon, so the scalar loop
+    # must carry the replacement capex the engine invests.
+    from hashpivot.company import engine
+
+    sc = bench.company_of(2, 120)
+    tl = engine.Timeline.from_start(sc.start_date, sc.horizon_months)
+    assert engine.mining_plan(sc, tl).capex_usd.sum() > 0
+    sim = Simulation(sc)
+    out = bench.naive_check(sim, sim.run(paths=BLOCK_PATHS, seed=4), seed=4, k=3, repeat=1)
+    assert out["max_rel_diff"] < 1e-9
