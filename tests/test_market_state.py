@@ -325,3 +325,13 @@ def test_height_is_carried_at_144_blocks_a_day() -> None:
     assert height_at(FIRST, tip_day) == 877_259
     assert height_at(FIRST, tip_day + dt.timedelta(days=10)) == 877_259 + 1440
     assert height_at(FIRST, tip_day - dt.timedelta(days=10)) == 877_259  # never backwards
+
+
+def test_init_as_of_a_date_starts_from_the_packaged_state_of_that_date(tmp_path: Path) -> None:
+    from hashpivot.sources.cache import market_state_as_of
+
+    # no fetch cached: the packaged series answers for any date from its first state
+    assert market_state_as_of(dt.date(2025, 9, 30), tmp_path).as_of == dt.date(2025, 9, 30)
+    assert market_state_as_of(dt.date(2025, 11, 1), tmp_path).as_of == dt.date(2025, 9, 30)
+    with pytest.raises(HashpivotError, match=r"packaged snapshot \(2024-12-31\)"):
+        market_state_as_of(dt.date(2024, 6, 1), tmp_path)

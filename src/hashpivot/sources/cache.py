@@ -34,7 +34,7 @@ from hashpivot.market_state import (
     default_cache_dir,
     latest_market_state,
     market_state_to_yaml,
-    packaged_market_state,
+    packaged_market_states,
 )
 from hashpivot.sources.mempool import market_state_from_snapshot
 
@@ -173,7 +173,7 @@ def market_state_as_of(day: dt.date, root: str | Path | None = None) -> MarketSt
 
     Candidates: each cached ``bitcoin_network`` row (a state per fetch, through
     :func:`hashpivot.sources.mempool.market_state_from_snapshot`), the cached state and
-    the packaged snapshot.
+    every state of the packaged series (:func:`hashpivot.market_state.packaged_market_states`).
 
     Raises
     ------
@@ -183,7 +183,7 @@ def market_state_as_of(day: dt.date, root: str | Path | None = None) -> MarketSt
     """
     cache = DataCache(root)
     fallback = latest_market_state(cache.root)
-    candidates = [fallback, packaged_market_state()]
+    candidates = [fallback, *packaged_market_states()]
     rows = cache.read(NETWORK_DATASET)
     if rows is not None and not rows.empty:
         dates = pd.to_datetime(rows["date"]).dt.date
