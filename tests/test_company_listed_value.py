@@ -13,6 +13,7 @@ from hashpivot.company.listed_value import (
     ASIC_USD_PER_TH,
     FLEET_EFFICIENCY_J_PER_TH,
     POWER_USD_PER_MWH,
+    REPLACEMENT_J_PER_TH,
     MarketPath,
     Overrides,
     fleet_replacement_capex_usd,
@@ -58,17 +59,22 @@ def test_a_fleet_that_pays_for_its_replacement_is_sustained_with_a_terminal_valu
     # revenue 100 x 0.98 x 1 000 x 0.95 x 30 = 2 793 000; power 21 MW x 0.95 x 720 h x 45 =
     # 646 380; other opex 21 x 6 000 = 126 000; G&A 10 % = 279 300 -> EBITDA 1 741 320 a month.
     ebitda = 1_741_320.0
+    # replaced after 60 months by S21 XP at 13.5 J/TH: 14.175 MW at the meter, power
+    # 14.175 x 0.95 x 720 x 45 = 436 306.5, other opex 85 050 -> EBITDA 1 992 343.5 a month
+    replaced = 2_793_000.0 - 436_306.5 - 85_050.0 - 279_300.0
+    assert REPLACEMENT_J_PER_TH == 13.5  # fact sheet B, S21 XP
     v = mining_value(1.0, _flat_path(100.0, 72), 20.0, 45.0, 0.20)
     assert v.policy == "sustained"
-    np.testing.assert_allclose(v.ebitda_usd, ebitda)
-    # the fleet is bought again after 60 months: 1e6 TH/s x 25.70 = 25.7M USD in month 60
-    # (discounted at the end of month 61); steady run rate beyond the path:
-    # F = (1 741 320 − 25.7M / 60) x (1 − 0.21) = 1 312 986.67 x 0.79 = 1 037 259.47
-    run_rate = (ebitda - 25.7e6 / 60) * 0.79
+    np.testing.assert_allclose(v.ebitda_usd[:60], ebitda)
+    np.testing.assert_allclose(v.ebitda_usd[60:], replaced)
+    # the hashrate is bought again after 60 months: 1e6 TH/s x 25.70 = 25.7M USD in month
+    # 60 (discounted at the end of month 61); steady run rate beyond the path:
+    # F = (1 992 343.5 − 25.7M / 60) x (1 − 0.21) = 1 564 010.17 x 0.79 = 1 235 568.03
+    run_rate = (replaced - 25.7e6 / 60) * 0.79
     assert v.terminal_run_rate_usd_per_month == pytest.approx(run_rate)
     assert v.segment.exit_value_usd == pytest.approx(run_rate / R_M)
     assert v.segment.exit_month == 72
-    flows = [ebitda] * 72
+    flows = [ebitda] * 60 + [replaced] * 12
     flows[60] -= 25.7e6
     expected = _pv(flows) + run_rate / R_M / (1 + R_M) ** 72
     assert v.sustained_value_usd == pytest.approx(expected, rel=1e-12)
@@ -78,8 +84,15 @@ def test_a_fleet_that_pays_for_its_replacement_is_sustained_with_a_terminal_valu
 
 def test_a_fleet_that_cannot_pay_for_its_replacement_runs_off() -> None:
     # hashprice 40: revenue 1 117 200; costs 646 380 + 126 000 + 111 720 -> EBITDA 233 100 a
-    # month, below the 428 333 a month that replacing the fleet costs: F = 0, run-off kept
+    # month; replaced at 13.5 J/TH it would earn 1 117 200 − 436 306.5 − 85 050 − 111 720 =
+    # 484 123.5, only 55 790 a month above the 428 333 a month the replacement costs:
+    # sustained = run-off + 12 x 484 123.5 − 25.7M at month 61 + (55 790 x 0.79) / r_m at
+    # month 72 < run-off, so the fleet runs off
     v = mining_value(1.0, _flat_path(40.0, 72), 20.0, 45.0, 0.20)
+    flows = [233_100.0] * 60 + [484_123.5] * 12
+    flows[60] -= 25.7e6
+    tail = (484_123.5 - 25.7e6 / 60) * 0.79 / R_M / (1 + R_M) ** 72
+    assert v.sustained_value_usd == pytest.approx(_pv(flows) + tail, rel=1e-12)
     assert v.policy == "run-off"
     assert v.terminal_run_rate_usd_per_month == 0.0
     assert v.segment.exit_value_usd == 0.0

@@ -10,8 +10,9 @@ from the valuation date:
   power at the mining PUE, other opex and a G&A share; it runs in a month only when
   revenue covers those cash costs. Two fleet policies, the higher value kept: **run-off**
   (the fleet is not replaced and stops after :data:`MINING_LIFE_MONTHS`, no terminal
-  value) or **sustained** (the fleet bought again at :data:`ASIC_USD_PER_TH` at the end
-  of each life, running to the horizon and beyond: a terminal value on the last year's
+  value) or **sustained** (the hashrate bought again at :data:`ASIC_USD_PER_TH` as
+  machines of :data:`REPLACEMENT_J_PER_TH` at the end of each life, running to the
+  horizon and beyond: a terminal value on the last year's
   EBITDA net of the replacement spread over the life and of tax, floored at 0, since the
   company can stop), :func:`mining_value`;
 - **each colocation lease**: year-1 NOI (given, or from the contract's value, term,
@@ -88,6 +89,11 @@ ASIC_USD_PER_TH = 25.70
 """Price of new ASIC hashrate for sustaining a fleet: the S21 XP at 25.70 USD/TH on
 2025-11-03 (Hashrate Index, fact sheet section B "ASIC price points",
 https://hashrateindex.com/blog/hashrate-index-roundup-november-3-2025) [USD/TH]."""
+REPLACEMENT_J_PER_TH = 13.5
+"""Efficiency of the machines a sustained fleet is replaced with: the S21 XP that
+:data:`ASIC_USD_PER_TH` prices, 270 TH/s at about 3 645 W (fact sheet section B,
+https://btcminermarketplace.com/how-to-calculate-roi-for-bitcoin-miner-s21-xp); a fleet
+already better keeps its own [J/TH]."""
 NOI_MARGIN_FRAC = 0.8
 """NOI margin of a colocation lease when the company gives none: Cipher and TeraWulf guide
 to 80-85 % (fact sheet, section D) [-]."""
@@ -289,9 +295,11 @@ def mining_value(
     """Mining valued as run-off and as a sustained fleet; the higher is the segment.
 
     Run-off: the present fleet's EBITDA until its life ends, nothing after. Sustained: the
-    same fleet, bought again at the end of each life (:func:`fleet_replacement_capex_usd`)
-    so that it runs over the whole path, and beyond the path a steady run rate
-    F = (mean EBITDA of the last 12 months − TH/s × USD/TH / life) × (1 − tax rate):
+    same hashrate bought again at the end of each life (:func:`fleet_replacement_capex_usd`)
+    as machines of :data:`REPLACEMENT_J_PER_TH` (or the fleet's own J/TH if better), so
+    that it runs over the whole path, and beyond the path a steady run rate F = (mean
+    EBITDA of the replacement fleet over the last 12 months − TH/s × USD/TH / life) ×
+    (1 − tax rate):
     the replacement spread evenly, and tax on that net flow (in a steady state tax
     depreciation equals the replacement capex); F is floored at 0 (the company can stop
     mining). Parts view: F / r_m at the mining rate (Gordon, no growth) as an exit value at
@@ -300,12 +308,15 @@ def mining_value(
     """
     n = len(path.hashprice_usd_per_ph_day)
     runoff = mining_flows(hashrate_eh_s, path, efficiency_j_per_th, power_usd_per_mwh)
-    ebitda = mining_flows(
+    present = mining_flows(
         hashrate_eh_s, path, efficiency_j_per_th, power_usd_per_mwh, sustained=True
     )
+    new_j_per_th = min(efficiency_j_per_th, REPLACEMENT_J_PER_TH)
+    replaced = mining_flows(hashrate_eh_s, path, new_j_per_th, power_usd_per_mwh, sustained=True)
+    ebitda = np.where(np.arange(n) < MINING_LIFE_MONTHS, present, replaced)
     capex = fleet_replacement_capex_usd(hashrate_eh_s, n)
     steady_capex = hashrate_eh_s * 1e6 * ASIC_USD_PER_TH / MINING_LIFE_MONTHS
-    last = float(np.mean(ebitda[-12:])) if n else 0.0
+    last = float(np.mean(replaced[-12:])) if n else 0.0
     run_rate = max(last - steady_capex, 0.0) * (1.0 - TAX_RATE_FRAC)
     r_m = float(monthly_rate(rate_frac_per_year))
     terminal = run_rate / r_m
@@ -806,6 +817,8 @@ def value_listed(
                "the higher of run-off and sustained (module docstring)"),
         _input("asic_usd_per_th", ASIC_USD_PER_TH, "Hashrate Index 2025-11-03, S21 XP "
                "(fact sheet B)"),
+        _input("replacement_fleet_efficiency_j_per_th", min(eff, REPLACEMENT_J_PER_TH),
+               "S21 XP (fact sheet B), or the fleet's own J/TH if better"),
         _input("mining_runoff_value_usd", mining.runoff_value_usd, "computed"),
         _input("mining_sustained_value_usd", mining.sustained_value_usd, "computed"),
     ]  # fmt: skip
