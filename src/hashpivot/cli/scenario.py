@@ -67,7 +67,8 @@ def init(
         typer.Option(
             help="'latest' or YYYY-MM-DD: take the start date, BTC price, hashrate, difficulty, "
             "height and fees from that market state (the data cache, else the packaged "
-            "snapshot), each with its date and source; default: the packaged scenario as is."
+            "series: a date takes the newest state on or before it), each with its date and "
+            "source; default: the packaged scenario as is."
         ),
     ] = None,
     from_company: Annotated[
