@@ -237,7 +237,7 @@ def test_init_as_of_latest_offline_uses_the_packaged_snapshot(
     assert res.exit_code == 0, res.output
     state = json.loads(res.stdout)["market_state"]
     assert state["label"] == "packaged snapshot"
-    assert state["oldest_as_of"] == "2025-12-31"
+    assert state["oldest_as_of"] == "2026-01-12"
     ok = runner.invoke(app, ["validate", str(path), "--json"])
     assert ok.exit_code == 0, ok.output
     assert json.loads(ok.stdout)["start_date"] == "2026-07-01"

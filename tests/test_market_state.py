@@ -56,7 +56,7 @@ def test_packaged_states_have_every_field_dated_and_sourced() -> None:
         assert state.as_of == max(getattr(state, n).as_of for n in STATE_FIELDS)
         assert state.btc_price_usd.as_of == state.as_of  # the price is always of the date
     assert STATES[-1] == SNAPSHOT
-    assert SNAPSHOT.oldest_as_of() == dt.date(2025, 12, 31)  # the 10-year yield
+    assert SNAPSHOT.oldest_as_of() == dt.date(2026, 1, 12)  # the fees per block
 
 
 def test_every_packaged_state_passes_the_consistency_checks() -> None:
@@ -206,7 +206,7 @@ def test_yaml_round_trip_is_equal() -> None:
 def test_age_and_description_name_the_dates() -> None:
     assert SNAPSHOT.age_days(dt.date(2026, 7, 6)) == 10
     text = SNAPSHOT.describe(dt.date(2026, 7, 6))
-    assert "as of 2026-06-26 (10 days old; oldest value 2025-12-31)" in text
+    assert "as of 2026-06-26 (10 days old; oldest value 2026-01-12)" in text
 
 
 def _data(**changes: object) -> dict[str, object]:
