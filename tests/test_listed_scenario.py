@@ -81,6 +81,11 @@ def test_known_answers_of_the_builder() -> None:
     assert cifr.company.shares_outstanding == pytest.approx(393.28e6)
     assert cifr.company.cash_usd == pytest.approx(1.207e9)
     assert yaml.safe_load(text)["as_of"] == state.as_of
+    # mining sites pay the all-in power cost the file reports (CIFR: about 27 USD/MWh),
+    # else the 45 USD/MWh assumption
+    mining = [s for s in cifr.sites if s.fleets]
+    assert mining and all(s.power.price_usd_per_mwh == 27.0 for s in mining)
+    assert "reported all-in mining power cost" in text
 
 
 def test_unit_economics_runs_on_a_listed_companys_scenario(tmp_path: Path) -> None:

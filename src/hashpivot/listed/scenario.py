@@ -37,7 +37,8 @@ ASIC_MODEL = "Antminer S21"
 ASIC_TH_S = 200.0
 """Hashrate of one S21 [TH/s] (asics.csv: theminermag.com, 2023-10-11)."""
 POWER_USD_PER_MWH = 45.0
-"""All-in power price assumed (as the listed valuation; MARA's owned sites about 40:
+"""All-in power price assumed where the company file reports none (as the listed
+valuation; MARA's owned sites about 40:
 https://blockspace.media/insight/hyperscalers-at-risk-of-energy-agreements-construction-timelines-mara-ceo)
 [USD/MWh]."""
 DEFAULT_LEAD_TIME_MONTHS = 12
@@ -155,6 +156,17 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(day.year + y, m + 1, 1)
 
 
+def _mining_power_line(company: ListedCompanySpec) -> str:
+    """The mining sites' power price: the all-in cost the file reports, else the assumption."""
+    cost = company.reported_power_cost()
+    if cost is None:
+        return f"      price_usd_per_mwh: {POWER_USD_PER_MWH:g}" + _c(
+            "assumption (MARA owned sites about 40, blockspace.media)"
+        )
+    what = f"reported all-in mining power cost{f' ({cost.scope})' if cost.scope else ''}"
+    return f"      price_usd_per_mwh: {cost.power_usd_per_mwh:g}" + _c(what, _src(cost))
+
+
 def _fleet_site_lines(company: ListedCompanySpec, hashrate_eh_s: float, hr_src: str) -> list[str]:
     eff, how = fleet_efficiency(company)
     rep = company.reported_efficiency()
@@ -180,8 +192,7 @@ def _fleet_site_lines(company: ListedCompanySpec, hashrate_eh_s: float, hr_src: 
             "    other_opex_usd_per_mw_month: 6000" + _c("assumption (default scenario)"),
             "    power:",
             "      kind: fixed",
-            f"      price_usd_per_mwh: {POWER_USD_PER_MWH:g}"
-            + _c("assumption (MARA owned sites about 40, blockspace.media)"),
+            _mining_power_line(company),
             "      escalator_frac_per_year: 0.02" + _c("assumption"),
             "    fleets:",
             f"      - asic_model: {ASIC_MODEL}",
