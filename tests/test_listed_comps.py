@@ -88,6 +88,14 @@ def test_backlog_and_remaining_term_by_hand() -> None:
     assert notes == []
 
 
+def test_a_joint_venture_counts_for_the_company_share() -> None:
+    # "new" held 50.1 %: its 500M USD count 250.5M; "old" as above, 950M USD
+    contracts = [TOY["ai_contracts"][0], {**TOY["ai_contracts"][1], "ownership_frac": 0.501}]
+    amount, years, _ = backlog(_toy(ai_contracts=contracts), dt.date(2026, 1, 15))
+    assert amount == pytest.approx(950e6 + 250.5e6)
+    assert years == pytest.approx((950 * 95 / 12 + 250.5 * 5) / 1200.5)
+
+
 def test_a_contract_without_value_is_named_not_counted() -> None:
     contracts = [*TOY["ai_contracts"], {**TOY["ai_contracts"][0], "id": "bare",
                                         "total_value_usd": None}]  # fmt: skip

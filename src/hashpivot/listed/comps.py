@@ -71,8 +71,9 @@ COLUMN_NOTES: dict[str, str] = {
     "ai_share_of_mw_frac": "AI share of MW: contracted gross MW / the largest reported gross "
     "capacity of any status",
     "hashrate_eh_s": "EH/s: the latest reported self-mining hashrate",
-    "backlog_usd": "backlog: announced contract value, straight-line over the term, for the "
-    "months left after the valuation date (escalators and ramp ignored)",
+    "backlog_usd": "backlog: announced contract value at the company's share, straight-line "
+    "over the term, for the months left after the valuation date (escalators and ramp "
+    "ignored)",
     "backlog_remaining_years": "remaining term: the backlog-weighted mean of the contracts' "
     "remaining years",
     "enterprise_value_usd": "model EV: the sum of the parts (mining + contracted AI + GPU "
@@ -144,8 +145,9 @@ def backlog(company: ListedCompanySpec, as_of: dt.date) -> tuple[float, float | 
     """Contracted AI revenue left after the valuation date and its weighted remaining term.
 
     Each active contract (each phase) counts its value straight-line over its term for the
-    months of the term after the valuation date; contracts without value, term or IT MW
-    are left out and named.
+    months of the term after the valuation date, times the company's ``ownership_frac``
+    (a joint venture counts for its share, as in the valuation); contracts without value,
+    term or IT MW are left out and named.
 
     Returns
     -------
@@ -164,7 +166,7 @@ def backlog(company: ListedCompanySpec, as_of: dt.date) -> tuple[float, float | 
             _, first = delivered_frac(c, start, 1)
             term_m = round(c.term_years * MONTHS_PER_YEAR)
             left_m = max(first + term_m - max(first, 0), 0)
-            amount = c.total_value_usd * left_m / term_m
+            amount = c.total_value_usd * c.ownership_frac * left_m / term_m
             total += amount
             weighted += amount * left_m / MONTHS_PER_YEAR
     return total, (weighted / total if total > 0 else None), notes
