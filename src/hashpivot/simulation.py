@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -231,6 +232,21 @@ class LeasePlan:
             out[:, j] = np.searchsorted(self.since_months[j], default_month, side="left")
         return out
 
+    @functools.cached_property
+    def segment_constants(self) -> dict[str, tuple[float, list[FloatArray]]]:
+        """Each non-mining segment's other flows, which are the same on every path.
+
+        Its EBITDA summed over months (:func:`_ebitda_path_total` of one path) and its
+        projects' revenue rows ``(months,)`` [USD], found once rather than per chunk.
+        """
+        out = {}
+        for seg in SEGMENTS[1:]:
+            parts = [p for p in self.others if p.segment == seg]
+            rows = [np.broadcast_to(p.flows["revenue_usd"], (1, self.rent_usd.shape[1]))[0]
+                    for p in parts]  # fmt: skip
+            out[seg] = (float(_ebitda_path_total(parts, 1)[0]), rows)
+        return out
+
     def month_rent_total(self, alive: npt.NDArray[np.int64]) -> FloatArray:
         """Rent of all leases summed over the paths, per month ``(months,)`` [USD]."""
         n_p, n_m = alive.shape[0], self.rent_usd.shape[1]
@@ -431,9 +447,12 @@ class JointPlan:
             seg_ebitda = {"mining": out["mining_ebitda_total_usd"][v] / years}
             seg_revenue = {"mining": out["mining_revenue_usd"][v]}
             for seg in SEGMENTS[1:]:
-                parts = [p for p in lp.others if p.segment == seg]
-                total = _ebitda_path_total(parts, n_p)
-                revenue = _month_total([p.flows["revenue_usd"] for p in parts], market.shape)
+                # the other projects' flows are the same on every path (lease_plan)
+                constant, rows = lp.segment_constants[seg]
+                total = np.full(n_p, constant)
+                revenue = np.zeros(tl.n)
+                for row in rows:
+                    revenue += row * n_p
                 if seg == "colocation":
                     total += out["rent_total_usd"][v]
                     revenue += lp.month_rent_total(alive_v[v])
