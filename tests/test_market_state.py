@@ -335,3 +335,21 @@ def test_init_as_of_a_date_starts_from_the_packaged_state_of_that_date(tmp_path:
     assert market_state_as_of(dt.date(2025, 11, 1), tmp_path).as_of == dt.date(2025, 9, 30)
     with pytest.raises(HashpivotError, match=r"packaged snapshot \(2024-12-31\)"):
         market_state_as_of(dt.date(2024, 6, 1), tmp_path)
+
+
+def test_valuation_before_the_first_state_falls_back_to_the_scenario_naming_why(
+    tmp_path: Path,
+) -> None:
+    from hashpivot.company.listed_value import choose_market
+    from hashpivot.spec import default_scenario
+
+    scenario = default_scenario()
+    day = dt.date(2024, 12, 30)
+    market, source = choose_market(scenario, valuation_market_state(day, tmp_path), day)
+    assert market is scenario
+    assert "the market state is as of 2024-12-31, after it" in source
+    # one day later the first state is used
+    first_day = day + dt.timedelta(days=1)
+    market, source = choose_market(scenario, valuation_market_state(first_day, tmp_path), first_day)
+    assert market.market.btc_price_usd == FIRST.btc_price_usd.value
+    assert "market state 'packaged snapshot' as of 2024-12-31" in source
