@@ -9,8 +9,9 @@ unsourced, so every output built on a state can say which state it used and how 
 States come from two places:
 
 * the **packaged series** (``hashpivot/data/market_states.yaml``): one state per date
-  (year end 2024, each quarter end of 2025 and 2026, the catalogue files' date), built
-  from public data and sourced reports, each value with its date and URL. Where a
+  (2024-12-31, each quarter end from 2025-03-31 to 2026-03-31, the catalogue files'
+  2026-02-20 and 2026-06-26, the last close of the public price series), built from
+  public data and sourced reports, each value with its date and URL. Where a
   value of a state's own date was not found, an older sourced value stands in with its
   own date, so a state may mix dates; :meth:`MarketState.oldest_as_of` names the oldest.
   Its last state is the **packaged snapshot**, the offline default;
