@@ -82,12 +82,15 @@ if HAVE_NUMBA:
         x: float, mined: float, rate: float, g: float, tau: float, clock: float,
         height: float, kd: float, el: float, eb: float, sub: float, nh: float,
         a0: float, a1: float, a2: float, a3: float,
-        halving_first: float, halving_day: Any, p: int, subsidy: Any,
-    ) -> tuple[float, float, float, float, float, float, float, float]:  # fmt: skip
+        halving_first: float, halving_day: Any, p: int, subsidy: Any, exact: bool,
+    ) -> tuple[float, float, float, float, float, float, float, float, bool]:  # fmt: skip
         """A piece of ``x`` days with ``mined`` blocks at constant difficulty.
 
         ``a0..a3`` accumulate ∫K/D dt, ∫subsidy·K/D dt, BTC issued and blocks; returns
-        the epoch clock and blocks, subsidy, next halving and the four sums, updated.
+        the epoch clock and blocks, subsidy, next halving and the four sums, updated, and
+        whether the piece reaches the next halving. Only with ``exact`` does it then
+        split the piece at the halving (the subsidy changes there); without, the caller
+        must redo the piece with ``exact`` (:func:`_lane_month`).
         """
         kd_x = x * kd
         a0 += kd_x
@@ -97,7 +100,8 @@ if HAVE_NUMBA:
         a3 += mined
         eb += mined
         el += x
-        if height_after >= nh:
+        crossed = height_after >= nh
+        if exact and crossed:
             s_new = subsidy[min(int(nh // _HALVING), _LAST_EPOCH)]
             before = nh - (height_after - mined)
             x_h = math.log1p(max(g * before / rate, -1.0 + 1e-15)) / g
@@ -111,7 +115,7 @@ if HAVE_NUMBA:
                     halving_day[p, j] = clock + tau + x_h
             sub = s_new
             nh = nh + _HALVING
-        return el, eb, sub, nh, a0, a1, a2, a3
+        return el, eb, sub, nh, a0, a1, a2, a3, crossed
 
     @njit(cache=True, error_model="numpy", inline="always")
     def _predicted_log_running(  # pragma: no cover - compiled
@@ -150,8 +154,8 @@ if HAVE_NUMBA:
     def _lane_month(  # pragma: no cover - compiled
         st: Any, h0: Any, h1: Any, log_ratio: Any, w: Any, active: Any, days: float,
         clock: float, halving_first: float, halving_day: Any, p0: int, subsidy: Any,
-        out: Any, t: int, fees: Any,
-    ) -> None:  # fmt: skip
+        out: Any, t: int, fees: Any, exact: bool,
+    ) -> bool:  # fmt: skip
         """Month ``t`` of a lane of paths ``p0, p0 + 1, ...`` (:meth:`MonthlyChain.step`).
 
         ``st`` ``(6, n)`` holds the lane's chain state (:data:`_H` ...), updated in place;
@@ -161,8 +165,16 @@ if HAVE_NUMBA:
         epoch boundary, the time of the crossing (a logarithm and two divisions that
         depend on each other) before the next pass starts, so the processor works on
         several paths' chains at once. Each path's arithmetic is the same as alone.
+
+        Returns whether a path of the lane reaches a halving in the month. Without
+        ``exact`` the month is then not right: the caller runs it again with ``exact``
+        from the state it started from (:func:`_month_of_lane`). A halving comes every
+        210 000 blocks, about once in 48 months, so most months take the loops that
+        carry no halving branch (with it the loops cost about 40 % more) and give the
+        same numbers as with it.
         """
         n = st.shape[1]
+        halving = False
         for j in range(n):
             g = log_ratio[j] * (1.0 / days)
             if abs(g) < _MIN_ABS_G:
@@ -191,11 +203,12 @@ if HAVE_NUMBA:
                     active[j] = False
                     continue
                 kd = st[_KD, j]
-                el, _, sub, nh, a0, a1, a2, a3 = _advance(
+                el, _, sub, nh, a0, a1, a2, a3, crossed = _advance(
                     x_b, to_boundary, rate, g, tau, clock, st[_H, j], kd, st[_EL, j],
                     st[_EB, j], st[_SUB, j], st[_NH, j], w[_A0, j], w[_A1, j], w[_A2, j],
-                    w[_A3, j], halving_first, halving_day, p0 + j, subsidy,
+                    w[_A3, j], halving_first, halving_day, p0 + j, subsidy, exact,
                 )  # fmt: skip
+                halving = halving or crossed
                 ratio = min(max(el * _DAYS_TO_TARGET_RATIO, _CLAMP_LO), _CLAMP_HI)
                 st[_EL, j], st[_EB, j], st[_SUB, j], st[_NH, j] = 0.0, 0.0, sub, nh
                 st[_KD, j] = kd * ratio
@@ -211,16 +224,39 @@ if HAVE_NUMBA:
             rate_end = kd * h1[j]
             gx = g * x
             mined = rate * x * (1.0 + 0.5 * gx) if abs(gx) < 1e-5 else (rate_end - rate) / g
-            el, eb, sub, nh, a0, a1, a2, a3 = _advance(
+            el, eb, sub, nh, a0, a1, a2, a3, crossed = _advance(
                 x, mined, rate, g, tau, clock, st[_H, j], kd, st[_EL, j], st[_EB, j],
                 st[_SUB, j], st[_NH, j], w[_A0, j], w[_A1, j], w[_A2, j], w[_A3, j],
-                halving_first, halving_day, p0 + j, subsidy,
+                halving_first, halving_day, p0 + j, subsidy, exact,
             )  # fmt: skip
+            halving = halving or crossed
             height = st[_H, j] + a3
             st[_H, j], st[_EL, j], st[_EB, j], st[_SUB, j], st[_NH, j] = height, el, eb, sub, nh
             lr = log_ratio[j]
             mean_h = 0.5 * (h0[j] + h1[j]) if abs(lr) < 1e-9 else (h1[j] - h0[j]) / lr
             _record(out, p0 + j, t, height, kd, fees[p0 + j, t], days, a0, a1, a2, a3, mean_h)
+        return halving
+
+    @njit(cache=True, error_model="numpy")
+    def _month_of_lane(  # pragma: no cover - compiled
+        st: Any, saved: Any, h0: Any, h1: Any, log_ratio: Any, w: Any, active: Any,
+        days: float, clock: float, halving_first: float, halving_day: Any, p0: int,
+        subsidy: Any, out: Any, t: int, fees: Any,
+    ) -> None:  # fmt: skip
+        """:func:`_lane_month` without the halving branch, again with it if one comes.
+
+        ``saved`` ``(6, n)`` is scratch for the lane's state at the start of the month.
+        """
+        saved[:, :] = st
+        if _lane_month(
+            st, h0, h1, log_ratio, w, active, days, clock, halving_first, halving_day, p0,
+            subsidy, out, t, fees, False,
+        ):  # fmt: skip
+            st[:, :] = saved
+            _lane_month(
+                st, h0, h1, log_ratio, w, active, days, clock, halving_first, halving_day,
+                p0, subsidy, out, t, fees, True,
+            )  # fmt: skip
 
     def _chain_loop(  # pragma: no cover - compiled
         h_start: Any, h_end: Any, fees: Any, days: Any, month_start_day: Any, st0: Any,
@@ -237,13 +273,14 @@ if HAVE_NUMBA:
             h1 = np.empty(n)
             log_ratio = np.empty(n)
             w = np.empty((_SCRATCH, n))
+            saved = np.empty((6, n))
             active = np.empty(n, np.bool_)
             for t in range(n_m):
                 for j in range(n):
                     h1[j] = h_end[p0 + j, t]
                     log_ratio[j] = math.log(h1[j] / h0[j])
-                _lane_month(
-                    st, h0, h1, log_ratio, w, active, days[t], month_start_day[t],
+                _month_of_lane(
+                    st, saved, h0, h1, log_ratio, w, active, days[t], month_start_day[t],
                     halving_first, halving_day, p0, subsidy, out, t, fees,
                 )  # fmt: skip
                 h0[:] = h1
@@ -295,6 +332,7 @@ if HAVE_NUMBA:
             running = np.empty(n)
             flow = np.empty((max(n_k, n_s), n))
             w = np.empty((_SCRATCH, n))
+            saved = np.empty((6, n))
             active = np.empty(n, np.bool_)
             # at the last Newton step of the month: each tier's running share, the
             # running capacity, its log slope 2β·Σ C·w(1 − w)/S and the reward margin
@@ -372,8 +410,8 @@ if HAVE_NUMBA:
                     h1[j] = r * 1e18 * noise_factor[t, p0 + j]
                 for j in range(n):
                     log_ratio[j] = math.log(h1[j] / h0[j])
-                _lane_month(
-                    st, h0, h1, log_ratio, w, active, days[t], month_start_day[t],
+                _month_of_lane(
+                    st, saved, h0, h1, log_ratio, w, active, days[t], month_start_day[t],
                     halving_first, halving_day, p0, subsidy, out, t, fees,
                 )  # fmt: skip
                 h0[:] = h1
