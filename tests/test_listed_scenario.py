@@ -39,7 +39,7 @@ def test_init_from_every_company_with_a_hashrate_then_run(ticker: str, tmp_path:
 
 
 def test_companies_without_a_hashrate_are_refused_naming_it(tmp_path: Path) -> None:
-    assert NO_HASHRATE  # APLD, BITF, GLXY report no hashrate in the catalogue
+    assert NO_HASHRATE  # APLD and GLXY (mining wound down in 2025) report no hashrate
     for ticker in NO_HASHRATE:
         res = _invoke("init", str(tmp_path / f"{ticker}.yaml"), "--from", ticker)
         assert res.exit_code == 2
@@ -114,3 +114,14 @@ def test_the_fleet_always_fits_the_reported_mw(hashrate_eh_s: float, operating_m
     # uncapped when the MW suffice: 1 machine of 200 TH/s is the rounding
     if hashrate_eh_s * 20.0 * 1.05 <= operating_mw:
         assert placed_eh_s >= hashrate_eh_s - 200e-6
+
+
+def test_bitfarms_fleet_from_its_reported_hashrate() -> None:
+    # the Q2-2025 write-up: 17.7 EH/s at 17 J/TH; 17.7 x 17 x 1.05 = 316 MW fit the 341 MW
+    # energised (no cap, no consistency warning), 17.7e6 TH/s / 200 TH/s = 88 500 machines
+    text = scenario_text_from_company(load_company("BITF"), STATE)
+    assert "fleet capped" not in text
+    bitf = parse_scenario(text, "BITF")
+    fleets = [f for s in bitf.sites for f in s.fleets]
+    assert sum(f.count for f in fleets) == 88_500
+    assert {f.efficiency_j_per_th for f in fleets} == {17.0}
