@@ -57,7 +57,7 @@ BAD_SCENARIOS: dict[str, str | bytes] = {
     "month_13": _text("start_date: 2025-01-01", "start_date: 2025-13-01"),
     "february_30": _text("start_date: 2025-01-01", "start_date: 2025-02-30"),
     "year_0": _text("start_date: 2025-01-01", "start_date: 0000-01-01"),
-    "empty_fleets": _edited(lambda d: [s.update(fleets=[]) for s in d["sites"]]),
+    "empty_fleets": _edited(lambda d: [s.update(fleets=[], conversions=[]) for s in d["sites"]]),
     "horizon_bool": _text("horizon_months: 60", "horizon_months: true"),
     "horizon_inf": _text("horizon_months: 60", "horizon_months: .inf"),
     "lease_inf": _text("usd_per_kw_month: 150", "usd_per_kw_month: .inf"),
@@ -79,6 +79,8 @@ BAD_SCENARIOS: dict[str, str | bytes] = {
 GOOD_BUT_ODD: dict[str, str] = {
     "markup_name": _edited(lambda d: d.update(name="[/bold] x [link=http://a]b[/link]")),
     "control_name": _edited(lambda d: d.update(name="a\x1b[2Jb\x07c")),
+    # an AI landlord: conversions and no ASIC fleet (init --from APLD)
+    "no_fleet": _edited(lambda d: [s.update(fleets=[]) for s in d["sites"]]),
 }
 
 
@@ -131,6 +133,17 @@ def test_user_text_is_printed_as_data(name: str, scenario_files: dict[str, Path]
             "[/bold] x [link=http://a]b[/link]"
             in invoke("validate", str(scenario_files[name])).output
         )
+
+
+@pytest.mark.parametrize("command", ["mine", "company", "value", "unit-economics", "run"])
+def test_a_scenario_without_a_fleet_runs_or_says_why(
+    command: str, scenario_files: dict[str, Path]
+) -> None:
+    extra = ["--paths", "1000"] if command == "run" else []
+    result = invoke(command, str(scenario_files["no_fleet"]), *extra)
+    _check(result)  # 0, or 2 with a message (unit-economics: no ASIC fleet to value)
+    if result.exit_code == 2:
+        assert "no ASIC fleets" in result.output
 
 
 @pytest.mark.parametrize("path", ["/dev/zero", "/", "/nonexistent/x.yaml"])

@@ -1,6 +1,7 @@
 """Runnable scenarios from catalogue companies (hashpivot.listed.scenario, init --from)."""
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -21,14 +22,29 @@ DATA = Path(__file__).resolve().parents[1] / "src" / "hashpivot" / "data" / "com
 STATE = packaged_market_state()
 WITH_FLEET = [t for t in company_names() if load_company(t).latest_hashrate() is not None]
 NO_HASHRATE = sorted(set(company_names()) - set(WITH_FLEET))
+WITH_SITES = [t for t in company_names() if load_company(t).sites]
 
 
 def _invoke(*args: str):
     return runner.invoke(app, list(args), env={"COLUMNS": "200", "NO_COLOR": "1"})
 
 
-@pytest.mark.parametrize("ticker", WITH_FLEET)
-def test_init_from_every_company_with_a_hashrate_then_run(ticker: str, tmp_path: Path) -> None:
+def _finite_or_named(payload: dict, not_applicable: dict, where: str = "") -> None:
+    """Every number of a run's JSON is finite and of a sane size, or null with a reason."""
+    for key, value in payload.items():
+        path = f"{where}{key}"
+        if isinstance(value, dict):
+            _finite_or_named(value, not_applicable, f"{path}.")
+        elif value is None:
+            assert path in not_applicable, path
+        elif isinstance(value, float):
+            assert math.isfinite(value), path
+            assert abs(value) < 1e15, path  # no 0/0 noise such as 1e28
+
+
+@pytest.mark.parametrize("ticker", WITH_SITES)
+def test_init_then_run_for_every_company_with_sites(ticker: str, tmp_path: Path) -> None:
+    # issue 18's check, for every catalogue company with sites, with or without a fleet
     path = tmp_path / "x.yaml"
     res = _invoke("init", str(path), "--from", ticker)
     assert res.exit_code == 0, res.output
@@ -36,15 +52,50 @@ def test_init_from_every_company_with_a_hashrate_then_run(ticker: str, tmp_path:
     assert out.exit_code == 0, out.output
     payload = json.loads(out.stdout)
     assert payload["paths"] == 1000
+    na = payload.get("not_applicable", {})
+    _finite_or_named({k: v for k, v in payload.items() if k != "frontier"}, na)
+    if ticker in NO_HASHRATE:
+        # no fleet: the pure-mining variant mines nothing, the same on every path, so its
+        # BTC correlation and R² are 0/0 and the hedge measures and frontier do not apply
+        assert not any(s.fleets for s in parse_scenario(path.read_text("utf-8"), "x").sites)
+        assert payload["variance_reduction_frac"] is None
+        assert payload["hedge_after_capex"] is None
+        assert payload["frontier"] == []
+        assert {"variance_reduction_frac", "frontier", "pure_mining.btc_corr"} <= set(na)
+        assert payload["pure_mining"]["npv_usd"]["std"] == 0.0
+        assert payload["hybrid"]["npv_usd"]["mean"] > 0  # the AI leases earn
+    else:
+        assert "variance_reduction_frac" not in na
 
 
-def test_companies_without_a_hashrate_are_refused_naming_it(tmp_path: Path) -> None:
-    assert NO_HASHRATE  # APLD and GLXY (mining wound down in 2025) report no hashrate
-    for ticker in NO_HASHRATE:
-        res = _invoke("init", str(tmp_path / f"{ticker}.yaml"), "--from", ticker)
-        assert res.exit_code == 2
-        assert "gives no hashrate" in res.output
-        assert not (tmp_path / f"{ticker}.yaml").exists()
+def test_a_company_without_a_fleet_gets_its_leases_and_no_fleet() -> None:
+    assert NO_HASHRATE == ["APLD", "GLXY"]  # GLXY wound mining down in Q1-2025
+    text = scenario_text_from_company(load_company("APLD"), STATE)
+    apld = parse_scenario(text, "APLD")
+    assert not any(s.fleets for s in apld.sites)
+    # Polaris Forge 1 (400 IT MW, 11B USD over 15 years) and Polaris Forge 2 (200 IT MW,
+    # 5B USD): 11e9 / 15 / 400 / 12 000 = 152.78 and 5e9 / 15 / 200 / 12 000 = 138.89
+    # USD/kW-month; the June-2025 contract is superseded by the total
+    rates = sorted(c.lease.rate_usd_per_kw_month for s in apld.sites for c in s.conversions
+                   if c.lease is not None)  # fmt: skip
+    assert rates == pytest.approx([138.8889, 152.7778], rel=1e-5)
+    assert "no ASIC fleet: the catalogue reports no self-mining hashrate for APLD" in text
+    assert "not modelled: blockchain data centres, 286 MW operating" in text
+
+
+def test_a_company_with_neither_fleet_nor_lease_is_refused_naming_both(tmp_path: Path) -> None:
+    data = yaml.safe_load((DATA / "glxy.yaml").read_text(encoding="utf-8"))
+    del data["ai_contracts"]
+    user = tmp_path / "glxy-no-contracts.yaml"
+    user.write_text(yaml.safe_dump(data), encoding="utf-8")
+    res = _invoke("init", str(tmp_path / "y.yaml"), "--from", str(user))
+    assert res.exit_code == 2
+    assert "no self-mining hashrate (so no ASIC fleet)" in res.output
+    assert "no active colocation contract" in res.output
+    assert not (tmp_path / "y.yaml").exists()
+
+
+def test_an_unknown_ticker_names_the_closest(tmp_path: Path) -> None:
     res = _invoke("init", str(tmp_path / "y.yaml"), "--from", "WULFF")
     assert res.exit_code == 2
     assert "closest: WULF" in res.output
@@ -84,7 +135,8 @@ def test_known_answers_of_the_builder() -> None:
     # mining sites pay the all-in power cost the file reports (CIFR: about 27 USD/MWh),
     # else the 45 USD/MWh assumption
     mining = [s for s in cifr.sites if s.fleets]
-    assert mining and all(s.power.price_usd_per_mwh == 27.0 for s in mining)
+    assert mining
+    assert all(s.power.price_usd_per_mwh == 27.0 for s in mining)
     assert "reported all-in mining power cost" in text
 
 
@@ -125,3 +177,15 @@ def test_bitfarms_fleet_from_its_reported_hashrate() -> None:
     fleets = [f for s in bitf.sites for f in s.fleets]
     assert sum(f.count for f in fleets) == 88_500
     assert {f.efficiency_j_per_th for f in fleets} == {17.0}
+
+
+def test_runs_frontier_is_the_simulations_default() -> None:
+    # run passes the frontier explicitly (none without a fleet): the same shares as
+    # Simulation's default, so a scenario with a fleet runs as before
+    import inspect
+
+    from hashpivot.cli.montecarlo import FRONTIER_SHARES
+    from hashpivot.simulation import Simulation
+
+    default = inspect.signature(Simulation).parameters["frontier_shares"].default
+    assert default == FRONTIER_SHARES

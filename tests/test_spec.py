@@ -265,9 +265,24 @@ def test_impossible_calendar_dates_name_the_field(date: str) -> None:
     assert date in msg
 
 
-def test_a_scenario_without_any_fleet_is_refused() -> None:
-    msg = _problems(_edited(lambda d: [s.__setitem__("fleets", []) for s in d["sites"]]))
-    assert "needs at least one ASIC fleet" in msg
+def test_a_scenario_without_any_fleet_or_conversion_is_refused() -> None:
+    def empty(d: dict) -> None:
+        for site in d["sites"]:
+            site["fleets"], site["conversions"] = [], []
+
+    msg = _problems(_edited(empty))
+    assert "needs at least one ASIC fleet or one conversion" in msg
+
+
+def test_a_scenario_of_conversions_without_a_fleet_is_valid_and_mines_nothing() -> None:
+    # an AI landlord (no self-mining): the default scenario's sites with their fleets
+    # removed keep the Alpha conversion, so the scenario validates and projects
+    text = _edited(lambda d: [s.__setitem__("fleets", []) for s in d["sites"]])
+    scenario = parse_scenario(text, "x.yaml")
+    assert not any(s.fleets for s in scenario.sites)
+    assert any(s.conversions for s in scenario.sites)
+    summary = Projection(scenario).run(12).summary()
+    assert summary["btc_mined"] == 0.0  # no fleet, no bitcoin
 
 
 def test_wacc_at_or_below_terminal_growth_is_refused() -> None:

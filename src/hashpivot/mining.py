@@ -109,5 +109,7 @@ def payback_months(margin_usd: ArrayLike, capex_usd: ArrayLike) -> FloatArray:
     cum = np.cumsum(np.asarray(margin_usd, dtype=np.float64), axis=-1)
     capex = np.asarray(capex_usd, dtype=np.float64)[..., None]
     covered = cum >= capex
+    if covered.shape[-1] == 0:  # no month to pay back in (e.g. a scenario without a fleet)
+        return np.full(covered.shape[:-1], np.nan)
     first = np.argmax(covered, axis=-1) + 1.0
     return np.asarray(np.where(np.any(covered, axis=-1), first, np.nan))

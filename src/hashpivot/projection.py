@@ -262,7 +262,11 @@ def fleet_month_arrays(
     """Economics of every fleet in every month of one path, as arrays ``(fleets, months)``."""
     c = fleet_coefficients(f, active_frac, days_in_month)
     hashprice_usd = hashprice_btc_per_ph_day * price_usd
-    running = np.stack([running_indicator(c, i, hashprice_usd) for i in range(len(f.site))])
+    running = (
+        np.stack([running_indicator(c, i, hashprice_usd) for i in range(len(f.site))])
+        if len(f.site)
+        else np.zeros((0, *np.shape(hashprice_usd)))  # AI conversions without a fleet
+    )
     btc = running * c.btc_per_hashprice * hashprice_btc_per_ph_day
     breakeven = mining.breakeven_power_fleet_usd_per_mwh(
         hashprice_usd, f.efficiency_j_per_th[:, None], f.pool_fee_frac[:, None], f.pue[:, None]

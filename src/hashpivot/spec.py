@@ -744,9 +744,15 @@ class Scenario(Spec):
         return value
 
     @model_validator(mode="after")
-    def _has_a_fleet(self) -> Scenario:
-        if not any(site.fleets for site in self.sites):
-            msg = "sites: every site's fleets are empty; a scenario needs at least one ASIC fleet"
+    def _has_a_fleet_or_a_conversion(self) -> Scenario:
+        # a company with nothing to run (no ASIC and no AI MW) has no cash flow to model; a
+        # company with AI conversions and no ASIC fleet (a host or AI landlord, e.g. Applied
+        # Digital) is modelled, its pure-mining variant then mining nothing
+        if not any(site.fleets or site.conversions for site in self.sites):
+            msg = (
+                "sites: every site's fleets and conversions are empty; a scenario needs at "
+                "least one ASIC fleet or one conversion"
+            )
             raise ValueError(msg)
         return self
 

@@ -216,11 +216,14 @@ def simulate_work(
 ) -> Work:
     """The job of ``POST /simulate``: run the Monte Carlo, save it, render its figures."""
     from hashpivot.api.figures import montecarlo_figures
+    from hashpivot.applicability import mark_not_applicable
     from hashpivot.simulation import Simulation
 
     def work(ctx: JobContext) -> dict[str, Any]:
         def run() -> dict[str, Any]:
-            sim = Simulation(scenario) if req.frontier else Simulation(scenario, frontier_shares=())
+            has_fleet = any(site.fleets for site in scenario.sites)  # else: no frontier
+            frontier = req.frontier and has_fleet
+            sim = Simulation(scenario) if frontier else Simulation(scenario, frontier_shares=())
             result, run_id = record(
                 "run", scenario, req.seed,
                 lambda: sim.run(paths=req.paths, seed=req.seed, progress=ctx.progress),
@@ -228,7 +231,8 @@ def simulate_work(
                 per_path=lambda r: {f"{v}.{k}": a for v, arrays in r.variants.items()
                                     for k, a in arrays.items()},
             )  # fmt: skip
-            out: dict[str, Any] = {"run_id": run_id, "result": result.to_dict()}
+            body = mark_not_applicable(result.to_dict(), has_fleet)
+            out: dict[str, Any] = {"run_id": run_id, "result": body}
             if figures:
                 out["figures"] = montecarlo_figures(result)
             return out

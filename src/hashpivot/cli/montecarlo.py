@@ -10,6 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from hashpivot.applicability import mark_not_applicable
 from hashpivot.cli.common import JsonOpt, console, emit_json, err_console, errors_exit_2, table
 from hashpivot.cli.runs import SaveOpt, StoreOpt, saved_note
 from hashpivot.cli.scenario import ScenarioArg, load_or_default
@@ -25,8 +26,15 @@ def register(app: typer.Typer, catalog_app: typer.Typer) -> None:
     app.command("run")(run)
 
 
+FRONTIER_SHARES = (0.0, 0.25, 0.5, 0.75, 1.0)
+"""AI shares of the frontier ``run`` sweeps (``Simulation``'s default) [-]."""
+
 RUN_METRIC_LABELS = {"npv_usd": "NPV", "ebitda_usd_per_year": "EBITDA per year"}
 """Rows of the ``run`` table, by summary key (``--json`` keeps the keys, in USD)."""
+
+
+def _na(value: Any, spec: str) -> str:
+    return "n/a" if value is None else format(value + 0.0, spec)  # no "-0.00"
 
 
 def _print_simulation(summary: dict[str, Any]) -> None:
@@ -43,17 +51,19 @@ def _print_simulation(summary: dict[str, Any]) -> None:
     console.print(table(pd.DataFrame(rows).round(1), title))
     head = Table(show_header=False)
     head.add_row("variance reduction of annual EBITDA (hybrid vs pure)",
-                 f"{summary['variance_reduction_frac']:.1%}")  # fmt: skip
+                 _na(summary["variance_reduction_frac"], ".1%"))  # fmt: skip
     for variant in ("pure_mining", "hybrid"):
         v = summary[variant]
         head.add_row(f"{variant}: BTC beta (elasticity) / correlation",
-                     f"{v['btc_beta']:.2f} / {v['btc_corr']:.2f}")  # fmt: skip
+                     f"{_na(v['btc_beta'], '.2f')} / {_na(v['btc_corr'], '.2f')}")  # fmt: skip
         head.add_row(f"{variant}: P(EBITDA < 0 in any year)",
                      f"{v['prob_negative_ebitda_any_year']:.1%}")  # fmt: skip
         if v.get("btc_beta_warning"):
             head.add_row(f"{variant}: BTC beta warning", v["btc_beta_warning"])
         _risk_rows(head, variant, v.get("risk"))
     console.print(head)
+    for key, reason in summary.get("not_applicable", {}).items():
+        console.print(f"n/a: {key}: {reason}")
     if summary["frontier"]:
         frontier = pd.DataFrame(summary["frontier"])
         frontier = frontier.drop(  # in --json and the report; the table keeps 80 columns
@@ -76,7 +86,7 @@ def _risk_rows(head: Table, variant: str, r: dict[str, Any] | None) -> None:
                  f"{r['npv_delta_usd_per_10pct_btc'] / 1e6:,.1f} / "
                  f"{r['ebitda_delta_usd_per_10pct_btc'] / 1e6:,.1f}")  # fmt: skip
     head.add_row(f"{variant}: R² of NPV on BTC",
-                 f"{r['btc_r2_frac']:.2f}")  # fmt: skip
+                 _na(r["btc_r2_frac"], ".2f"))  # fmt: skip
     head.add_row(f"{variant}: CVaR5 of FCF after capex, debt (USD M/yr)",
                  f"{r['fcf_cvar5_usd'] / 1e6:,.1f}")  # fmt: skip
     if "p_liquidity_shortfall_frac" in r:
@@ -143,7 +153,9 @@ def run(
 
     Draws BTC price, fees, GPU rental and power paths, simulates the network under each
     price path, and evaluates the scenario's company (hybrid), the same sites with no
-    conversion (pure mining) and a sweep of AI shares, all on the same paths.
+    conversion (pure mining) and a sweep of AI shares, all on the same paths. A scenario
+    without an ASIC fleet (an AI landlord) has no sweep, and the measures that compare with
+    pure mining or are the same on every path print n/a with the reason.
     """
     from hashpivot.report.montecarlo import write_montecarlo_report
     from hashpivot.simulation import Simulation
@@ -155,7 +167,12 @@ def run(
             if output is not None:
                 check_writable(output)
         scenario = load_or_default(path)
-        sim = Simulation(scenario, tenant_ai_corr_frac=tenant_ai_corr, bump_network=bump_network)
+        has_fleet = any(site.fleets for site in scenario.sites)
+        # no fleet: no mining MW to trade for AI MW, so no AI-share frontier
+        shares = FRONTIER_SHARES if has_fleet else ()
+        sim = Simulation(
+            scenario, shares, tenant_ai_corr_frac=tenant_ai_corr, bump_network=bump_network
+        )
         runs = RunStore(store) if save else None
         if as_json:
             result, run_id = record(
@@ -188,10 +205,11 @@ def run(
         extra |= {"xlsx": str(xlsx)} if xlsx else {}
         extra |= {"tenant_ai_corr_frac": tenant_ai_corr} if tenant_ai_corr else {}
         extra |= {"bump_network": True} if bump_network else {}
+        summary = mark_not_applicable(result.summary(), has_fleet)
         if as_json:
-            emit_json(result.summary() | extra)
+            emit_json(summary | extra)
             return
-        _print_simulation(result.summary())
+        _print_simulation(summary)
         if report is not None:
             console.print(f"report: {report}")
         if flows is not None:

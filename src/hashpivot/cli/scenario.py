@@ -75,9 +75,10 @@ def init(
         str | None,
         typer.Option(
             "--from",
-            help="Catalogue ticker or company YAML: write that company's sites, fleets (at an "
-            "assumed J/TH), contracts as leases, balance sheet and the market state, each "
-            "number's source beside it (see `hashpivot catalog companies`).",
+            help="Catalogue ticker or company YAML: write that company's sites, fleets (its "
+            "self-mining hashrate at the reported or an assumed J/TH; none when it reports "
+            "no self-mining, e.g. APLD), contracts as leases, balance sheet and the market "
+            "state, each number's source beside it (see `hashpivot catalog companies`).",
         ),
     ] = None,
     as_json: JsonOpt = False,

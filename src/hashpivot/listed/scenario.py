@@ -16,8 +16,11 @@ comment; what it does not give is an assumption, labelled so:
   weighted by principal), the rest the default scenario's assumptions;
 - **market**: the dated market state (:func:`hashpivot.market_state.scenario_text_with_state`).
 
-Raises :class:`~hashpivot.errors.HashpivotError` for a company with no reported hashrate:
-a scenario needs an ASIC fleet, and none is invented.
+A company that reports no self-mining hashrate (a host or AI landlord such as Applied
+Digital, or Galaxy after its mining wind-down) gets no ASIC fleet, none being invented: its
+scenario holds its AI contracts only, and ``run``'s pure-mining variant mines nothing.
+Raises :class:`~hashpivot.errors.HashpivotError` for a company with neither a hashrate
+nor a contract that can be written as a lease: a scenario needs one or the other.
 """
 
 from __future__ import annotations
@@ -204,6 +207,21 @@ def _fleet_site_lines(company: ListedCompanySpec, hashrate_eh_s: float, hr_src: 
     return lines
 
 
+def _no_fleet_lines(company: ListedCompanySpec) -> list[str]:
+    """Comments in place of the mining sites of a company that reports no self-mining."""
+    running = [s for s in company.sites if s.status == "operating" and s.use != "ai_hpc"]
+    out = [
+        f"  # no ASIC fleet: the catalogue reports no self-mining hashrate for {company.ticker}, "
+        "so only its AI contracts are modelled and run's pure-mining variant mines nothing",
+    ]
+    out += [
+        f"  # not modelled: {s.name}, {s.gross_mw or 0:g} MW {s.status} (no self-mining fleet "
+        f"reported to place on it; {_src(s)})"
+        for s in running
+    ]
+    return out
+
+
 def _company_lines(company: ListedCompanySpec) -> list[str]:
     bs = company.balance_sheet
     gap = "assumption: not in the catalogue's balance sheet"
@@ -250,16 +268,11 @@ def scenario_text_from_company(company: ListedCompanySpec, state: MarketState) -
     Raises
     ------
     HashpivotError
-        The company reports no hashrate (a scenario needs an ASIC fleet).
+        The company reports neither a hashrate nor a contract that can be written as a
+        lease (a scenario needs an ASIC fleet or a conversion).
 
     """
     hr = company.latest_hashrate()
-    if hr is None:
-        msg = (
-            f"{company.ticker}: the catalogue gives no hashrate, and a scenario needs an ASIC "
-            "fleet; add a hashrate (with its source) to a copy of the company file"
-        )
-        raise HashpivotError(msg)
     leases: list[str] = []
     skipped = []
     for c in company.active_contracts():
@@ -268,6 +281,16 @@ def scenario_text_from_company(company: ListedCompanySpec, state: MarketState) -
             skipped.append(c.id)
         else:
             leases += lines
+    if hr is None and not leases:
+        left = f" ({', '.join(skipped)} left out)" if skipped else ""
+        msg = (
+            f"{company.ticker}: the catalogue gives no self-mining hashrate (so no ASIC fleet) "
+            f"and no active colocation contract with IT MW, value and term{left} (so no AI "
+            "lease); "
+            "a scenario needs at least one of them; add a hashrate or a contract (with its "
+            "source) to a copy of the company file"
+        )
+        raise HashpivotError(msg)
     head = [
         f"# {company.name} ({company.ticker}) from the hashpivot catalogue (file as of "
         f"{company.as_of}); every number's source or 'assumption' beside it.",
@@ -288,7 +311,8 @@ def scenario_text_from_company(company: ListedCompanySpec, state: MarketState) -
         "  fees_btc_per_block: 0",
         *_company_lines(company),
         "sites:",
-        *_fleet_site_lines(company, hr.hashrate_eh_s, _src(hr)),
+        *(_fleet_site_lines(company, hr.hashrate_eh_s, _src(hr)) if hr is not None
+          else _no_fleet_lines(company)),
         *leases,
     ]  # fmt: skip
     return scenario_text_with_state("\n".join(head) + "\n", state)

@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from hashpivot import risk
+from hashpivot.applicability import mark_not_applicable
 from hashpivot.report.html import Section, figure_section, table_section, text_section, write_report
 
 if TYPE_CHECKING:
@@ -274,9 +275,14 @@ def frontier_cvar_figure(points: list[dict[str, Any]]) -> go.Figure:
     return fig
 
 
+def _na(value: float | None, spec: str) -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
 def write_montecarlo_report(result: SimulationResult, path: str | Path) -> Path:
     """Write the Monte Carlo report for ``result`` to ``path`` (one self-contained file)."""
-    s = result.summary()
+    has_fleet = any(site.fleets for site in result.scenario.sites)
+    s = mark_not_applicable(result.summary(), has_fleet)
     x = result.month_start
     rows = []
     for name in ("pure_mining", "hybrid"):
@@ -285,10 +291,16 @@ def write_montecarlo_report(result: SimulationResult, path: str | Path) -> Path:
     intro = (
         f"{result.paths:,} paths of {result.months} months from {x[0]:%Y-%m}, seed {result.seed}. "
         f"Hybrid is the scenario's mix; pure mining removes every conversion. Variance "
-        f"reduction of average annual EBITDA: {s['variance_reduction_frac']:.1%}; BTC beta "
-        f"(elasticity of EBITDA to the BTC price) hybrid {s['hybrid']['btc_beta']:.2f} vs pure "
-        f"{s['pure_mining']['btc_beta']:.2f}."
+        f"reduction of average annual EBITDA: {_na(s['variance_reduction_frac'], '.1%')}; BTC "
+        f"beta (elasticity of EBITDA to the BTC price) hybrid {s['hybrid']['btc_beta']:.2f} vs "
+        f"pure {s['pure_mining']['btc_beta'] + 0.0:.2f}."
     )
+    if s.get("not_applicable"):
+        intro += (
+            " Not applicable: "
+            + "; ".join(f"{k} ({why})" for k, why in s["not_applicable"].items())
+            + "."
+        )
     warnings = [
         s[v]["btc_beta_warning"] for v in ("pure_mining", "hybrid") if s[v].get("btc_beta_warning")
     ]
@@ -328,7 +340,7 @@ def write_montecarlo_report(result: SimulationResult, path: str | Path) -> Path:
     exposure = exposure_frame(s)
     if len(exposure):
         sections.append(table_section("Exposure to BTC and risk after capex and debt", exposure))
-        if "hedge_after_capex" in s:
+        if s.get("hedge_after_capex"):
             hedge = pd.DataFrame(
                 [{"measure": k, "value": v} for k, v in s["hedge_after_capex"].items()]
             )
