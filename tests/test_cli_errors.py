@@ -144,6 +144,8 @@ def test_a_scenario_without_a_fleet_runs_or_says_why(
     _check(result)  # 0, or 2 with a message (unit-economics: no ASIC fleet to value)
     if result.exit_code == 2:
         assert "no ASIC fleets" in result.output
+    if command == "mine":
+        assert "no ASIC fleet (AI conversions only), so nothing is mined" in result.output
 
 
 @pytest.mark.parametrize("path", ["/dev/zero", "/", "/nonexistent/x.yaml"])

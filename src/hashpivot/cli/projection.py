@@ -267,6 +267,11 @@ def mine(
         )
         console.print(_network_note(result.network_model), highlight=False)
         console.print(table(result.payback(), "ASIC capex payback"))
+        if not any(site.fleets for site in result.scenario.sites):
+            console.print(
+                "note: the scenario has no ASIC fleet (AI conversions only), so nothing is "
+                "mined; `hashpivot company` and `run` value its conversions"
+            )
 
 
 _RUN_KEYS = (
