@@ -126,12 +126,12 @@ def test_jobs_unknown_id_is_404(client: TestClient) -> None:
 
 
 def test_simulate_without_a_fleet_names_the_undefined_measures(
-    client: TestClient, scenario_json: dict[str, Any]
+    client: TestClient, scenario_json: dict[str, Any], store: Path
 ) -> None:
     # an AI landlord: the default sites with no fleet keep their conversion
     for site in scenario_json["sites"]:
         site["fleets"] = []
-    body = {"paths": 1000, "frontier": True, "save": False, "scenario": scenario_json}
+    body = {"paths": 1000, "frontier": True, "scenario": scenario_json}
     answer = client.post("/simulate", json=body)
     assert answer.status_code == 200, answer.text
     result = answer.json()["result"]
@@ -139,6 +139,8 @@ def test_simulate_without_a_fleet_names_the_undefined_measures(
     assert result["hedge_after_capex"] is None
     assert result["frontier"] == []  # no mining MW to trade, even when asked
     assert {"variance_reduction_frac", "frontier"} <= set(result["not_applicable"])
+    saved = RunStore(store).get_run(answer.json()["run_id"]).summary
+    assert saved["not_applicable"] == result["not_applicable"]  # the store keeps the same
 
 
 def test_simulate_small_answers_with_the_result_and_saves_it(

@@ -228,6 +228,7 @@ def simulate_work(
                 "run", scenario, req.seed,
                 lambda: sim.run(paths=req.paths, seed=req.seed, progress=ctx.progress),
                 store=store, tags=TAGS,
+                summary=lambda r: mark_not_applicable(r.summary(), has_fleet),
                 per_path=lambda r: {f"{v}.{k}": a for v, arrays in r.variants.items()
                                     for k, a in arrays.items()},
             )  # fmt: skip

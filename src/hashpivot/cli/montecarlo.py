@@ -174,10 +174,14 @@ def run(
             scenario, shares, tenant_ai_corr_frac=tenant_ai_corr, bump_network=bump_network
         )
         runs = RunStore(store) if save else None
+
+        def marked(r: Any) -> dict[str, Any]:  # the store keeps what is printed
+            return mark_not_applicable(r.summary(), has_fleet)
+
         if as_json:
             result, run_id = record(
                 "run", scenario, seed, lambda: sim.run(paths=paths, seed=seed), store=runs,
-                per_path=_per_path,
+                summary=marked, per_path=_per_path,
             )  # fmt: skip
         else:
             with Progress(
@@ -191,7 +195,7 @@ def run(
 
                 result, run_id = record(
                     "run", scenario, seed, lambda: sim.run(paths=paths, seed=seed, progress=tick),
-                    store=runs, per_path=_per_path,
+                    store=runs, summary=marked, per_path=_per_path,
                 )  # fmt: skip
         if report is not None:
             write_montecarlo_report(result, report)
