@@ -344,3 +344,18 @@ def test_cli_catalog_prints_the_consistency_warnings():
     assert [w for w in by_ticker["RIOT"] if "needs 788 MW" in w]
     assert by_ticker["CLSK"] == []
     assert by_ticker["MARA"]
+
+
+def test_bitfarms_hashrate_fits_its_mw_and_galaxy_says_why_it_has_none() -> None:
+    from hashpivot.listed.checks import consistency_warnings
+
+    bitf = load_company("BITF")
+    hr = bitf.latest_hashrate()
+    assert hr is not None
+    assert (hr.hashrate_eh_s, hr.fleet_efficiency_j_per_th) == (17.7, 17.0)
+    # 17.7 EH/s x 17 J/TH x 1.05 = 316 MW, within the 341 MW energised: no warning
+    assert consistency_warnings(bitf) == []
+    glxy = load_company("GLXY")
+    assert glxy.latest_hashrate() is None
+    wind_down = [f for f in glxy.other_facts if "wound down its bitcoin mining" in f.text]
+    assert [f.as_of for f in wind_down] == ["2025-Q1"]
