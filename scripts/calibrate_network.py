@@ -16,10 +16,13 @@ What it does
    - weight of the start hashrate against the difficulty-implied one: the weight that
      minimises the spread of log(month's mean hashrate / blended start value);
    - capacity growth before the start: mean monthly log growth of hashrate in the fit
-     window.
+     window;
+   - build lag (12 months, from miners' orders and their delivery schedules) and margin
+     window (12 months, assumption): :data:`BUILD_LAG_MONTHS`,
+     :data:`MARGIN_WINDOW_MONTHS` (``--fit-lag-and-window`` fits them instead).
 
 3. Fits the dynamic parameters (spread of power prices, build response, target
-   margin, build lag, margin window) of the shock-free model -- the median path, since
+   margin) of the shock-free model -- the median path, since
    the shocks are median-neutral -- by differential evolution on the mean absolute log
    error of monthly mean hashrate over forecasts started every ``--origin-step``
    months in the fit window, each run up to ``--horizon`` months ahead (never past the
@@ -39,7 +42,7 @@ The fit window starts in 2018-01 (``--fit-start``): the 2016-2017 S9 build-out, 
 hashrate grew 10-20 % a month, is a one-off ramp of the ASIC industry that the
 in-sample fit would otherwise be bent around.
 
-Run from the repository root (about 5 minutes on 2 cores)::
+Run from the repository root (about 30 minutes on a busy 2-core machine)::
 
     .venv/bin/python scripts/calibrate_network.py [--data PATH] [--json]
 
@@ -97,7 +100,53 @@ FITTED: tuple[tuple[str, float, float], ...] = (
     ("build_lag_months", 6.0, 12.0),
     ("margin_window_months", 1.0, 12.0),
 )
-"""Dynamic parameters fitted by differential evolution, with their bounds."""
+"""Dynamic parameters fitted by differential evolution, with their bounds. The build lag
+and the margin window are held at :data:`BUILD_LAG_MONTHS` and
+:data:`MARGIN_WINDOW_MONTHS` unless ``--fit-lag-and-window`` is given."""
+BUILD_LAG_MONTHS = 12.0
+"""Mean months from an order to the capacity running, set from miners' orders rather than
+fitted. Scheduled deliveries of orders placed in the 2020-2021 boom: Marathon's 70,000 S19
+ordered 2020-12-28, 7,000 due 2021-07 and 63,000 due 2021-12, 11.5 months on average
+(modernconsensus.com/cryptocurrencies/bitcoin/u-s-firm-buys-70000-bitcoin-miners-for-170-million,
+secondary); TeraWulf's 3,000 S19 XP ordered 2021-12-07, 500 a month July-December 2022,
+9.8 months on average (10-K 2022, note 12,
+https://www.sec.gov/Archives/edgar/data/1083301/000155837023005301/R19.htm); Riot's 2021
+orders of 52,500 S19j and 30,000 S19 XP shipping monthly through December 2022 (10-K 2021,
+note 8, https://www.riotplatforms.com/investors/sec-filings/annual-reports/xbrl_doc_only/1954).
+Running needs a site as well: Marathon's S19 XPs of the November-December 2021 orders were
+to be installed at Applied Blockchain from 2022-Q4 to mid-2023, 11-19 months after the order
+(Marathon release of July 2022, https://it.marketscreener.com/quotazioni/azione/MARATHON-DIGITAL-HOLDINGS-56976419/attualita/Marathon-Digital-Holdings-Inc-Ottiene-circa-254-Megawatt-di-nuovi-accordi-di-hosting-per-le-sue-op-41020644/).
+In slack markets deliveries are quicker (CleanSpark's 60,000 S21 ordered 2024-01-08, due
+April-June 2024: 4 months, https://gocryptonft.com/news/bitcoin-miner-cleanspark-buys-another-193/108996),
+but the model orders only when margins exceed the required margin, i.e. in booms, when
+the queue is long: 10-11.5 months to delivery plus installation, 12 months, the top of
+the 6-12 months of methods.md §1 [months]."""
+MARGIN_WINDOW_MONTHS = 12.0
+"""Mean lag of the trailing margin on which orders are sized: a year, as long as the build
+lag (assumption; no source pins it, and the full-sample fit with it free put it at its
+12-month bound). Fitted on 2018-2021 the window falls to 1.0-1.4 months with the lag at
+its 6-month bound, and to 1.0-3.2 months with the lag held at 12: those data cannot tell
+a fast response from a slow one (docs/network_calibration.md) [months]."""
+
+
+def fitted_params(args: argparse.Namespace) -> tuple[tuple[str, float, float], ...]:
+    """:data:`FITTED` without the parameters held at a value (:func:`held_values`)."""
+    held = held_values(args)
+    return tuple(f for f in FITTED if f[0] not in held)
+
+
+def held_values(args: argparse.Namespace) -> dict[str, float]:
+    """Dynamic parameters held at a value instead of fitted (none with ``--fit-lag-and-window``)."""
+    if args.fit_lag_and_window:
+        return {}
+    if args.fit_margin_window:
+        return {"build_lag_months": args.build_lag_months}
+    return {
+        "build_lag_months": args.build_lag_months,
+        "margin_window_months": args.margin_window_months,
+    }
+
+
 NOISE_GRID = {
     "hashrate_noise_log_sd": (0.02, 0.04, 0.06, 0.08),
     "build_shock_log_sd": (0.1, 0.2, 0.3, 0.5),
@@ -299,6 +348,7 @@ class _Objective:
     """Mean absolute log error of the median path over all origins (picklable for DE)."""
 
     base: dict[str, Any]
+    fitted: tuple[tuple[str, float, float], ...]
     hist: History
     starts: tuple[dt.date, ...]
     end: dt.date
@@ -306,7 +356,7 @@ class _Objective:
     excluded: tuple[dt.date, dt.date] | None
 
     def spec(self, v: FloatArray) -> NetworkModelSpec:
-        upd = {name: float(x) for (name, _, _), x in zip(FITTED, v, strict=True)}
+        upd = {name: float(x) for (name, _, _), x in zip(self.fitted, v, strict=True)}
         return NetworkModelSpec(**{**self.base, **upd})
 
     def __call__(self, v: FloatArray) -> float:
@@ -334,15 +384,17 @@ def fit_dynamic(
     end: dt.date,
     args: argparse.Namespace,
 ) -> tuple[NetworkModelSpec, float]:
-    """Differential evolution over :data:`FITTED`; returns the spec and its objective."""
+    """Differential evolution over :func:`fitted_params`; returns the spec and its objective."""
     excluded = None if args.keep_ban else BAN_MONTHS
-    obj = _Objective(base.model_dump(), hist, tuple(starts), end, args.horizon, excluded)
+    fitted = fitted_params(args)
+    base = base.model_copy(update=held_values(args))
+    obj = _Objective(base.model_dump(), fitted, hist, tuple(starts), end, args.horizon, excluded)
     # fresh worker processes: forking this one after its compiled kernels ran threads
     # (OpenMP) is unsafe, and GNU OpenMP aborts the child
     with multiprocessing.get_context("spawn").Pool(max(args.workers, 1)) as pool:
         res = differential_evolution(
             obj,
-            [(lo, hi) for _, lo, hi in FITTED],
+            [(lo, hi) for _, lo, hi in fitted],
             popsize=args.popsize,
             maxiter=args.maxiter,
             tol=1e-4,
@@ -508,6 +560,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--noise-paths", type=int, default=300, help="paths per in-sample band")
     p.add_argument("--test-paths", type=int, default=2000, help="paths of the 2022 test")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--build-lag-months",
+        type=float,
+        default=BUILD_LAG_MONTHS,
+        help="build lag held in the fit [months]",
+    )
+    p.add_argument(
+        "--margin-window-months",
+        type=float,
+        default=MARGIN_WINDOW_MONTHS,
+        help="margin window held in the fit [months]",
+    )
+    p.add_argument(
+        "--fit-lag-and-window",
+        action="store_true",
+        help="fit the build lag (6-12 months) and margin window (1-12) too, as before",
+    )
+    p.add_argument(
+        "--fit-margin-window",
+        action="store_true",
+        help="fit the margin window (1-12 months) with the build lag held",
+    )
     p.add_argument("--keep-ban", action="store_true", help="fit the 2021 ban months too")
     p.add_argument("--split-only", action="store_true", help="skip the full-sample fit")
     p.add_argument(

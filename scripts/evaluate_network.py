@@ -9,11 +9,15 @@ What it does
 2. The ``supply_curve`` model fitted only on data before the origin: for the origins
    of year ``Y``, the calibration of ``scripts/calibrate_network.py`` (frontier trend
    from the ASIC releases before the fit's end, history statistics, dynamic fit by
-   differential evolution, band grid) on 2018-01 → ``Y−1``-12, one fit a year (6 fits),
-   with the calibration's own settings (:data:`REFIT_OPTIONS`): each is the fit of
-   ``calibrate_network.py --split-only --split-end Y−1-12-01``. They take 5-25 minutes
+   differential evolution with the build lag and margin window held at 12 months,
+   in-sample band grid) on 2018-01 → ``Y−1``-12, one fit a year (6 fits), with the
+   calibration's own settings (:data:`REFIT_OPTIONS`): each is the fit of
+   ``calibrate_network.py --split-only --split-end Y−1-12-01``. They take 6-20 minutes
    each on a busy 2-core machine, so they are stored in ``docs/network_fits.json`` and
-   reused; ``--refit END`` recomputes the fit to END (repeatable, merged into the file).
+   reused; ``--refit END`` recomputes the fit to END (repeatable, merged into the file;
+   ``--refit 2024-12-01`` is the full-sample fit, the defaults). Compared with the same
+   refits with the bands tuned on earlier out-of-sample errors (``--tune-bands``) and
+   with the previous procedure's refits (build lag and margin window fitted).
 3. Baselines that see the 12 monthly means before the origin (no price path):
    ``flat`` (random walk) and ``trend`` (log-linear trend with its regression
    prediction interval), :mod:`hashpivot.network.evaluation`.
@@ -24,7 +28,7 @@ What it does
 
 Run from the repository root::
 
-    .venv/bin/python scripts/evaluate_network.py [--data PATH] [--markdown] [--json]
+    .venv/bin/python scripts/evaluate_network.py [--data PATH] [--json] [--tune-bands]
 
 Deterministic: seeds are the origin's index (``--paths`` paths a forecast).
 """
@@ -35,6 +39,7 @@ import argparse
 import datetime as dt
 import itertools
 import json
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -44,6 +49,7 @@ import pandas as pd
 
 from hashpivot.network.evaluation import (
     origins_every,
+    pick_calibrated,
     rolling_origin_rows,
     summarise_scores,
 )
@@ -60,8 +66,18 @@ LAST_ORIGIN = dt.date(2024, 10, 1)
 ORIGIN_STEP_MONTHS = 3
 HORIZON_MONTHS = 12
 FITS_JSON = ROOT / "docs" / "network_fits.json"
-"""Fitted specs by fit-window end (``YYYY-12-01``), written by ``--refit``."""
+"""Fitted specs by fit-window end (``YYYY-12-01``), written by ``--refit``: ``fits`` (the
+yearly refits), ``full_sample`` (the fit to 2024-12, the defaults of
+:class:`~hashpivot.network.spec.NetworkModelSpec`), ``bands`` and ``defaults_bands``
+(shock sizes tuned on out-of-sample errors, ``--tune-bands``), ``previous`` (the yearly
+refits of the previous procedure, build lag and margin window fitted)."""
 MODEL = "supply_curve"
+TUNED = "supply_curve, bands from earlier errors"
+"""The yearly refits with the shock sizes tuned on the out-of-sample errors realised
+before each refit is used (:func:`tune_refit_bands`)."""
+PREVIOUS = "supply_curve, lag and window fitted"
+"""The yearly refits of the previous procedure (build lag and margin window fitted too),
+kept in ``docs/network_fits.json`` under ``previous`` for comparison."""
 DEFAULTS = "supply_curve defaults (in sample)"
 REPORTED_HORIZONS = (1, 3, 6, 12)
 REFIT_OPTIONS = ("--split-only", "--workers", "1")
@@ -81,9 +97,11 @@ def fit_end_for(origin: dt.date) -> dt.date:
     return dt.date(origin.year - 1, 12, 1)
 
 
-def refit(hist: History, data: Path, ends: list[dt.date]) -> dict[str, Any]:
-    """Calibrate on 2018-01 → each end with the calibration script's default settings."""
-    args = calibration.parse_args(list(REFIT_OPTIONS))
+def refit(
+    hist: History, data: Path, ends: list[dt.date], options: tuple[str, ...] = REFIT_OPTIONS
+) -> dict[str, Any]:
+    """Calibrate on 2018-01 → each end with the calibration script's ``options``."""
+    args = calibration.parse_args(list(options))
     out: dict[str, Any] = {}
     for end in ends:
         fit = calibration.fit_window(hist, data, calibration.FIT_START, end, args)
@@ -92,10 +110,32 @@ def refit(hist: History, data: Path, ends: list[dt.date]) -> dict[str, Any]:
     return out
 
 
-def load_fits(path: Path) -> dict[dt.date, NetworkModelSpec]:
-    """Fitted specs by fit-window end from ``path`` (see :data:`FITS_JSON`)."""
-    raw = json.loads(path.read_text())
-    return {dt.date.fromisoformat(k): NetworkModelSpec(**v) for k, v in raw["fits"].items()}
+def load_fits(path: Path, key: str = "fits") -> dict[dt.date, NetworkModelSpec]:
+    """Fitted specs by fit-window end from ``path`` (see :data:`FITS_JSON`).
+
+    ``key``: ``"fits"`` (the refits as calibrated, shock sizes from their in-sample grid),
+    ``"bands"`` (the same with the shock sizes tuned on earlier out-of-sample errors,
+    written by ``--tune-bands``, where a fit has them) or ``"previous"`` (the fits of the
+    previous procedure). Empty if the file lacks them.
+    """
+    return fits_from(json.loads(path.read_text()), key)
+
+
+def fits_from(raw: dict[str, Any], key: str = "fits") -> dict[dt.date, NetworkModelSpec]:
+    """Fitted specs of a :data:`FITS_JSON` document (see :func:`load_fits`)."""
+    part = raw.get("previous", {}) if key == "previous" else raw
+    bands = raw.get("bands", {}) if key == "bands" else {}
+    if key == "bands" and not bands:
+        return {}
+    return {
+        dt.date.fromisoformat(k): NetworkModelSpec(**{**v, **_shocks(bands.get(k, {}))})
+        for k, v in part.get("fits", {}).items()
+    }
+
+
+def _shocks(tuned: dict[str, Any]) -> dict[str, float]:
+    """The shock sizes of a band tuning's record."""
+    return {k: float(v) for k, v in tuned.items() if k in BAND_GRID}
 
 
 def _always(spec: NetworkModelSpec) -> Callable[[dt.date], NetworkModelSpec]:
@@ -103,49 +143,114 @@ def _always(spec: NetworkModelSpec) -> Callable[[dt.date], NetworkModelSpec]:
     return lambda origin: spec
 
 
-def forecast_rows(hist: History, fits: dict[dt.date, NetworkModelSpec], paths: int) -> pd.DataFrame:
-    """Month rows of the refitted model, the defaults and the baselines at every origin."""
-    defaults = NetworkModelSpec()
-    models = {MODEL: lambda o: fits[fit_end_for(o)], DEFAULTS: _always(defaults)}
+def forecast_rows(
+    hist: History,
+    fits: dict[dt.date, NetworkModelSpec],
+    paths: int,
+    previous: dict[dt.date, NetworkModelSpec] | None = None,
+    tuned: dict[dt.date, NetworkModelSpec] | None = None,
+) -> pd.DataFrame:
+    """Month rows of the refitted model(s), the defaults and the baselines at every origin."""
+    models = {MODEL: lambda o: fits[fit_end_for(o)]}
+    if tuned:
+        models[TUNED] = lambda o: tuned[fit_end_for(o)]
+    if previous:
+        models[PREVIOUS] = lambda o: previous[fit_end_for(o)]
+    models[DEFAULTS] = _always(NetworkModelSpec())
     return rolling_origin_rows(hist, origin_dates(), HORIZON_MONTHS, models, paths)
 
 
 BAND_GRID = {
     "hashrate_noise_log_sd": (0.02, 0.04, 0.06, 0.08),
     "start_pipeline_log_sd": (0.0, 0.25, 0.5, 1.0),
-    "build_shock_log_sd": (0.05, 0.1, 0.2, 0.3),
+    "build_shock_log_sd": (0.05, 0.1, 0.2, 0.3, 0.5),
 }
-"""Shock sizes searched by ``--tune-bands`` (the autocorrelation of the build shock stays)."""
+"""Shock sizes searched for the bands (the autocorrelation of the build shock stays); the
+caps of the calibration's grid (``calibrate_network.NOISE_GRID``)."""
 COVERAGE_90_RANGE = (0.85, 0.95)
-"""Coverage of the 90 % band that ``--tune-bands`` accepts over the origins [-]."""
+"""Coverage of the 90 % band that the band tuning accepts [-]."""
+MIN_BAND_MONTHS = 24
+"""Fewest realised out-of-sample months the bands of a refit are tuned on; with fewer
+(the 2019 origins: no refit before them) the refit keeps the shock sizes of its
+in-sample grid [months]."""
+BAND_PATHS = 300
+"""Paths per forecast in the band tuning."""
 
 
-def tune_bands(hist: History, spec: NetworkModelSpec, paths: int) -> dict[str, Any]:
-    """Shock sizes of ``spec`` with the least mean log CRPS and a 90 % band that holds.
+def candidate_rows(
+    hist: History,
+    spec_at: Callable[[dt.date], NetworkModelSpec],
+    paths: int = BAND_PATHS,
+) -> list[tuple[dict[str, float], pd.DataFrame]]:
+    """Month rows of every origin's forecast with each :data:`BAND_GRID` candidate.
 
-    Among the candidates whose 90 % band covers :data:`COVERAGE_90_RANGE` of the months
-    over every origin and horizon (else the one closest to 0.90). CRPS is a proper
-    score: at equal calibration it prefers the sharper band (Gneiting
-    and Raftery 2007). Candidates are scored on the same origins and seeds.
+    Each origin's forecast is by the spec fitted before it (``spec_at``) with the
+    candidate's shock sizes; same origins and seeds for every candidate. Rows carry the
+    forecast ``month``.
     """
     names = list(BAND_GRID)
-    scored = []
+    out = []
     for values in itertools.product(*BAND_GRID.values()):
-        cand = spec.model_copy(update=dict(zip(names, values, strict=True)))
-        rows = rolling_origin_rows(
-            hist, origin_dates(), HORIZON_MONTHS, {MODEL: _always(cand)}, paths, ()
-        )
-        s = summarise_scores(rows, ["model"]).loc[MODEL]
-        scored.append({**dict(zip(names, values, strict=True)), **s.to_dict()})
-    table = pd.DataFrame(scored)
-    lo, hi = COVERAGE_90_RANGE
-    ok = table[(table["coverage_90"] >= lo) & (table["coverage_90"] <= hi)]
-    best = (
-        ok.loc[ok["crps_log"].idxmin()]
-        if len(ok)
-        else table.loc[(table["coverage_90"] - 0.9).abs().idxmin()]
-    )
+        upd = dict(zip(names, values, strict=True))
+        models = {MODEL: lambda o, u=upd: spec_at(o).model_copy(update=u)}
+        rows = rolling_origin_rows(hist, origin_dates(), HORIZON_MONTHS, models, paths, ())
+        rows["month"] = [
+            (pd.Timestamp(o) + pd.DateOffset(months=int(h) - 1)).date()
+            for o, h in zip(rows["origin"], rows["horizon"], strict=True)
+        ]
+        out.append((upd, rows))
+    return out
+
+
+def tune_bands(
+    candidates: list[tuple[dict[str, float], pd.DataFrame]], before: dt.date
+) -> dict[str, Any]:
+    """Shock sizes with the least mean log CRPS and a 90 % band that holds.
+
+    Empirical prediction intervals from past out-of-sample errors (W. H. Williams and
+    M. L. Goodman (1971), A simple method for the construction of empirical confidence
+    limits for economic forecasts, J. Am. Stat. Assoc. 66(336):752-754): the candidates'
+    forecasts (:func:`candidate_rows`) are scored on the months before ``before`` only
+    (what was realised by then). Among the candidates whose 90 % band covers
+    :data:`COVERAGE_90_RANGE` of those months, the least CRPS (a proper score: at equal
+    calibration it prefers the sharper band, Gneiting and Raftery 2007); else the one
+    closest to 0.90.
+    """
+    scored = []
+    for upd, rows in candidates:
+        s = summarise_scores(rows[rows["month"] < before], ["model"]).loc[MODEL]
+        scored.append({**upd, **s.to_dict()})
+    best = pick_calibrated(pd.DataFrame(scored), COVERAGE_90_RANGE)
     return {"best": best.to_dict(), "grid": scored}
+
+
+def tune_refit_bands(
+    fits: dict[dt.date, NetworkModelSpec],
+    candidates: list[tuple[dict[str, float], pd.DataFrame]],
+) -> dict[str, Any]:
+    """Shock sizes for each yearly refit from the out-of-sample errors realised before its use.
+
+    The refit to December ``Y−1`` forecasts from the origins of year ``Y``; its shock sizes
+    come from :func:`tune_bands` on the forecasts of the earlier origins (by their own
+    refits) scored on the months up to December ``Y−1``, if there are at least
+    :data:`MIN_BAND_MONTHS` of them (else its in-sample grid's stay).
+    """
+    out: dict[str, Any] = {}
+    for end in sorted(fits):
+        use_from = dt.date(end.year + 1, 1, 1)
+        months = sum(
+            min(HORIZON_MONTHS, _months_between(o, use_from))
+            for o in origin_dates()
+            if o < use_from
+        )
+        if months >= MIN_BAND_MONTHS:
+            out[str(end)] = tune_bands(candidates, use_from)["best"]
+    return out
+
+
+def _months_between(first: dt.date, end: dt.date) -> int:
+    """Whole months from ``first`` (a first of month) to ``end`` (a first of month)."""
+    return (end.year - first.year) * 12 + end.month - first.month
 
 
 def report(rows: pd.DataFrame) -> dict[str, Any]:
@@ -155,7 +260,8 @@ def report(rows: pd.DataFrame) -> dict[str, Any]:
     trend = by_h.loc["trend", "median_ape"]
     gain = {
         m: {int(h): float(1.0 - by_h.loc[(m, h), "median_ape"] / trend[h]) for h in (3, 6, 12)}
-        for m in (MODEL, DEFAULTS, "flat")
+        for m in (MODEL, TUNED, PREVIOUS, DEFAULTS, "flat")
+        if m in scored_models(by_h)
     }
     return {
         "origins": [str(o) for o in origin_dates()],
@@ -163,6 +269,11 @@ def report(rows: pd.DataFrame) -> dict[str, Any]:
         "overall": _records(overall),
         "median_ape_gain_vs_trend": gain,
     }
+
+
+def scored_models(by_h: pd.DataFrame) -> set[str]:
+    """Models scored in ``by_h``."""
+    return set(by_h.index.get_level_values("model"))
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -206,9 +317,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--refit-only", action="store_true", help="stop after --refit")
     p.add_argument(
+        "--refit-options",
+        default="",
+        help="extra options of calibrate_network.py for --refit (e.g. '--popsize 6')",
+    )
+    p.add_argument(
         "--tune-bands",
         action="store_true",
-        help="grid-search the defaults' shock sizes on the origins (BAND_GRID) and stop",
+        help="tune the refits' shock sizes on earlier out-of-sample errors into --fits, "
+        "and the defaults' on all of them (BAND_GRID), then evaluate",
     )
     p.add_argument("--paths", type=int, default=1000, help="paths per model forecast")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -220,17 +337,33 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     hist = load_history(args.data)
     if args.refit:
-        fits_raw = refit(hist, args.data, args.refit)
-        old = json.loads(args.fits.read_text())["fits"] if args.fits.exists() else {}
-        doc = {"fit_start": str(calibration.FIT_START), "options": list(REFIT_OPTIONS)}
-        merged = dict(sorted({**old, **fits_raw}.items()))
-        args.fits.write_text(json.dumps({**doc, "fits": merged}, indent=1) + "\n")
+        options = (*REFIT_OPTIONS, *shlex.split(args.refit_options))
+        fits_raw = refit(hist, args.data, args.refit, options)
+        stored = json.loads(args.fits.read_text()) if args.fits.exists() else {}
+        doc = {"fit_start": str(calibration.FIT_START), "options": list(options)}
+        full = str(calibration.FULL_END)  # the defaults' fit, kept apart
+        yearly = {k: v for k, v in fits_raw.items() if k != full}
+        merged = dict(sorted({**stored.get("fits", {}), **yearly}.items()))
+        out = {**stored, **doc, "fits": merged}  # keeps the "previous" fits
+        if full in fits_raw:
+            out["full_sample"] = {full: fits_raw[full]}
+        args.fits.write_text(json.dumps(out, indent=1) + "\n")
         if args.refit_only:
             return 0
     if args.tune_bands:
-        sys.stdout.write(json.dumps(tune_bands(hist, NetworkModelSpec(), args.paths)) + "\n")
-        return 0
-    rep = report(forecast_rows(hist, load_fits(args.fits), args.paths))
+        stored = json.loads(args.fits.read_text())
+        raw_fits = {
+            dt.date.fromisoformat(k): NetworkModelSpec(**v) for k, v in stored["fits"].items()
+        }
+        candidates = candidate_rows(hist, lambda o: raw_fits[fit_end_for(o)])
+        stored["bands"] = tune_refit_bands(raw_fits, candidates)
+        every = tune_bands(candidates, dt.date(hist.last_month.year + 1, 1, 1))
+        stored["defaults_bands"] = every["best"]
+        args.fits.write_text(json.dumps(stored, indent=1) + "\n")
+        print(json.dumps({"bands": stored["bands"], "defaults": every["best"]}), file=sys.stderr)
+    fits, previous = load_fits(args.fits), load_fits(args.fits, "previous")
+    tuned = load_fits(args.fits, "bands")
+    rep = report(forecast_rows(hist, fits, args.paths, previous, tuned))
     if args.json:
         sys.stdout.write(json.dumps(rep, default=float) + "\n")
     else:

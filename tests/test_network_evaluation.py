@@ -154,3 +154,16 @@ def test_history_months_by_hand(tmp_path) -> None:
         load_history(
             _daily_history(tmp_path / "b.csv", "2023-01-01", "2023-02-01", "difficulty_bc")
         )
+
+
+def test_pick_calibrated_by_hand() -> None:
+    # rows: coverage 0.80 (CRPS 0.05, sharp but short), 0.86 (0.09), 0.90 (0.08),
+    # 0.97 (0.07): of the two inside 0.85-0.95 the least CRPS is 0.08, the third row
+    scores = pd.DataFrame(
+        {"coverage_90": [0.80, 0.86, 0.90, 0.97], "crps_log": [0.05, 0.09, 0.08, 0.07]}
+    )
+    assert ev.pick_calibrated(scores).name == 2
+    # none inside the range: the coverage closest to 0.90 (0.97 is 0.07 off, 0.80 0.10)
+    assert ev.pick_calibrated(scores.drop(index=[1, 2])).name == 3
+    # the range's ends count as inside
+    assert ev.pick_calibrated(scores, (0.86, 0.86)).name == 1

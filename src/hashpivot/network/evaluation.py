@@ -63,6 +63,7 @@ __all__ = [
     "model_rows",
     "normal_scores",
     "origins_every",
+    "pick_calibrated",
     "rolling_origin_rows",
     "summarise_scores",
 ]
@@ -192,6 +193,26 @@ def summarise_scores(rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:
             "crps_log": g["crps_log"].mean(),
         }
     )
+
+
+def pick_calibrated(
+    scores: pd.DataFrame, coverage_90_range: tuple[float, float] = (0.85, 0.95)
+) -> pd.Series:
+    """The candidate (row of ``scores``) with calibrated bands and the least CRPS.
+
+    ``scores`` has a row per candidate with the columns ``coverage_90`` and ``crps_log``
+    of :func:`summarise_scores`. Among the rows whose 90 % band covers
+    ``coverage_90_range`` (both ends included) of the months, the one with the least
+    mean log CRPS: a proper score, which at equal calibration prefers the sharper
+    band (Ref [1]: sharpness subject to calibration). If none does, the
+    row whose coverage is closest to 0.90. Ties go to the first row.
+    """
+    lo, hi = coverage_90_range
+    cov = scores["coverage_90"].to_numpy(dtype=np.float64)
+    crps = scores["crps_log"].to_numpy(dtype=np.float64)
+    inside = np.flatnonzero((cov >= lo) & (cov <= hi))
+    best = inside[np.argmin(crps[inside])] if inside.size else np.argmin(np.abs(cov - 0.9))
+    return scores.iloc[int(best)]
 
 
 def model_rows(

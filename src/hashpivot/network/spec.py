@@ -2,11 +2,14 @@
 
 The defaults of the ``supply_curve`` model were written from the full-sample fit of
 ``scripts/calibrate_network.py`` (monthly history 2018-01 → 2024-12 of
-``../shared/data/btc_network_daily.csv``, run on 2026-11-25), see
+``../shared/data/btc_network_daily.csv``, run on 2026-12-07), see
 ``docs/network_calibration.md``. Each field says how its default was obtained:
 
+- *orders*: set from miners' orders and their delivery schedules, held in the fit
+  (``calibrate_network.BUILD_LAG_MONTHS``); *assumption*: labelled where set;
 - *fit*: differential evolution on the mean absolute log error of the median path over
-  forecasts of up to 36 months started every 3 months;
+  forecasts of up to 36 months started every 3 months, with the build lag and margin
+  window held;
 - *bands*: grid search for 90 % in-sample coverage of the 5-95 % band;
 - *ASIC fit*: log-linear fit of the ASIC releases of
   ``../shared/data/asic_miner_efficiency_j_per_th.csv`` (S9, 2016 → S21 XP, 2024);
@@ -67,7 +70,7 @@ class NetworkModelSpec(Spec):
         "USD/kWh, Ref [2]; not fitted: it trades off against target_margin_frac). [USD/kWh]",
     )
     power_price_log_sd: float = Field(
-        default=0.5296,
+        default=0.5342,
         gt=0.0,
         le=3.0,
         description="Standard deviation of log power price across miners, log-logistic (fit). [-]",
@@ -97,7 +100,7 @@ class NetworkModelSpec(Spec):
         "(assumption: 1/36, ASIC lives of 5-8 years). [1/month]",
     )
     build_response_frac_per_month: float = Field(
-        default=0.2546,
+        default=0.2667,
         ge=0.0,
         le=5.0,
         description="Capacity ordered per month, as a share of the capacity running and on "
@@ -105,25 +108,27 @@ class NetworkModelSpec(Spec):
         "frontier machine (fit). [1/month]",
     )
     target_margin_frac: float = Field(
-        default=0.4793,
+        default=0.4846,
         ge=0.0,
         lt=1.0,
         description="Margin of the frontier machine (1 - hashcost/hashprice at the median "
         "power price) below which no new capacity is ordered (fit). [-]",
     )
     build_lag_months: float = Field(
-        default=11.95,
+        default=12.0,
         ge=3.0,
         le=36.0,
         description="Mean months from an order to the capacity running; deliveries follow "
-        "an Erlang-3 lag (fit, within the 6-12 months of methods.md). [months]",
+        "an Erlang-3 lag (orders: miners' scheduled deliveries of 2021-2022, 10-11.5 "
+        "months, plus installation; the top of the 6-12 months of methods.md, Ref [1]; "
+        "held, not fitted). [months]",
     )
     margin_window_months: float = Field(
         default=12.0,
         ge=1.0,
         le=36.0,
         description="Mean lag of the exponential average that forms the trailing margin "
-        "(fit). [months]",
+        "(assumption: a year, the build lag; held, not fitted). [months]",
     )
     history_growth_frac_per_month: float = Field(
         default=0.04661,
