@@ -116,11 +116,40 @@ def test_shared_tenant_rent_stops_in_the_same_month_in_the_cash_flows() -> None:
 def test_no_named_tenants_and_no_factor_change_nothing() -> None:
     sc = load_or_default(None)
     tl = engine.Timeline.from_start(sc.start_date, sc.horizon_months)
+    # the scenario's own ρ by default: 0.24 (Basel IRB corporate upper end)
+    assert sc.market_model.tenant_ai_corr_frac == 0.24
     a, _ = market_paths(sc, tl, seed=1)
-    b, _ = market_paths(sc, tl, seed=1, tenant_ai_corr_frac=0.0)
-    assert np.array_equal(a.default_uniform, b.default_uniform)
     c, _ = market_paths(sc, tl, seed=1, tenant_ai_corr_frac=0.24)
-    assert not np.array_equal(a.default_uniform, c.default_uniform)
+    assert np.array_equal(a.default_uniform, c.default_uniform)
+    # one unnamed tenant per lease and ρ = 0: the independent uniforms, untouched
+    b, _ = market_paths(sc, tl, seed=1, tenant_ai_corr_frac=0.0)
+    zero = sc.model_copy(update={"market_model": sc.market_model.model_copy(
+        update={"tenant_ai_corr_frac": 0.0})})  # fmt: skip
+    d, _ = market_paths(zero, tl, seed=1)
+    assert np.array_equal(b.default_uniform, d.default_uniform)
+    assert not np.array_equal(a.default_uniform, b.default_uniform)
+
+
+def test_by_default_tenants_default_more_where_the_ai_market_falls() -> None:
+    # the default ρ = 0.24: on paths in the lowest third of the AI factor (mean log GPU
+    # rental index) the lease's default uniform is higher (an earlier default, the engine's
+    # 12·ln U/ln(1 − p)) than on the top third; with ρ = 0 the thirds are alike
+    from hashpivot import risk
+    from hashpivot.simulation import BLOCK_PATHS
+
+    sc = load_or_default(None)
+    tl = engine.Timeline.from_start(sc.start_date, sc.horizon_months)
+    m, _ = market_paths(sc, tl, seed=4, n_blocks=4)
+    z = risk.ai_factor_scores(m.gpu_price_index, BLOCK_PATHS)
+    low, high = z < np.quantile(z, 1 / 3), z > np.quantile(z, 2 / 3)
+    u = m.default_uniform[:, 0]
+    # E[U | Z] for U = Φ(−√ρ Z − √(1−ρ) ε): the thirds differ by several standard errors
+    gap = u[low].mean() - u[high].mean()
+    se = np.sqrt(u[low].var() / low.sum() + u[high].var() / high.sum())
+    assert gap > 5 * se
+    m0, _ = market_paths(sc, tl, seed=4, n_blocks=4, tenant_ai_corr_frac=0.0)
+    u0 = m0.default_uniform[:, 0]
+    assert abs(u0[low].mean() - u0[high].mean()) < 4 * se
 
 
 @settings(max_examples=50)

@@ -352,8 +352,10 @@ TENANT_AI_CORR_FRAC = 0.24
 """Loading of a tenant's default on the AI-market factor, as an asset correlation: the
 upper end of the Basel II IRB corporate range 0.12-0.24 (BCBS 2006, *International
 Convergence of Capital Measurement*, §272, https://www.bis.org/publ/bcbs128.pdf), taken
-because AI tenants ride one market (assumption). :class:`hashpivot.simulation.Simulation`
-uses 0 unless asked (``tenant_ai_corr_frac``), which keeps earlier runs' numbers."""
+because AI tenants ride one market (assumption). The default of the scenario's
+``market_model.tenant_ai_corr_frac``, which :class:`hashpivot.simulation.Simulation` uses
+unless given another (``tenant_ai_corr_frac``; 0 keeps defaults independent of the AI
+market)."""
 
 
 def ai_factor_scores(gpu_price_index: ArrayLike, block_paths: int) -> FloatArray:

@@ -804,9 +804,10 @@ class Simulation:
         :data:`RISK_VARIANTS`; None skips the risk object. [-]
     tenant_ai_corr_frac
         ρ of the tenants' default times on the AI-market factor (:func:`market_paths`,
-        :func:`hashpivot.risk.tenant_default_uniforms`; 0 keeps them independent of it,
-        :data:`hashpivot.risk.TENANT_AI_CORR_FRAC` is the sourced value). Leases naming
-        one tenant default together whatever ρ. [-]
+        :func:`hashpivot.risk.tenant_default_uniforms`; 0 keeps them independent of it);
+        None: the scenario's ``market_model.tenant_ai_corr_frac`` (0.24 by default,
+        :data:`hashpivot.risk.TENANT_AI_CORR_FRAC`). Leases naming one tenant default
+        together whatever ρ. [-]
     bump_network
         Let the network respond to the bumped BTC prices (hashrate follows price, so
         hashprice in BTC falls) instead of holding it: a second draw of the same market
@@ -820,11 +821,15 @@ class Simulation:
         frontier_shares: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0),
         compare_pure_mining: bool = True,
         btc_bump_frac: float | None = risk.BTC_BUMP_FRAC,
-        tenant_ai_corr_frac: float = 0.0,
+        tenant_ai_corr_frac: float | None = None,
         bump_network: bool = False,
     ) -> None:
         self.scenario = scenario
-        self.tenant_ai_corr_frac = tenant_ai_corr_frac
+        self.tenant_ai_corr_frac = (
+            scenario.market_model.tenant_ai_corr_frac
+            if tenant_ai_corr_frac is None
+            else tenant_ai_corr_frac
+        )
         self.bump_network = bump_network
         self.btc_bump_frac = btc_bump_frac
         self.frontier_shares = frontier_shares if _template(scenario) is not None else ()
@@ -1042,10 +1047,12 @@ def market_paths(
     first_block: int = 0,
     n_blocks: int = 1,
     n_leases: int = 0,
-    tenant_ai_corr_frac: float = 0.0,
+    tenant_ai_corr_frac: float | None = None,
     btc_price_factor: float = 1.0,
 ) -> tuple[engine.MarketArrays, net_mod.NetworkPath]:
     """Market and network arrays for paths ``[first_block, first_block + n_blocks) × 1 000``.
+
+    ``tenant_ai_corr_frac`` None takes the scenario's ``market_model.tenant_ai_corr_frac``.
 
     The same ``seed`` and block range always give the same arrays, whatever else is
     sampled: this is what the Monte Carlo, the planner and sweeps draw their futures from.
@@ -1067,7 +1074,12 @@ def market_paths(
     )  # fmt: skip
     u = _default_uniforms(seed, first_block, n_blocks, max(engine.n_leases(sc), n_leases))
     if u is not None:
-        u = shared_tenant_uniforms(sc, tl, u, m.gpu_price_index, tenant_ai_corr_frac)
+        rho = (
+            sc.market_model.tenant_ai_corr_frac
+            if tenant_ai_corr_frac is None
+            else tenant_ai_corr_frac
+        )
+        u = shared_tenant_uniforms(sc, tl, u, m.gpu_price_index, rho)
     market = engine.MarketArrays(
         price, net.hashprice_btc_per_ph_day, m.gpu_price_index, m.power_price_factor, u,
     )  # fmt: skip

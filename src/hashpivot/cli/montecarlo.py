@@ -123,16 +123,19 @@ def run(
         int, typer.Option(min=1, max=10_000, help="Paths written by --flows.")
     ] = 100,
     tenant_ai_corr: Annotated[
-        float,
+        float | None,
         typer.Option(
             "--tenant-ai-corr",
             min=0.0,
             max=0.99,
             help="Correlation of tenant defaults with the AI market (GPU rental index): "
-            "tenants default more on paths where it falls; 0.24 is the Basel IRB upper "
-            "corporate value. Leases naming one tenant default together whatever it is. [-]",
+            "tenants default more on paths where it falls; default: the scenario's "
+            "market_model.tenant_ai_corr_frac (0.24, the Basel IRB upper corporate "
+            "value); 0 makes them independent. Leases naming one tenant default together "
+            "whatever it is. [-]",
+            show_default=False,
         ),
-    ] = 0.0,
+    ] = None,
     bump_network: Annotated[
         bool,
         typer.Option(
@@ -207,7 +210,7 @@ def run(
         extra |= {"run_id": run_id} if run_id else {}
         extra |= {"flows": str(flows)} if flows else {}
         extra |= {"xlsx": str(xlsx)} if xlsx else {}
-        extra |= {"tenant_ai_corr_frac": tenant_ai_corr} if tenant_ai_corr else {}
+        extra |= {"tenant_ai_corr_frac": sim.tenant_ai_corr_frac}
         extra |= {"bump_network": True} if bump_network else {}
         summary = mark_not_applicable(result.summary(), has_fleet)
         if as_json:

@@ -487,3 +487,13 @@ class MarketModelSpec(Spec):
         default_factory=FixedPowerSpec,
         description="Power price factor model, applied to every site (default fixed).",
     )
+    tenant_ai_corr_frac: float = Field(
+        default=0.24,
+        ge=0.0,
+        le=0.99,
+        description="Asset correlation of the tenants' default times with the AI market "
+        "(the path's GPU rental index): tenants default more often where it falls. 0.24 "
+        "is the upper end of the Basel II IRB corporate range 0.12-0.24 (BCBS 2006, "
+        "International Convergence of Capital Measurement, para. 272); assumption: AI "
+        "tenants ride one market. 0 keeps defaults independent of it. [-]",
+    )
