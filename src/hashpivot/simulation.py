@@ -912,9 +912,12 @@ class Simulation:
         total = n_blocks * BLOCK_PATHS
         fans = {k: np.empty((tl.n, total), np.float32) for k in FAN_KEYS}
         chunks = [(f, min(per_chunk, n_blocks - f)) for f in range(0, n_blocks, per_chunk)]
-        plans = {name: engine.mining_plan(v, tl) for name, v in variants.items()}
-        lease_plans = {name: lease_plan(v, tl, plans[name]) for name, v in variants.items()}
-        joint = joint_plan(variants, tl, plans, lease_plans)
+        # the plans' checks against the engine run on 32 paths: serial kernels, as a
+        # parallel kernel's start-up costs more than its work there
+        with kernels.serial_kernels():
+            plans = {name: engine.mining_plan(v, tl) for name, v in variants.items()}
+            lease_plans = {name: lease_plan(v, tl, plans[name]) for name, v in variants.items()}
+            joint = joint_plan(variants, tl, plans, lease_plans)
         bump = self.btc_bump_frac
         risk_names = tuple(n for n in RISK_VARIANTS if n in variants) if bump is not None else ()
         # the bumped market is needed for the risk variants only
