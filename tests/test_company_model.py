@@ -23,11 +23,12 @@ def test_lease_rent_follows_energisation_and_escalator(result) -> None:
     jan = colo["2026-01-01"]
     # 23 MW x 1000 x 150 USD/kW-month x expected share (no default yet in month 0)
     assert jan == pytest.approx(23 * 1000 * 150)
+    # survival at the default scenario's 3.7 %/yr default probability, recovery 0.5
     jul = colo["2026-07-01"]
-    s = 0.98 ** (6 / 12)
+    s = 0.963 ** (6 / 12)
     assert jul == pytest.approx(46 * 1000 * 150 * (s + (1 - s) * 0.5))
     jan27 = colo["2027-01-01"]
-    s = 0.98 ** (12 / 12)
+    s = 0.963 ** (12 / 12)
     assert jan27 == pytest.approx(46 * 1000 * 150 * 1.03 * (s + (1 - s) * 0.5))
 
 

@@ -114,13 +114,13 @@ def test_lease_value_starts_after_the_lead_time(scenario, market) -> None:
 
 
 def test_lease_noi_first_month_by_hand() -> None:
-    # default terms (150 USD/kW-month, 3 % escalator, 2 %/yr default at 50 % recovery,
+    # default terms (150 USD/kW-month, 3 % escalator, 3.7 %/yr default at 50 % recovery,
     # opex 25, PUE 1.3): first month NOI per gross MW = 1000/1.3 × (150 − 25)
     terms = conversion_terms(default_scenario(), SPEC)
     noi = lease_noi_usd_per_mw_month(terms, np.zeros(terms.term_months))
     assert noi[0] == pytest.approx(1000 / 1.3 * (150 - 25))
-    # month 12: rate × 1.03, share = 0.98 + 0.02 × 0.5
-    assert noi[12] == pytest.approx(1000 / 1.3 * (150 * 1.03 * 0.99 - 25))
+    # month 12: rate × 1.03, share = 0.963 + 0.037 × 0.5 = 0.9815
+    assert noi[12] == pytest.approx(1000 / 1.3 * (150 * 1.03 * 0.9815 - 25))
 
 
 def test_discount_factors_are_end_of_month() -> None:

@@ -320,3 +320,20 @@ def test_a_valid_scenario_written_with_aliases_loads_and_runs() -> None:
     scenario = parse_scenario(text, "aliased.yaml")
     assert scenario.sites[1].power == scenario.sites[0].power
     assert Projection(scenario).run(12).summary()["btc_mined"] > 0
+
+
+def test_tenant_default_probability_defaults_by_credit_class() -> None:
+    # S&P 2023 study: investment-grade default rates 1981-1996 average 0.07 %/yr (hand mean
+    # of its Table 1 rows); speculative grade 3.7 % in 2023
+    from hashpivot.spec import ColocationLeaseSpec
+
+    base = {"it_mw": 10, "rate_usd_per_kw_month": 150, "term_years": 10,
+            "signing_date": "2025-01-01",
+            "energisation": [{"date": "2026-01-01", "it_mw": 10}]}  # fmt: skip
+    classes = ("hyperscaler", "backstopped", "neocloud")
+    prob = {c: ColocationLeaseSpec.model_validate({**base, "tenant_credit": c})
+            .tenant_default_prob_per_year for c in classes}  # fmt: skip
+    assert prob == {"hyperscaler": 0.0007, "backstopped": 0.037, "neocloud": 0.037}
+    assert ColocationLeaseSpec.model_validate(base).tenant_default_prob_per_year == 0.037
+    given = {**base, "tenant_credit": "hyperscaler", "tenant_default_prob_per_year": 0.2}
+    assert ColocationLeaseSpec.model_validate(given).tenant_default_prob_per_year == 0.2

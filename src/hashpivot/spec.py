@@ -147,8 +147,41 @@ class EnergisationPhaseSpec(Spec):
     )
 
 
+SP_DEFAULT_STUDY_2023_URL = (
+    "https://www.spglobal.com/ratings/en/research/articles/240328-default-transition-and-"
+    "recovery-2023-annual-global-corporate-default-and-rating-transition-study-13047827"
+)
+"""S&P Global Ratings, 2023 Annual Global Corporate Default And Rating Transition Study."""
+
+TENANT_DEFAULT_PROB_PER_YEAR_BY_CREDIT: dict[str, float] = {
+    "hyperscaler": 0.0007,
+    "backstopped": 0.037,
+    "neocloud": 0.037,
+}
+"""A lease's annual tenant default probability when the scenario gives none, by tenant
+credit [1/yr]. ``hyperscaler``: investment grade, S&P Global's investment-grade default
+rates of 0.00-0.21 % a year over 1981-1996, mean 0.07 % (2023 Annual Global Corporate
+Default And Rating Transition Study, Table 1, :data:`SP_DEFAULT_STUDY_2023_URL`; derived
+mean; an upper bound for AA-AAA hyperscalers). ``neocloud``: speculative grade, the
+same study's global speculative-grade default rate of 3.7 % in 2023 (4.4 % on average
+over 1981-1995 in its Table 1; CoreWeave is rated B+ and most neoclouds are unrated:
+assumption that they default like speculative grade). ``backstopped``: the neocloud's own
+rate, as a backstop caps the loss, not the chance of default (``backstop_usd``)."""
+
+
 class ColocationLeaseSpec(Spec):
     """A colocation lease of critical IT capacity to an AI/HPC tenant."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_prob_by_credit(cls, data: Any) -> Any:
+        """A missing default probability is the tenant credit class's."""
+        if isinstance(data, dict) and data.get("tenant_default_prob_per_year") is None:
+            credit = data.get("tenant_credit", "neocloud")
+            if credit in TENANT_DEFAULT_PROB_PER_YEAR_BY_CREDIT:
+                data = {**data, "tenant_default_prob_per_year":
+                        TENANT_DEFAULT_PROB_PER_YEAR_BY_CREDIT[credit]}  # fmt: skip
+        return data
 
     tenant: str = Field(default="", max_length=120, description="Tenant name.")
     tenant_credit: Literal["hyperscaler", "backstopped", "neocloud"] = Field(
@@ -190,11 +223,12 @@ class ColocationLeaseSpec(Spec):
         default=True, description="Rent is due on energised MW whether the tenant uses them."
     )
     tenant_default_prob_per_year: float = Field(
-        default=0.02,
+        default=0.037,
         ge=0.0,
         le=1.0,
-        description="Annual probability the tenant defaults (assumption: 0.02, a "
-        "sub-investment-grade tenant). [1/yr]",
+        description="Annual probability the tenant defaults; default by tenant_credit: "
+        "hyperscaler 0.0007 (S&P investment-grade rates 1981-1996), neocloud and "
+        "backstopped 0.037 (S&P global speculative-grade rate, 2023). [1/yr]",
     )
     recovery_frac: float = Field(
         default=0.5,
