@@ -604,6 +604,7 @@ def risk_chunk(
     bumped: VariantChunk | None = None,
     bumped_market: engine.MarketArrays | None = None,
     flows: tuple[FloatArray, FloatArray] | None = None,
+    debt_service_usd: FloatArray | None = None,
 ) -> dict[str, FloatArray]:
     """Per-path inputs of a variant's risk object on one chunk, each ``(paths,)``.
 
@@ -623,6 +624,8 @@ def risk_chunk(
     (default: the prices × ``1 + bump_frac``, the network held). ``flows`` are the
     variant's monthly EBITDA and free cash flow on ``market`` where the run's joint pass
     already has them (checked against the engine's), else they come from the engine.
+    ``debt_service_usd`` is :func:`engine.debt_schedule`'s payment row, the same for every
+    chunk of a run (default: found here).
     """
     if flows is None:
         mining = engine.mining_totals(scenario, tl, market, plan)
@@ -630,7 +633,11 @@ def risk_chunk(
             scenario, mining, engine.conversion_projects(scenario, tl, market)
         )
     ebitda, fcf = (np.broadcast_to(f, market.shape) for f in flows)
-    service = engine.debt_schedule(scenario, tl.n).payment_usd
+    service = (
+        engine.debt_schedule(scenario, tl.n).payment_usd
+        if debt_service_usd is None
+        else debt_service_usd
+    )
     if bumped is None:
         up = bumped_market or dataclasses.replace(
             market, btc_price_usd=market.btc_price_usd * (1.0 + bump_frac)
@@ -922,6 +929,7 @@ class Simulation:
         risk_names = tuple(n for n in RISK_VARIANTS if n in variants) if bump is not None else ()
         # the bumped market is needed for the risk variants only
         joint_risk = joint.subset(risk_names) if joint is not None and risk_names else None
+        service = {n: engine.debt_schedule(variants[n], tl.n).payment_usd for n in risk_names}
 
         def one(chunk: tuple[int, int]) -> tuple[dict[str, VariantChunk], FloatArray]:
             first, k = chunk
@@ -962,7 +970,7 @@ class Simulation:
                 for name in risk_names:
                     parts[name].risk = risk_chunk(
                         variants[name], tl, market, plans[name], lease_plans[name], bump,
-                        bumped.get(name), up, parts[name].flows,
+                        bumped.get(name), up, parts[name].flows, service[name],
                     )  # fmt: skip
                     parts[name].flows = None
             return parts, price.mean(axis=1)
