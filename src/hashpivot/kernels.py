@@ -852,6 +852,7 @@ def store_columns(
 
 QUANTILE_BINS = 4096
 """Bins of the histogram that narrows each row's order statistics down [-]."""
+assert np.iinfo(np.uint16).max >= QUANTILE_BINS + 2  # each value's bin is kept as uint16
 QUANTILE_SAMPLE = 2048
 """Values of a row sampled to place the histogram's bins [-]."""
 
@@ -921,12 +922,16 @@ if HAVE_NUMBA:
             lo, hi = float(sample[cut]), float(sample[sample.size - 1 - cut])
             scale = n_bins / (hi - lo) if hi > lo else 0.0
             counts = np.zeros(n_bins + 2, np.int64)
+            bins = np.empty(n, np.uint16)  # each value's bin, for the second pass
             nan = False
-            for v in row:
+            for i in range(n):
+                v = row[i]
                 if v != v:
                     nan = True
                     break
-                counts[_bin(float(v), lo, hi, scale, n_bins)] += 1
+                b = _bin(float(v), lo, hi, scale, n_bins)
+                bins[i] = b
+                counts[b] += 1
             if nan:
                 out[:, r] = np.nan
                 continue
@@ -947,10 +952,10 @@ if HAVE_NUMBA:
                         size += counts[b]
             buf = np.empty(size, a.dtype)  # b − a below rounds to the input's type
             fill = offset.copy()
-            for v in row:
-                b = _bin(float(v), lo, hi, scale, n_bins)
+            for i in range(n):
+                b = bins[i]
                 if offset[b] >= 0:
-                    buf[fill[b]] = v
+                    buf[fill[b]] = row[i]
                     fill[b] += 1
             for b in range(n_bins + 2):
                 if offset[b] >= 0:
@@ -972,8 +977,9 @@ def row_quantiles(
     """``quantiles`` of each row of ``a`` ``(quantiles, rows)``, as :func:`row_quantiles_numpy`.
 
     The kernel finds each row's order statistics exactly with a histogram (bins placed
-    on a sorted sample of the row, one pass to count, one to keep only the values of the
-    few bins that hold a wanted rank, then a sort of those), instead of partitioning the
+    on a sorted sample of the row, one pass to count and note each value's bin, one to
+    keep only the values of the few bins that hold a wanted rank, then a sort of those),
+    instead of partitioning the
     whole row: several times faster, the same numbers to the last bit of NumPy's linear
     interpolation.
     """
