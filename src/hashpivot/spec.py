@@ -147,6 +147,82 @@ class EnergisationPhaseSpec(Spec):
     )
 
 
+# Public sources cited in the field descriptions below.
+CIPHER_AWS_LEASE_URL = (
+    "https://www.mexc.fm/ms-MY/news/cipher-mining-cifr-stock-company-signs-5-5-billion-"
+    "amazon-web-services-lease-agreement/152384"
+)
+"""Cipher-AWS lease: 300 MW, 5.5B USD over 15 years, signed Nov. 2025, rent from Aug. 2026."""
+HUT8_FLUIDSTACK_LEASE_URL = "https://dcpulse.com/news/hut-fluidstack-ai-data-center-deal-river-bend"
+"""Hut 8-Fluidstack lease: 245 IT MW (about 330 utility MW), 7.0B USD over 15 years, 3 %."""
+CORZ_COREWEAVE_OPTION_URL = (
+    "https://www.sec.gov/Archives/edgar/data/1839341/000162828024043341/"
+    "corescientifichpcoption3re.htm"
+)
+"""Core Scientific press release (SEC exhibit), Oct. 22, 2024: about 500 MW with CoreWeave."""
+CIPHER_FLUIDSTACK_URL = (
+    "https://blockworks.co/news/cipher-mining-inks-3b-ai-hosting-deal-with-fluidstack"
+)
+"""Cipher-Fluidstack: 168 IT MW (244 gross), 3.0B USD / 10 years, Google backstop 1.4B USD."""
+CIPHER_FLUIDSTACK_MW_URL = (
+    "https://blockonomi.com/cipher-mining-gains-3b-ai-contract-google-takes-equity-stake"
+)
+"""Cipher-Fluidstack site: 244 gross MW for 168 IT MW."""
+TERAWULF_GOOGLE_STAKE_URL = (
+    "https://z9news.com/google-ups-stake-in-bitcoin-miner-terawulf-to-14-wulf-jumps-13"
+)
+"""TeraWulf CB-5: Google backstop raised to 3.2B USD."""
+TERAWULF_MW_URL = "https://zioncoins.net/?p=26100"
+"""TeraWulf-Fluidstack: about 250 gross MW for 200 IT MW."""
+HUT8_MW_URL = (
+    "https://particle.news/story/hut-8-strikes-google-backed-7-billion-ai-data-center-deal-"
+    "with-anthropic-and-fluidstack"
+)
+"""Hut 8-Fluidstack: about 330 utility MW for 245 IT MW."""
+APLD_PUE_URL = "http://www.idcnova.com/html/1/59/153/3595.html"
+"""Applied Digital Polaris Forge: design PUE 1.18."""
+BITFARMS_HPC_URL = (
+    "https://theminermag.com/news/2025-11-13/bitfarms-wind-down-bitcoin-mining-2027-hpc-conversion"
+)
+"""Bitfarms Washington GPU-as-a-service site: target PUE 1.2-1.3."""
+GPU_RESERVED_TERM_STRUCTURE_URL = "https://techecho.bigdataflowing.com/zh/item/40246398"
+"""1-year against 3-year reserved GPU prices imply about -28 %/yr."""
+RBC_GPU_PRICES_2025_URL = "https://www.newsbeep.com/au/?p=220110"
+"""RBC: H100 rental -22 %, H200 -29 % year to date in 2025."""
+COREWEAVE_NOTES_URL = "https://wukong123.substack.com/p/crwv-small-group-meeting-notes-part"
+"""CoreWeave meeting notes (secondary): GPU contracts 3-5 years, about 6-year life."""
+GPU_ALL_IN_COST_URL = (
+    "https://www.greaterwrong.com/posts/NBEmGx3djmSXawp3H/no77e-s-shortform/comment/"
+    "5QKKfBJSbAykKegWo"
+)
+"""Forum estimate (uncertain): H100 systems about 50k USD per GPU all-in."""
+GPU_STREET_PRICE_URL = "https://www.aiinframap.com/tools/chips/h100-vs-h200-vs-b200-tco"
+"""Rough mid-2026 street prices: H100 about 30k, H200 35k, B200 40k USD."""
+GPU_DEPRECIATION_URL = (
+    "https://thecuberesearch.com/298-breaking-analysis-resetting-gpu-depreciation-why-ai-"
+    "factories-bend-but-dont-break-useful-life-assumptions"
+)
+"""theCUBE Research: hyperscalers depreciate GPUs over 6 years, expected to compress to 5."""
+CRYPTO_DCF_RATE_URL = (
+    "https://crypto.greeks.live/learn/what-is-the-appropriate-discount-rate-for-a-crypto-dcf-model"
+)
+"""Crypto DCFs often use discount rates above 20 % (secondary)."""
+DC_CAP_RATES_URL = (
+    "https://maxlifedevelopment.com/academy/courses/20-data-center-and-ai-real-estate/lessons/"
+    "04-cap-rates-and-lease-structures"
+)
+"""Data-centre cap rates: hyperscale NNN 5-6 %, powered shell 5.5-6.5 %, wholesale 6-7.5 %."""
+JLL_CAP_RATES_URL = (
+    "https://apers.app/learn/asset-classes/industrial/data-centers-power-pricing-pue-hyperscaler"
+)
+"""JLL Q1 2026 as cited: 5.5-6.5 % hyperscale, 7-8 % powered shell."""
+LEAD_TIME_SOURCES = (
+    "Cipher-AWS Nov. 2025 to Jul. 2026, " + CIPHER_AWS_LEASE_URL + "; Core Scientific "
+    "Oct. 2024 to 2H 2026, " + CORZ_COREWEAVE_OPTION_URL
+)
+"""Signing-to-energisation examples spanning the 9-24 months observed."""
+
+
 SP_DEFAULT_STUDY_2023_URL = (
     "https://www.spglobal.com/ratings/en/research/articles/240328-default-transition-and-"
     "recovery-2023-annual-global-corporate-default-and-rating-transition-study-13047827"
@@ -195,7 +271,11 @@ class ColocationLeaseSpec(Spec):
         gt=0.0,
         le=2000.0,
         description="Starting rent per kW of critical IT per month; announced miner deals "
-        "imply about 100-160 (fact sheet, section D). [USD/kW/month]",
+        "imply about 100-160 (derived: value / term / IT MW / 12000; Cipher-AWS 102, "
+        + CIPHER_AWS_LEASE_URL
+        + "; Hut 8-Fluidstack 159, "
+        + HUT8_FLUIDSTACK_LEASE_URL
+        + "). [USD/kW/month]",
     )
     escalator_frac_per_year: float = Field(
         default=0.03,
@@ -242,8 +322,12 @@ class ColocationLeaseSpec(Spec):
         ge=0.0,
         le=1e12,
         description="Capped guarantee of the rent after a default (Google backstops 1.4B USD "
-        "of Cipher's and 3.2B of TeraWulf's Fluidstack leases, fact sheet D): it pays the "
-        "lost rent until the cap is spent; replaces recovery_frac when given. [USD]",
+        "of Cipher's and 3.2B of TeraWulf's Fluidstack leases, "
+        + CIPHER_FLUIDSTACK_URL
+        + ", "
+        + TERAWULF_GOOGLE_STAKE_URL
+        + "): it pays the lost rent until the cap is spent; replaces recovery_frac when "
+        "given. [USD]",
     )
     construction_delay_months: int = Field(
         default=0,
@@ -305,7 +389,7 @@ class GpuCloudSpec(Spec):
         ge=1.0,
         le=2.5,
         description="AI facility PUE: Applied Digital design 1.18, Bitfarms target 1.2-1.3 "
-        "(fact sheet, section E). [-]",
+        "(" + APLD_PUE_URL + ", " + BITFARMS_HPC_URL + "). [-]",
     )
     price_usd_per_gpu_hour: float = Field(
         gt=0.0,
@@ -317,8 +401,12 @@ class GpuCloudSpec(Spec):
         default=-0.2,
         ge=-0.9,
         le=1.0,
-        description="Rental price trend; -0.15 to -0.30 per methods.md section 4b "
-        "(assumption: -0.20). [1/yr]",
+        description="Rental price trend; -0.15 to -0.30 (1-year against 3-year reserved "
+        "prices imply about -0.28, "
+        + GPU_RESERVED_TERM_STRUCTURE_URL
+        + "; RBC: H100 -22 % in 2025, "
+        + RBC_GPU_PRICES_2025_URL
+        + ") (assumption: -0.20). [1/yr]",
     )
     utilisation_frac: float = Field(
         default=0.7,
@@ -344,7 +432,7 @@ class GpuCloudSpec(Spec):
         gt=0.0,
         le=10.0,
         description="Reserved term, after which contracts re-price at the on-demand path; "
-        "CoreWeave contracts run 3-5 years (methods.md section 4b). [years]",
+        "CoreWeave contracts run 3-5 years (" + COREWEAVE_NOTES_URL + ", secondary). [years]",
     )
     capex_usd_per_gpu: float | None = Field(
         default=None,
@@ -352,14 +440,18 @@ class GpuCloudSpec(Spec):
         le=2_000_000.0,
         description="All-in capex per GPU (server, network, storage); default the catalogue "
         "price x 50/30, from H100 systems at about 50k USD per GPU all-in against 30k street "
-        "(fact sheet C2, uncertain). [USD]",
+        "(forum estimate, uncertain: "
+        + GPU_ALL_IN_COST_URL
+        + "; street: "
+        + GPU_STREET_PRICE_URL
+        + "). [USD]",
     )
     useful_life_years: float = Field(
         default=5.0,
         gt=0.0,
         le=15.0,
         description="Depreciation life; hyperscalers use 6, expected to compress to about 5 "
-        "(methods.md section 4b). [years]",
+        "(" + GPU_DEPRECIATION_URL + "). [years]",
     )
     residual_value_frac: float = Field(
         default=0.1, ge=0.0, le=1.0, description="Value left at end of life (assumption). [-]"
@@ -404,14 +496,20 @@ class ConversionSpec(Spec):
         ge=0,
         le=60,
         description="Build time during which the MW neither mine nor earn; 9-24 months "
-        "observed (fact sheet, section E). [months]",
+        "observed (" + LEAD_TIME_SOURCES + "). [months]",
     )
     ai_pue: float = Field(
         default=1.3,
         ge=1.0,
         le=2.5,
         description="Gross MW / critical IT MW after conversion; TeraWulf 1.25, Hut 8 1.35, "
-        "Cipher 1.45 (derived, fact sheet section E). [-]",
+        "Cipher 1.45 (derived: gross MW / IT MW from "
+        + TERAWULF_MW_URL
+        + ", "
+        + HUT8_MW_URL
+        + ", "
+        + CIPHER_FLUIDSTACK_MW_URL
+        + "). [-]",
     )
     build: Literal["ai_ready", "powered_shell"] = Field(
         default="ai_ready", description="AI-ready liquid-cooled build, or a powered shell."
@@ -693,7 +791,7 @@ class CompanySpec(Spec):
         gt=0.0,
         le=1.0,
         description="Discount rate for the DCF (assumption: 0.12; crypto DCFs often use "
-        "more than 0.2, methods.md section 7). [1/yr]",
+        "more than 0.2, " + CRYPTO_DCF_RATE_URL + "). [1/yr]",
     )
     terminal_growth_frac_per_year: float = Field(
         default=0.0,
@@ -706,14 +804,16 @@ class CompanySpec(Spec):
         gt=0.0,
         lt=1.0,
         description="Discount rate of the mining segment in the sum of the parts: "
-        "equity-like, the middle of 15-25 % (methods.md section 7). [1/yr]",
+        "assumption: equity-like, the middle of 15-25 % (crypto DCFs often use more than 20 %, "
+        + CRYPTO_DCF_RATE_URL
+        + "). [1/yr]",
     )
     cap_rate_frac: float = Field(
         default=0.065,
         gt=0.0,
         le=0.5,
         description="Cap rate for contracted AI NOI; 0.055-0.08 by tenant credit "
-        "(methods.md section 7). [-]",
+        "(" + DC_CAP_RATES_URL + "; JLL Q1 2026: " + JLL_CAP_RATES_URL + "). [-]",
     )
     powered_land_usd_per_mw: float = Field(
         default=3.0e6,

@@ -46,7 +46,16 @@ https://blockspace.media/insight/hyperscalers-at-risk-of-energy-agreements-const
 [USD/MWh]."""
 DEFAULT_LEAD_TIME_MONTHS = 12
 """Signing to first rent when a contract states no energisation date (assumption; 9-24
-months observed, fact sheet E) [months]."""
+months observed, e.g. Cipher-AWS Nov-25 to Jul-26:
+https://www.mexc.fm/ms-MY/news/cipher-mining-cifr-stock-company-signs-5-5-billion-amazon-web-services-lease-agreement/152384
+and Core Scientific Oct-24 to 2H-26:
+https://www.sec.gov/Archives/edgar/data/1839341/000162828024043341/corescientifichpcoption3re.htm)
+[months]."""
+CAP_RATE_SOURCE = (
+    "5.5-8 % by tenant credit: hyperscale 5.5-6.5 %, powered shell 7-8 % (JLL Q1 2026, "
+    "https://apers.app/learn/asset-classes/industrial/data-centers-power-pricing-pue-hyperscaler)"
+)
+"""Comment written beside cap_rate_frac."""
 
 
 def _c(*parts: Any) -> str:
@@ -257,7 +266,7 @@ def _company_lines(company: ListedCompanySpec) -> list[str]:
         *([f"  shares_outstanding: {_num(shares.shares)}" + _c(_src(shares))] if shares else []),
         "  wacc_frac_per_year: 0.12" + _c("assumption (default scenario)"),
         "  terminal_growth_frac_per_year: 0.0" + _c("assumption"),
-        "  cap_rate_frac: 0.065" + _c("5.5-8 % by tenant credit (methods.md section 7)"),
+        "  cap_rate_frac: 0.065" + _c(CAP_RATE_SOURCE),
         "  powered_land_usd_per_mw: 3000000" + _c("Bernstein about 3M USD per authorized MW"),
     ]  # fmt: skip
 
