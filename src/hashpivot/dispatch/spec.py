@@ -6,7 +6,7 @@ included), as the grid bills it.
 
 References
 ----------
-.. [1] Breakeven power price p* = hashprice·1000/(24·J/TH); methods.md §6,
+.. [1] Breakeven power price p* = hashprice·1000/(24·J/TH) (derived),
    https://coincompare.eu/bitcoin-mining-and-ercot-the-data-tells-the-story/
 .. [2] ERCOT 4CP: the transmission charge of a year is set by the load in the four
    June–September monthly system peak intervals, about 50–150 USD/kW-year now.

@@ -7,7 +7,7 @@ its unit in its name and a valid range; defaults that no source gives are labell
 
 References
 ----------
-.. [1] methods.md §2 (BTC price): GBM σ 0.50 base, 0.35 low, 0.75–0.80 stress, from
+.. [1] BTC price: GBM σ 0.50 base, 0.35 low, 0.75–0.80 stress (assumption), from
    Matrixport's 5-year mean 30-day realised vol of 58 %,
    https://www.odaily.news/newsflash/415984 , and 40–55 % in 2023–24,
    https://bbapi.viigoo.eu.org/square/post/10877896131137
@@ -19,12 +19,14 @@ References
    89(428):1303–1313; block length by D. N. Politis and H. White (2004), Econometric
    Reviews 23(1):53–70, corrected by Patton, Politis and White (2009), as implemented
    in ``arch.bootstrap.optimal_block_length``.
-.. [5] methods.md §3 (fees): fee share of the block reward 0.96 % in June 2025,
-   https://backend.theminermag.com/?p=9665 ; spikes "a few per year, lasting days to
-   weeks, multipliers of 5–40x".
-.. [6] methods.md §4b (GPU rental): log trend −15…−30 %/yr, OU shock, a step down at each
-   new generation (roughly annual); H100 −22 % in 2025 (RBC),
-   https://www.newsbeep.com/au/?p=220110
+.. [5] Fees: fee share of the block reward 0.96 % in June 2025,
+   https://backend.theminermag.com/?p=9665 ; spikes such as the 2024 halving block's
+   40.7 BTC, https://zerohedge.com/news/2024-04-22/bitcoins-fees-spike-all-time-high-after-4th-halving-block
+   ; "a few per year, lasting days to weeks, multipliers of 5–40x" is an assumption.
+.. [6] GPU rental: log trend −15…−30 %/yr (1-year against 3-year reserved prices imply
+   about −28 %/yr, https://techecho.bigdataflowing.com/zh/item/40246398 ), OU shock, a
+   step down at each new generation (roughly annual; assumption); H100 −22 % in 2025
+   (RBC), https://www.newsbeep.com/au/?p=220110
 .. [7] Lease and PPA escalators step up on each anniversary, as in
    :func:`hashpivot.ai.escalated_rate_usd_per_kw_month`.
 
@@ -41,6 +43,19 @@ from pydantic import Field, model_validator
 
 from hashpivot.specbase import Spec
 
+MATRIXPORT_VOL_URL = "https://www.odaily.news/newsflash/415984"
+"""Matrixport: 5-year mean of 30-day realised BTC volatility 58 %."""
+FEE_SHARE_2025_URL = "https://backend.theminermag.com/?p=9665"
+"""TheMinerMag: fee share of the block reward 0.96 % in June 2025."""
+HALVING_FEE_SPIKE_URL = (
+    "https://zerohedge.com/news/2024-04-22/bitcoins-fees-spike-all-time-high-after-4th-"
+    "halving-block"
+)
+"""The 2024 halving block paid 40.7 BTC in fees."""
+GPU_RESERVED_TERM_STRUCTURE_URL = "https://techecho.bigdataflowing.com/zh/item/40246398"
+"""1-year against 3-year reserved GPU prices imply about -28 %/yr."""
+
+
 # --------------------------------------------------------------------------- BTC price
 
 
@@ -53,14 +68,16 @@ class GbmPriceSpec(Spec):
         ge=-2.0,
         le=5.0,
         description="Expected growth μ, so that E[S_t] = S_0·exp(μt) (assumption: 0, no view "
-        "on BTC; use the risk-free rate for a risk-neutral valuation, methods.md §2). [1/yr]",
+        "on BTC; use the risk-free rate for a risk-neutral valuation). [1/yr]",
     )
     volatility_frac_per_year: float = Field(
         default=0.5,
         ge=0.0,
         le=5.0,
         description="Annualised volatility σ of log returns; 0.50 base, 0.35 low, 0.75-0.80 "
-        "stress (methods.md §2, Matrixport 5-yr mean 58 %). [1/sqrt(yr)]",
+        "stress (assumption around Matrixport's 5-yr mean of 58 %, "
+        + MATRIXPORT_VOL_URL
+        + "). [1/sqrt(yr)]",
     )
 
 
@@ -72,7 +89,7 @@ class JumpPriceSpec(Spec):
     year (:func:`hashpivot.markets.estimate.fit_jump`: λ = 12, m = 0.0002 ± 0.010,
     s = 0.094 ± 0.008); the uncapped MLE prefers about 290 tiny jumps a year, a scale
     mixture rather than rare jumps. The diffusion σ = 0.38 makes the total volatility
-    ``sqrt(σ² + λ(m² + s²))`` the 0.50 base of methods.md §2. Drift 0 as for GBM.
+    ``sqrt(σ² + λ(m² + s²))`` the 0.50 base of module Ref [1]. Drift 0 as for GBM.
     """
 
     model: Literal["jump"] = Field(default="jump", description="Model name: 'jump'.")
@@ -133,7 +150,7 @@ class RegimePriceSpec(Spec):
     """Hamilton (1989) Markov regime switching: GBM whose μ, σ follow a monthly chain.
 
     Defaults (assumption): a calm state at the "low" σ 0.35 and a stressed one at σ 0.80
-    (methods.md §2), lasting 18 and 6 months on average, so that the long-run variance
+    (module Ref [1]), lasting 18 and 6 months on average, so that the long-run variance
     is the 0.50 base (25 % of months stressed). Drift 0 in both (no view, as for GBM).
     Fits are not used as defaults: a monthly Markov-switching fit of 2013-2024
     (:func:`hashpivot.markets.estimate.fit_regime`) finds eras (σ 0.7 calm vs a 2013-14
@@ -239,7 +256,7 @@ class BootstrapPriceSpec(Spec):
         le=100.0,
         description="Fee levels are rescaled so that their window median equals this; None "
         "keeps the historical BTC levels. 0.03 BTC is about 1 % of the 3.125 BTC subsidy "
-        "(0.96 % in June 2025, methods.md §3). [BTC/block]",
+        "(0.96 % in June 2025, " + FEE_SHARE_2025_URL + "). [BTC/block]",
     )
 
     @model_validator(mode="after")
@@ -287,7 +304,7 @@ class FeesSpec(Spec):
     ``fees = baseline · exp(x_t) · (1 + excess_t)``: ``x`` is an Ornstein-Uhlenbeck process
     in log (exact monthly discretisation) and ``excess_t`` the month-average of
     ``(multiplier − 1)`` over spike episodes that start as a Poisson process, last an
-    exponential time and multiply fees by a log-uniform factor (methods.md §3).
+    exponential time and multiply fees by a log-uniform factor (module Ref [5]).
     """
 
     baseline_btc_per_block: float = Field(
@@ -295,7 +312,7 @@ class FeesSpec(Spec):
         gt=0.0,
         le=100.0,
         description="Median baseline fees; 0.03 BTC ≈ 1 % of the 3.125 BTC subsidy "
-        "(0.96 % in June 2025, methods.md §3). [BTC/block]",
+        "(0.96 % in June 2025, " + FEE_SHARE_2025_URL + "). [BTC/block]",
     )
     baseline_volatility_frac_per_year: float = Field(
         default=2.0,
@@ -315,28 +332,28 @@ class FeesSpec(Spec):
         default=2.0,
         ge=0.0,
         le=52.0,
-        description="Poisson rate of spike episodes; 'a few per year' (methods.md §3; "
-        "assumption: 2). [1/yr]",
+        description="Poisson rate of spike episodes; 'a few per year' (assumption: 2; e.g. "
+        "the 2024 halving block, " + HALVING_FEE_SPIKE_URL + "). [1/yr]",
     )
     spike_multiplier_min: float = Field(
         default=5.0,
         ge=1.0,
         le=1000.0,
-        description="Smallest fee multiplier during a spike (methods.md §3: 5-40x). [-]",
+        description="Smallest fee multiplier during a spike (assumption: 5-40x). [-]",
     )
     spike_multiplier_max: float = Field(
         default=40.0,
         ge=1.0,
         le=1000.0,
         description="Largest fee multiplier during a spike; multipliers are log-uniform "
-        "between min and max (methods.md §3: 5-40x). [-]",
+        "between min and max (assumption: 5-40x). [-]",
     )
     spike_duration_months: float = Field(
         default=0.25,
         gt=0.0,
         le=12.0,
         description="Mean duration of a spike episode (exponential); 'days to weeks' "
-        "(methods.md §3; assumption: one week, which with the other defaults gives monthly "
+        "(assumption: one week, which with the other defaults gives monthly "
         "fees a mean/median of 2.0, a 95th percentile/median of 6.3 and a log sd of 1.0, "
         "against 2.05, 7.2 and 1.0 in btc_network_daily.csv 2016-2024). [months]",
     )
@@ -359,7 +376,7 @@ class GpuPriceSpec(Spec):
     """GPU rental price index: log trend + Ornstein-Uhlenbeck shock + generation steps.
 
     With the defaults the expected index falls 21.8 %/yr (0.85 × 0.92), the H100 decline
-    RBC reported for 2025 (−22 %, methods.md §4b).
+    RBC reported for 2025 (−22 %, https://www.newsbeep.com/au/?p=220110 ).
     """
 
     trend_frac_per_year: float = Field(
@@ -367,7 +384,9 @@ class GpuPriceSpec(Spec):
         ge=-0.9,
         le=1.0,
         description="Continuous trend of the expected index between generation steps; "
-        "-0.15 to -0.30 (methods.md §4b; assumption: -0.15 so that with the steps the "
+        "-0.15 to -0.30 (1-year against 3-year reserved prices imply about -0.28, "
+        + GPU_RESERVED_TERM_STRUCTURE_URL
+        + "; assumption: -0.15 so that with the steps the "
         "decline is about -22 %/yr). [1/yr]",
     )
     ou_volatility_frac_per_year: float = Field(
@@ -396,7 +415,7 @@ class GpuPriceSpec(Spec):
         ge=1,
         le=240,
         description="Months between GPU generations; 'roughly annual cadence' "
-        "(methods.md §4b). [months]",
+        "(assumption). [months]",
     )
 
 

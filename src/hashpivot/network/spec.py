@@ -17,10 +17,13 @@ The defaults of the ``supply_curve`` model were written from the full-sample fit
 
 References
 ----------
-.. [1] methods.md §1: supply curve of vintages that run while hashprice ≥ hashcost;
-   new builds after a lag of roughly 6-12 months sized by trailing margin; frontier
-   J/TH improving 15-25 %/yr; price → hashrate with lags of 1-6 weeks (D. Fantazzini
-   and N. Kolodin 2020, JRFM 13(11):263, https://www.mdpi.com/1911-8074/13/11/263).
+.. [1] Supply curve of vintages that run while hashprice ≥ hashcost
+   (https://htlc.io/hash-rate-equilibrium-math); new builds after a lag of roughly 6-12
+   months sized by trailing margin (assumption); frontier J/TH improving 15-25 %/yr
+   (assumption around the about 22 %/yr derived from S9 98 J/TH in 2017,
+   https://studio.glassnode.com/charts/btc-asic-fleet-count?a=BTC , to S21 XP 13.5 in
+   2025, https://staging.reportify.cn/tags/industry?page=10&tagValue=Bitcoin+Mining );
+   price → hashrate with lags of 1-6 weeks (D. Fantazzini and N. Kolodin 2020, JRFM 13(11):263, https://www.mdpi.com/1911-8074/13/11/263).
 .. [2] CBECI methodology: a basket of hardware in which only profitable machines run;
    electricity price 0.05 USD/kWh. https://ccaf.io/cbnsi/cbeci/methodology
 
@@ -90,7 +93,8 @@ class NetworkModelSpec(Spec):
         ge=0.0,
         lt=0.9,
         description="Yearly fall of the frontier J/TH (ASIC fit, clipped to the 15-25 %/yr "
-        "of methods.md). [1/yr]",
+        "assumed around the about 22 %/yr from the S9 of 2017 to the S21 XP of 2025, "
+        "https://studio.glassnode.com/charts/btc-asic-fleet-count?a=BTC). [1/yr]",
     )
     retire_frac_per_month: float = Field(
         default=0.02778,
@@ -120,7 +124,7 @@ class NetworkModelSpec(Spec):
         le=36.0,
         description="Mean months from an order to the capacity running; deliveries follow "
         "an Erlang-3 lag (orders: miners' scheduled deliveries of 2021-2022, 10-11.5 "
-        "months, plus installation; the top of the 6-12 months of methods.md, Ref [1]; "
+        "months, plus installation; the top of an assumed 6-12 months; "
         "held, not fitted). [months]",
     )
     margin_window_months: float = Field(

@@ -13,8 +13,12 @@ References
 .. [1] Rockafellar, R. T. and Uryasev, S. (2000), "Optimization of conditional
    value-at-risk", Journal of Risk 2(3):21-41: the level α and the weight λ of the
    mean-CVaR objective.
-.. [2] Lease and conversion terms: DESIGN.md §4 "AI economics" (USD 100-160 per kW-month,
-   10-15 year terms, 9-24 month lead times) and methods.md §4a.
+.. [2] Lease and conversion terms: USD 100-160 per kW-month, 10-15 year terms, 9-24 month
+   lead times, derived from announced leases, e.g. Core Scientific-CoreWeave, about 500 MW,
+   8.7B USD over 12 years (about 121 USD/kW-month, derived), signed Oct. 2024 for 2H 2026,
+   https://www.sec.gov/Archives/edgar/data/1839341/000162828024043341/corescientifichpcoption3re.htm
+   ; Hut 8-Fluidstack, 245 MW, 7.0B USD over 15 years (about 159, derived),
+   https://dcpulse.com/news/hut-fluidstack-ai-data-center-deal-river-bend
 
 """
 
@@ -48,7 +52,7 @@ class PlannerSpec(Spec):
         ge=1,
         le=20_000,
         description="Sampled futures the optimisation sees (sample-average approximation; "
-        "methods.md section 5 recommends 200-1000). [count]",
+        "assumption, within 200-1000). [count]",
     )
     evaluation_paths: int = Field(
         default=2000,
@@ -81,7 +85,8 @@ class PlannerSpec(Spec):
         ge=1,
         le=50,
         description="Hashprice bands the converted MW may depend on: a non-anticipative "
-        "decision rule on the lowest trailing hashprice seen so far (methods.md section 5; "
+        "decision rule on the lowest trailing hashprice seen so far (if-then rules as in "
+        "Zhao, Haskell and Cardin 2019, arXiv:1905.05328; "
         "equally likely bands on the training paths); 1 plans one schedule for every "
         "future. 16 is an assumption: on the default scenario (seed 0, 2000 fresh paths) "
         "the rule beat the tuned threshold baseline by 4.3, 8.2, 9.8 and 10.1M USD with "
