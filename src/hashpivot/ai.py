@@ -15,8 +15,9 @@ References
 .. [2] Hut 8–Fluidstack: 245 MW IT, 7.0B USD over 15 years NNN with a 3 % escalator.
    https://dcpulse.com/news/hut-fluidstack-ai-data-center-deal-river-bend
 .. [3] Cipher–Fluidstack NOI 80–85 %: https://blockworks.co/news/cipher-mining-inks-3b-ai-hosting-deal-with-fluidstack
-.. [4] GPU rental price paths, utilisation about 70 %, useful life 5–6 years:
-   research methods.md §4b; https://www.computetape.com/learn/how-fast-does-an-h100-depreciate/
+.. [4] GPU rental price paths: https://neighborhoodsf.com/Wikis/Neighborhood+Notes/Published/H100+rental+prices+(%24+per+GPU-hour)
+   ; utilisation about 70 %: https://www.computetape.com/learn/how-fast-does-an-h100-depreciate/
+   ; useful life 5–6 years: https://thecuberesearch.com/298-breaking-analysis-resetting-gpu-depreciation-why-ai-factories-bend-but-dont-break-useful-life-assumptions
 
 """
 
@@ -184,8 +185,8 @@ def gpu_price_path_usd_per_gpu_hour(
 ) -> FloatArray:
     """Deterministic rental price along a log trend: p₀·(1+g)^(m/12) [USD/GPU-h].
 
-    Trends of −15…−30 %/yr (methods.md §4b; 1-yr vs 3-yr reserved prices imply about
-    −28 %/yr).
+    Trends of −15…−30 %/yr (1-yr vs 3-yr reserved prices imply about −28 %/yr:
+    https://techecho.bigdataflowing.com/zh/item/40246398 ).
     """
     m = np.asarray(months, dtype=np.float64)
     p0 = np.asarray(price_usd_per_gpu_hour, dtype=np.float64)
@@ -203,7 +204,8 @@ def gpu_cloud_revenue_usd(
     """GPU-hours sold: contracted GPUs paid for every hour, the rest sold on demand [USD].
 
     ``n·h·[c·p_contract + (1−c)·u·p_spot]``: reserved capacity is billed whether used or
-    not (CoreWeave-style 3–5 year contracts, methods.md §4b); on-demand GPUs earn only
+    not (CoreWeave-style 3–5 year contracts:
+    https://wukong123.substack.com/p/crwv-small-group-meeting-notes-part ); on-demand GPUs earn only
     when rented, at the utilisation ``u``.
     """
     n_h = np.asarray(gpu_count, dtype=np.float64) * np.asarray(hours)

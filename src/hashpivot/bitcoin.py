@@ -207,8 +207,8 @@ def hashcost_usd_per_ph_day(
 ) -> FloatArray:
     """Power cost of running 1 PH/s for a day: 24·J/TH·USD/kWh [USD/PH/day].
 
-    1 PH/s at e J/TH draws e kW, so a day uses 24·e kWh. Ref: DESIGN §4;
-    methods.md §1 (20 J/TH at 0.05 USD/kWh gives 24 USD/PH/day).
+    1 PH/s at e J/TH draws e kW, so a day uses 24·e kWh. Worked example
+    (derived): 20 J/TH at 0.05 USD/kWh gives 24 USD/PH/day.
     """
     e = np.asarray(efficiency_j_per_th, dtype=np.float64)
     p = np.asarray(power_usd_per_mwh, dtype=np.float64)
@@ -220,7 +220,9 @@ def breakeven_power_usd_per_mwh(
 ) -> FloatArray:
     """Power price at which hashcost equals hashprice: hashprice/(24·J/TH·1e-3) [USD/MWh].
 
-    Ref: DESIGN §4; methods.md §6 (50 USD/PH/day at 20 J/TH gives about 104 USD/MWh).
+    Worked example (derived): 50 USD/PH/day at 20 J/TH gives about 104 USD/MWh, within
+    the 100-200 USD/MWh breakevens reported in
+    https://coincompare.eu/bitcoin-mining-and-ercot-the-data-tells-the-story/
     """
     hp = np.asarray(hashprice_usd_per_ph_day, dtype=np.float64)
     e = np.asarray(efficiency_j_per_th, dtype=np.float64)

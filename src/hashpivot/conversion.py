@@ -7,7 +7,7 @@ the tenant. During the build (the lead time) the converted MW neither mine nor e
 References
 ----------
 .. [1] Gross:IT MW of announced conversions: TeraWulf about 250:200 (1.25), Hut 8 about
-   330:245 (1.35), Cipher 244:168 (1.45) (derived in the project's fact sheet, section E,
+   330:245 (1.35), Cipher 244:168 (1.45) (derived, gross MW / IT MW,
    from:
    https://zioncoins.net/?p=26100
    https://particle.news/story/hut-8-strikes-google-backed-7-billion-ai-data-center-deal-with-anthropic-and-fluidstack
@@ -17,7 +17,11 @@ References
    https://blockspace.media/insight/terawulf-signs-10-year-200-mw-hosting-deals-google-takes-8-stake
    https://blockworks.co/news/cipher-mining-inks-3b-ai-hosting-deal-with-fluidstack
    https://fintool.com/app/research/companies/HUT/earnings/Q2%202025
-.. [3] Lead times 9–24 months (signing to first energisation), fact sheet section E.
+.. [3] Lead times 9–24 months (signing to first energisation), e.g. Cipher–AWS Nov-2025 to
+   Jul-2026,
+   https://www.mexc.fm/ms-MY/news/cipher-mining-cifr-stock-company-signs-5-5-billion-amazon-web-services-lease-agreement/152384
+   ; Core Scientific Oct-2024 to 2H-2026,
+   https://www.sec.gov/Archives/edgar/data/1839341/000162828024043341/corescientifichpcoption3re.htm
 
 """
 

@@ -6,8 +6,7 @@ Look-up is by name, forgiving of case, spaces, hyphens and the vendor prefix
 
 References
 ----------
-Rows cite their own sources (``source_url`` and ``note`` columns); the project's fact
-sheet gathers them (sections B and C).
+Rows cite their own public sources (``source_url`` and ``note`` columns).
 
 """
 

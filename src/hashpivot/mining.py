@@ -4,7 +4,7 @@ Pure functions that broadcast over leading scenario axes ``(paths, months)``.
 
 References
 ----------
-.. [1] Hashprice and hashcost identities: DESIGN §4 and methods.md §1, §6;
+.. [1] Hashprice and hashcost identities:
    https://elektronics.dev/docs/hashprice
 .. [2] Power draw of a site = ASIC draw × PUE (power usage effectiveness, The Green
    Grid definition); mining sites about 1.05,

@@ -502,7 +502,7 @@ def deterministic_market(
 
     - ``supply_curve``: :func:`hashpivot.network.supply.simulate_supply_curve` along that
       price with every shock at zero, the median path of the Monte Carlo's network
-      (methods.md §1; Fantazzini and Kolodin 2020, https://www.mdpi.com/1911-8074/13/11/263):
+      (https://htlc.io/hash-rate-equilibrium-math; Fantazzini and Kolodin 2020, https://www.mdpi.com/1911-8074/13/11/263):
       miners run while hashprice covers their hashcost, so hashprice cannot fall below
       what the fleet that runs can bear;
     - ``fixed_growth``: hashrate grows at the market block's

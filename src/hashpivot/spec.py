@@ -96,8 +96,9 @@ class FleetSpec(Spec):
         ge=0.0,
         le=100.0,
         description="Price of the replacing ASICs per watt of machine power: CleanSpark "
-        "bought 60,000 S21 (17.5 J/TH) at 16.10 USD/TH on 2024-01-08, 0.92 USD/W (research "
-        "facts B, 'ASIC price points'); assumption: new machines keep that price per watt, "
+        "bought 60,000 S21 (17.5 J/TH) at 16.10 USD/TH on 2024-01-08, 0.92 USD/W ("
+        "https://gocryptonft.com/news/bitcoin-miner-cleanspark-buys-another-193/108996); "
+        "assumption: new machines keep that price per watt, "
         "so their price per TH falls with their J/TH (Hashrate Index's S21 XP at 25.70 "
         "USD/TH, Nov-2025, is 1.90 USD/W). [USD/W]",
     )

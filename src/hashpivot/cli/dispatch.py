@@ -39,7 +39,8 @@ from hashpivot.specbase import shown_value
 from hashpivot.store.runstore import RunStore, record
 
 DEFAULT_EFFICIENCY_J_PER_TH = 20.0
-"""One-tier site without a scenario: 20 J/TH, the worked example of methods.md §6 [J/TH]."""
+"""One-tier site without a scenario: 20 J/TH, the worked example of
+:func:`hashpivot.bitcoin.breakeven_power_usd_per_mwh` (assumption) [J/TH]."""
 DEFAULT_MINING_MW = 100.0
 """One-tier site without a scenario: 100 MW at the meter (assumption) [MW]."""
 

@@ -26,7 +26,8 @@ from hashpivot.network.spec import NETWORK_MODEL_NAMES, NetworkModelSpec
 
 DEFAULT_FEES_BTC_PER_BLOCK = 0.05
 """Fees per block when the price file has no fees column: about 1.5 % of the 3.125 BTC
-subsidy (methods.md §3: fees were about 1 % of the reward in 2025) [BTC/block]."""
+subsidy (fees were about 1 % of the reward in 2025: 0.96 % in June,
+https://backend.theminermag.com/?p=9665 ) [BTC/block]."""
 
 PricePathOpt = Annotated[
     Path | None,

@@ -59,7 +59,11 @@ from hashpivot.listed.catalog import AiContractSpec, ListedCompanySpec, period_b
 from hashpivot.listed.dilution import DilutedEquity, diluted_equity
 from hashpivot.market_state import MarketState
 from hashpivot.projection import deterministic_market, month_index
-from hashpivot.spec import Scenario
+from hashpivot.spec import (
+    CRYPTO_DCF_RATE_URL,
+    DC_CAP_RATES_URL,
+    Scenario,
+)
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -87,22 +91,28 @@ sustained fleet (assumption: ASIC useful life of about 5 years; the scenario's f
 default to 60 months) [months]."""
 ASIC_USD_PER_TH = 25.70
 """Price of new ASIC hashrate for sustaining a fleet: the S21 XP at 25.70 USD/TH on
-2025-11-03 (Hashrate Index, fact sheet section B "ASIC price points",
+2025-11-03 (Hashrate Index,
 https://hashrateindex.com/blog/hashrate-index-roundup-november-3-2025) [USD/TH]."""
 REPLACEMENT_J_PER_TH = 13.5
 """Efficiency of the machines a sustained fleet is replaced with: the S21 XP that
-:data:`ASIC_USD_PER_TH` prices, 270 TH/s at about 3 645 W (fact sheet section B,
+:data:`ASIC_USD_PER_TH` prices, 270 TH/s at 13.5 J/TH (about 3 645 W, derived),
 https://btcminermarketplace.com/how-to-calculate-roi-for-bitcoin-miner-s21-xp); a fleet
 already better keeps its own [J/TH]."""
 NOI_MARGIN_FRAC = 0.8
 """NOI margin of a colocation lease when the company gives none: Cipher and TeraWulf guide
-to 80-85 % (fact sheet, section D) [-]."""
+to 80-85 % (https://blockworks.co/news/cipher-mining-inks-3b-ai-hosting-deal-with-fluidstack ;
+TeraWulf site NOI about 85 %:
+https://blockspace.media/insight/terawulf-signs-10-year-200-mw-hosting-deals-google-takes-8-stake
+) [-]."""
 CAPEX_USD_PER_IT_MW = 9.0e6
-"""Build capex per IT MW when a contract gives none: TeraWulf 8-10M, Cipher 9-11M USD
-(fact sheet, section D) [USD/MW]."""
+"""Build capex per IT MW when a contract gives none: TeraWulf 8-10M
+(https://blockspace.media/insight/terawulf-signs-10-year-200-mw-hosting-deals-google-takes-8-stake
+), Cipher 9-11M USD (https://blockworks.co/news/cipher-mining-inks-3b-ai-hosting-deal-with-fluidstack
+) [USD/MW]."""
 AI_PUE = 1.3
 """Gross MW per IT MW when a contract gives no gross MW: TeraWulf 1.25, Hut 8 1.35
-(derived, fact sheet E) [-]."""
+(derived from about 250:200 MW and 330:245 MW, :data:`hashpivot.spec.TERAWULF_MW_URL`,
+:data:`hashpivot.spec.HUT8_MW_URL`) [-]."""
 GPU_PUE = 1.2
 """GPU-cloud facility PUE: Applied Digital design 1.18, Bitfarms target 1.2-1.3 (the
 GpuCloudSpec default's sources) [-]."""
@@ -130,8 +140,8 @@ LAND_VALUE_FRAC_BY_STATUS: Mapping[str, float] = {
 }
 """Share of :data:`POWERED_LAND_USD_PER_MW` a MW neither mining nor contracted is worth,
 by status [-]. ``operating`` and ``secured`` (approved, under construction, power
-contracted): about 20 % of miner portfolios can be converted to AI (Sabre56 view, fact
-sheet E, https://binance.com/el/square/post/13104949643562 , secondary); ``pipeline``:
+contracted): about 20 % of miner portfolios can be converted to AI (Sabre56 view,
+https://binance.com/el/square/post/13104949643562 , secondary); ``pipeline``:
 that times the 15 % of capacity in US interconnection queues that reaches operation
 (LBNL *Queued Up* 2024: 13-19 % of requests 2000-2018 reached commercial operation,
 https://emp.lbl.gov/queued-up), so a pipeline MW is never valued like an energised one."""
@@ -597,7 +607,7 @@ def check_overrides(o: Overrides) -> None:
     if o.cap_rate_frac is not None and not 0.03 <= o.cap_rate_frac <= 0.15:
         problems.append(
             f"cap_rate_frac: {o.cap_rate_frac!r} — must be in [0.03, 0.15]: data-centre cap "
-            "rates run 5-8.5 % (methods.md section 7)"
+            "rates run 5-8.5 % (" + DC_CAP_RATES_URL + ")"
         )
     if not 0.0 <= o.bonus_depreciation_frac <= 1.0:
         problems.append(
@@ -816,9 +826,10 @@ def value_listed(
         _input("mining_fleet_policy", mining.policy,
                "the higher of run-off and sustained (module docstring)"),
         _input("asic_usd_per_th", ASIC_USD_PER_TH, "Hashrate Index 2025-11-03, S21 XP "
-               "(fact sheet B)"),
+               "(https://hashrateindex.com/blog/hashrate-index-roundup-november-3-2025)"),
         _input("replacement_fleet_efficiency_j_per_th", min(eff, REPLACEMENT_J_PER_TH),
-               "S21 XP (fact sheet B), or the fleet's own J/TH if better"),
+               "S21 XP (https://btcminermarketplace.com/how-to-calculate-roi-for-bitcoin-miner-s21-xp"
+               "), or the fleet's own J/TH if better"),
         _input("mining_runoff_value_usd", mining.runoff_value_usd, "computed"),
         _input("mining_sustained_value_usd", mining.sustained_value_usd, "computed"),
     ]  # fmt: skip
@@ -873,11 +884,13 @@ def _listed_inputs(
                "assumption"),
         _input("mining_ga_frac_of_revenue", MINING_GA_FRAC_OF_REVENUE, "assumption"),
         _input("mining_discount_rate_frac_per_year", mining_rate,
-               given if o.mining_rate_frac_per_year is not None else "methods.md section 7"),
+               given if o.mining_rate_frac_per_year is not None else "assumption: equity-like, "
+               "15-25 %; crypto DCFs often use more than 20 %: " + CRYPTO_DCF_RATE_URL),
         _input("wacc_frac_per_year", wacc, given if o.wacc_frac_per_year is not None
                else "the market scenario's company.wacc_frac_per_year (assumption)"),
         _input("exit_cap_rate_frac", o.cap_rate_frac or "by tenant credit",
-               given if o.cap_rate_frac is not None else "methods.md section 7"),
+               given if o.cap_rate_frac is not None else "5.5-8 % by tenant credit: "
+               + DC_CAP_RATES_URL),
         _input("tax_rate_frac", TAX_RATE_FRAC, "26 U.S.C. § 11(b)"),
         _input("bonus_depreciation_frac", o.bonus_depreciation_frac,
                "given" if o.bonus_depreciation_frac else "straight-line (default)"),

@@ -8,8 +8,8 @@ when the BTC price halves).
 
 References
 ----------
-.. [1] Mining facility build cost 300-350k USD per MW (Sabre56, 2024; fact sheet section
-   E, https://binance.com/el/square/post/13104949643562 , secondary).
+.. [1] Mining facility build cost 300-350k USD per MW (Sabre56, 2024;
+   https://binance.com/el/square/post/13104949643562 , secondary).
 .. [2] S21 XP price 25.70 USD/TH on 2025-11-03 (Hashrate Index,
    https://hashrateindex.com/blog/hashrate-index-roundup-november-3-2025).
 
@@ -54,7 +54,9 @@ DEFAULT_LEASE = {
     "escalator_frac_per_year": 0.03,
 }
 """Lease used when the site has none: about 150 USD/kW-month (Cipher 149, TeraWulf 154,
-derived in fact sheet D), 10 years, 3 % escalator (Hut 8)."""
+derived: value / term / IT MW, :data:`hashpivot.spec.CIPHER_FLUIDSTACK_URL`,
+https://blockspace.media/insight/terawulf-signs-10-year-200-mw-hosting-deals-google-takes-8-stake
+), 10 years, 3 % escalator (Hut 8)."""
 DEFAULT_GPU_CLOUD = {"gpu_model": "H100 SXM", "price_usd_per_gpu_hour": 2.35}
 """GPU cloud used when the site has none: H100 at 2.35 USD/GPU-h (1-year contract price,
 Mar-2026, https://compux.net/docs/guides/gpu-pricing-trends-2026)."""

@@ -2,7 +2,8 @@
 
 DCF: the company's monthly unlevered free cash flow (:class:`~hashpivot.company.model.CompanyModel`)
 discounted at the company's WACC, with a Gordon terminal value at its terminal growth;
-then the equity bridge (− debt + cash + BTC held). Sum of the parts (methods.md §7): the
+then the equity bridge (− debt + cash + BTC held). Sum of the parts
+(https://coinsbit.io/?p=2449): the
 mining segment's cash flows discounted at the same WACC with no terminal value (ASICs
 wear out), contracted lease NOI capitalised at the cap rate, minus the conversion capex
 still to spend, plus powered land for the MW under no AI contract, plus BTC held.

@@ -9,7 +9,7 @@ p*/hashprice = (1 − pool fee)·1000/(24·J/TH·PUE) [1], which the kernel
 
 References
 ----------
-.. [1] methods.md §6; https://coincompare.eu/bitcoin-mining-and-ercot-the-data-tells-the-story/
+.. [1] https://coincompare.eu/bitcoin-mining-and-ercot-the-data-tells-the-story/
 .. [2] 4CP tag = mean load in the four June–September monthly peak intervals, billed per
    kW-year the next year. https://nfmconsulting.com/knowledge/ercot-4cp-reduce-costs ;
    https://energytariffexperts.com/blog/2013/7/17/ercot-4cp-june-2013-review

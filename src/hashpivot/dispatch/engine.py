@@ -10,7 +10,8 @@ through to the tenant), so it is not in the profit. 4CP savings are measured aga
 firm load of the same MW (mining at full draw plus the AI load), whose transmission
 charge is the same whatever the dispatch. ``firm_profit_usd`` is the profit if every
 mining MW ran every hour; ``flexibility_value_usd = profit − firm profit`` is what the
-ability to curtail earns (DESIGN §4 Q5; methods.md §6: converted MW lose it).
+ability to curtail earns (converted MW lose it: AI colocation guarantees uptime,
+https://coincompare.eu/bitcoin-mining-and-ercot-the-data-tells-the-story/ ).
 
 Derived ratios are computed after summing (never averaged): ``uptime_frac`` = mining
 energy / energy at full draw; ``avg_power_price_usd_per_mwh`` = (energy cost − power

@@ -5,7 +5,7 @@ endings). ``block="day"`` fills every day with the 24 hours of a historical day 
 at random from the same calendar month (any year in the data), so the intraday shape and
 the coincidence of price and system load, which 4CP depends on, are kept.
 ``block="hour"`` draws each (day, hour ending) independently among the same month and
-hour ending: the month-and-hour bootstrap of methods.md §6 in its simplest form. Prices
+hour ending: a month-and-hour bootstrap in its simplest form. Prices
 of every node and the load are drawn with the same indices (jointly).
 
 Only complete 24-hour historical days are drawn (DST days are left out of the pool). A
@@ -13,8 +13,8 @@ target's repeated autumn hour takes the value of its HE2.
 
 References
 ----------
-.. [1] methods.md §6: "a block bootstrap of historical ERCOT hourly prices by month and
-   hour (simplest)"; Efron & Tibshirani (1993), An Introduction to the Bootstrap, ch. 8.
+.. [1] A bootstrap of historical ERCOT hourly prices by month and hour; Efron &
+   Tibshirani (1993), An Introduction to the Bootstrap, ch. 8.
 
 """
 

@@ -29,8 +29,9 @@ Prices may be float32 (prices with 4 decimals below 1e4 USD/MWh are exact to abo
 
 References
 ----------
-.. [1] methods.md §6: "without ramp or minimum-run constraints, run = price < p* is
-   closed-form and vectorises over hours × paths".
+.. [1] Without ramp or minimum-run constraints, run = price < p* is closed-form and
+   vectorises over hours × paths (breakeven p* as in
+   https://coincompare.eu/bitcoin-mining-and-ercot-the-data-tells-the-story/ ).
 .. [2] ERCOT 4CP, https://nfmconsulting.com/knowledge/ercot-4cp-reduce-costs
 
 """

@@ -23,7 +23,8 @@ Constraint families (names used in messages):
 
 References
 ----------
-.. [1] methods.md §6: an LP is needed only for ancillary holding, ramps or 4CP budgets.
+.. [1] An LP is needed only for ancillary holding, ramps or 4CP budgets (without them
+   the dispatch is closed-form, :mod:`hashpivot.dispatch.kernel`).
 .. [2] HiGHS via ``scipy.optimize.linprog(method="highs")``. Huangfu & Hall (2018),
    "Parallelizing the dual revised simplex method", Math. Prog. Comp. 10, 119–142.
    https://doi.org/10.1007/s12532-017-0130-5

@@ -137,7 +137,7 @@ def load_deal_events(path: str | Path | None = None) -> tuple[DealEvent, ...]:
     ----------
     path
         YAML file with a top-level ``events:`` list; default the packaged
-        ``hashpivot/data/ai_deals.yaml`` (sourced from the project's fact sheet, section D).
+        ``hashpivot/data/ai_deals.yaml`` (each event with its public source_url).
 
     Returns
     -------

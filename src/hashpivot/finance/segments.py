@@ -28,7 +28,7 @@ References
    of taxable income (losses of tax years after 2017), carried forward indefinitely;
    26 U.S.C. § 11(b): 21 % federal rate; 26 U.S.C. § 168(k): bonus depreciation.
 .. [5] Cap rates by tenant credit: ``finance.valuation.CAP_RATE_FRAC_BY_TENANT_CREDIT``
-   (methods.md section 7).
+   and its sources (ref. [6] of ``finance.valuation``).
 
 """
 
@@ -67,15 +67,15 @@ EXIT_CAP_RATE_FRAC_BY_TENANT_CREDIT: Mapping[str, float] = {
 tenant's credit (ref. [5]) [1/yr]."""
 
 MINING_DISCOUNT_RATE_FRAC = 0.20
-"""Discount rate of mining cash flows: equity-like, the middle of the 15-25 % of
-methods.md section 7 (crypto DCFs often use rates above 20 %:
+"""Discount rate of mining cash flows: equity-like, the middle of 15-25 % (assumption;
+crypto DCFs often use rates above 20 %:
 https://crypto.greeks.live/learn/what-is-the-appropriate-discount-rate-for-a-crypto-dcf-model)
 [1/yr]."""
 
 GPU_DISCOUNT_RATE_FRAC_BY_CONTRACT: Mapping[str, float] = {"contracted": 0.10, "spot": 0.20}
 """Discount rate of a GPU cloud's cash flows by contract type [1/yr]. ``contracted``
 (take-or-pay with an investment-grade buyer, e.g. IREN–Microsoft): assumption, between
-the under-6 % GPU loan secured on that contract (facts.md D, IREN Q2 FY26 call,
+the under-6 % GPU loan secured on that contract (IREN Q2 FY26 call,
 https://www.marketbeat.com/instant-alerts/iren-q2-earnings-call-highlights-2026-02-05/)
 and the equity-like mining rate; ``spot`` (GPU-hours sold at market prices): the
 equity-like :data:`MINING_DISCOUNT_RATE_FRAC`."""
@@ -139,7 +139,8 @@ def netted_rent_usd_per_year(
 
     rent − funded capex / term: the tenant recovers what it funded straight-line over the
     term (as Core Scientific's CoreWeave-funded builds: 196.4M of 244.5M USD of Q3-2025
-    capex, facts.md D). The company's own capex falls by the same amount.
+    capex; data/companies/corz.yaml and its sources). The company's own capex falls by the
+    same amount.
     """
     rent = _as_float("rent_usd_per_year", rent_usd_per_year)
     funded = _nonneg("tenant_funded_capex_usd", tenant_funded_capex_usd)
@@ -152,9 +153,11 @@ def netted_rent_usd_per_year(
 def backstop_recovery_usd(lost_rent_usd: ArrayLike, backstop_cap_usd: ArrayLike) -> FloatArray:
     """Rent a backstop pays after a tenant default: min(lost rent, the guarantee's cap) [USD].
 
-    A backstop (Google's 1.4B USD behind Fluidstack at Cipher, 3.2B at TeraWulf; facts.md
-    D) is a capped dollar guarantee, not a share of the loss: it pays the lost rent up to
-    its cap, then nothing.
+    A backstop (Google's 1.4B USD behind Fluidstack at Cipher, 3.2B at TeraWulf:
+    https://blockworks.co/news/cipher-mining-inks-3b-ai-hosting-deal-with-fluidstack ,
+    https://z9news.com/google-ups-stake-in-bitcoin-miner-terawulf-to-14-wulf-jumps-13 ) is a
+    capped dollar guarantee, not a share of the loss: it pays the lost rent up to its cap,
+    then nothing.
     """
     lost = _nonneg("lost_rent_usd", lost_rent_usd)
     cap = _nonneg("backstop_cap_usd", backstop_cap_usd)

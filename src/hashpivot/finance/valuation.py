@@ -15,7 +15,7 @@ References
    7-8.5 % (https://maxlifedevelopment.com/academy/courses/20-data-center-and-ai-real-
    estate/lessons/04-cap-rates-and-lease-structures); JLL Q1 2026 as cited: 5.5-6.5 %
    hyperscale, 7-8 % powered shell (https://apers.app/learn/asset-classes/industrial/
-   data-centers-power-pricing-pue-hyperscaler). Project notes: methods.md section 7.
+   data-centers-power-pricing-pue-hyperscaler).
 
 """
 
@@ -329,7 +329,8 @@ def equity_bridge(
     """Equity value = EV − debt + cash + BTC held × price; per share ÷ shares [USD].
 
     BTC held is added separately because the DCF of operating cash flows does not
-    include the treasury (sum-of-the-parts practice, methods.md section 7). Any input
+    include the treasury (sum-of-the-parts practice, as the "BTC reserve" and JPMorgan approaches:
+    https://portfoliopath.org/?p=3449). Any input
     given as None is reported in ``missing``, never taken as zero.
 
     Parameters
@@ -532,7 +533,8 @@ def sum_of_the_parts(
 
     References
     ----------
-    methods.md section 7 (sum of the parts); ref. [6] (cap rates).
+    Sum of the parts: mining DCF + contracted NOI / cap rate + option value + BTC held
+    (https://coinsbit.io/?p=2449 for NOI × multiple less build cost); ref. [6] (cap rates).
 
     """
     if not (0.0 < cap_rate_frac <= 1.0):
@@ -585,7 +587,8 @@ def ev_per_mw_usd(enterprise_value_usd: ArrayLike, mw: ArrayLike) -> FloatArray:
 
     Miners about 4.5M USD/MW against more than 30M for data centres
     (https://tokeninsightly.com/?p=1298); Bernstein about 3M per authorized MW, the
-    Aligned deal about 8M per MW (fact sheet, section E).
+    Aligned deal about 8M per MW (https://cleansky.io/blog/hive-digital-gta-gigafactory-sovereign-ai-2026/
+    , https://www.bitgetapp.com/amp/news/detail/12560605039346).
     """
     return _per("mw", enterprise_value_usd, mw)
 

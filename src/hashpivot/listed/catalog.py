@@ -4,8 +4,8 @@ Each company is one packaged YAML file (``hashpivot/data/companies/<ticker>.yaml
 validated by :class:`ListedCompanySpec`. Every fact carries the URL it comes from
 (``source_url``), the period it describes (``as_of``: a date, month, quarter, half or
 year, e.g. ``2025-06-03``, ``2025-06``, ``2025-Q3``, ``2025-H2``, ``2025``) and a
-``basis``: ``reported``, or ``secondary`` / ``derived`` / ``uncertain`` as the project's
-fact sheet marks it.
+``basis``: ``reported``, or ``secondary`` (news rewrite or aggregator), ``derived``
+(arithmetic on sourced numbers) or ``uncertain`` (conflicting or unclear basis).
 
 Numbers that no packaged source gives (shares outstanding, debt, cash, BTC held) are
 left out (``balance_sheet: null``). A computation that needs one calls :func:`require`,
@@ -19,8 +19,8 @@ closest tickers.
 
 References
 ----------
-Facts and URLs: the project's fact sheet, sections D (miner AI/HPC deals), D2 (company
-scale) and E (conversion economics).
+Facts and URLs: each company file gives, beside every fact, the public page, filing or
+release it comes from (``source_url``, ``see_also_urls``).
 
 """
 
@@ -88,16 +88,16 @@ def _period_text(value: Any) -> Any:
 class SourcedSpec(Spec):
     """Base of every fact: where it comes from, when it applies, and how firm it is."""
 
-    source_url: str = Field(max_length=500, description="URL of the source (fact sheet list).")
+    source_url: str = Field(max_length=500, description="URL of the public source.")
     see_also_urls: tuple[str, ...] = Field(
-        default=(), max_length=10, description="Other URLs the fact sheet cites for the fact."
+        default=(), max_length=10, description="Other public URLs that give the fact."
     )
     as_of: str = Field(
         description="Period the fact describes: YYYY, YYYY-Qn, YYYY-Hn, YYYY-MM or YYYY-MM-DD."
     )
     basis: Basis = Field(
         default="reported",
-        description="reported, or as the fact sheet marks it: secondary (news rewrite), "
+        description="reported, or secondary (news rewrite or aggregator), "
         "derived (arithmetic on sourced numbers) or uncertain (conflicting or unclear basis).",
     )
     note: str = Field(default="", max_length=2000, description="Free text: caveats, wording.")
@@ -374,7 +374,7 @@ class AiContractSpec(SourcedSpec):
     def implied_usd_per_kw_month(self) -> float:
         """Straight-line rate: value / term / IT MW / 12 000, NaN when unknown [USD/kW/month].
 
-        Ignores escalators and the ramp, as the fact sheet's "implied" column does.
+        Ignores escalators and the ramp, as straight-line "implied" rates usually do.
         """
         if self.total_value_usd is None or self.term_years is None or self.it_mw is None:
             return math.nan

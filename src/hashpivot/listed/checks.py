@@ -37,7 +37,8 @@ MINING_PUE = 1.05
 
 AI_PUE = 1.3
 """Gross MW per IT MW when a contract gives no gross MW: TeraWulf 1.25, Hut 8 1.35
-(derived, fact sheet E) [-]."""
+(derived: about 250:200, https://zioncoins.net/?p=26100 , and about 330:245,
+https://dcpulse.com/news/hut-fluidstack-ai-data-center-deal-river-bend ) [-]."""
 
 TOLERANCE_FRAC = 0.10
 """Slack before a power mismatch is reported (assumption: rounding in reported MW and

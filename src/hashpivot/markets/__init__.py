@@ -19,8 +19,7 @@ over month ``m``; power factors hold for the whole month.
 
 References
 ----------
-.. [1] Models and defaults: DESIGN.md §4 "Markets" and methods.md §2–§4b, §6; see
-   :mod:`hashpivot.markets.spec`.
+.. [1] Models and defaults, with their sources: :mod:`hashpivot.markets.spec`.
 .. [2] NumPy parallel streams, https://numpy.org/doc/stable/reference/random/parallel.html
 
 """

@@ -30,7 +30,7 @@ References
    H. White (2009), correction, Econometric Reviews 28(4):372–375; implemented by
    ``arch.bootstrap.optimal_block_length``,
    https://bashtage.github.io/arch/doc/bootstrap/generated/arch.bootstrap.optimal_block_length.html
-.. [3] methods.md §2: bootstrap joint daily vectors of (return, fees, hashrate growth)
+.. [3] Bootstrap joint daily vectors of (return, fees, hashrate growth)
    to keep their correlation and volatility clustering.
 
 """

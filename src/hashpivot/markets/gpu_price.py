@@ -10,8 +10,8 @@ cloud's own starting $/GPU-hour by the index.
 
 References
 ----------
-.. [1] methods.md §4b: log price = trend (−15 to −30 %/yr) + OU shock + a step-down
-   at each new generation (roughly annual); H100 −22 % (2025, RBC),
+.. [1] Log price = trend (−15 to −30 %/yr) + OU shock + a step-down at each new
+   generation (roughly annual; the form is an assumption); H100 −22 % (2025, RBC),
    https://www.newsbeep.com/au/?p=220110 ; term structure about −28 %/yr,
    https://techecho.bigdataflowing.com/zh/item/40246398
 .. [2] Exact OU discretisation and its variance ``σ²(1 − e^{−2κt})/(2κ)``:

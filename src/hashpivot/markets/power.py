@@ -13,8 +13,10 @@ References
 ----------
 .. [1] Lognormal with mean one: ``E[exp(σZ − σ²/2)] = 1``; N. L. Johnson, S. Kotz and
    N. Balakrishnan (1994), Continuous Univariate Distributions, vol. 1, ch. 14.
-.. [2] methods.md §6: power-price paths (regime spikes, jump reversion, or a bootstrap of
-   ERCOT hours); here only the per-path level is modelled, for monthly cash flows.
+.. [2] Power-price paths: regime spikes, https://repub.eur.nl/pub/73102 ; jump
+   reversion, https://faculty.essec.edu/en/research/understanding-the-fine-structure-of-electricity-prices/
+   ; or a bootstrap of ERCOT hours; here only the per-path level is modelled, for
+   monthly cash flows.
 
 """
 

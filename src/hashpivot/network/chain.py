@@ -21,7 +21,7 @@ growth paths.
 
 References
 ----------
-.. [1] Expected blocks per day = 86400·H/(D·2^32); methods.md §1 (Derived), and the
+.. [1] Expected blocks per day = 86400·H/(D·2^32) (derived), from the
    Bitcoin wiki, "Difficulty", https://en.bitcoin.it/wiki/Difficulty
 .. [2] Bitcoin Core, ``CalculateNextWorkRequired`` (src/pow.cpp): retarget every 2016
    blocks to a 600 s spacing, clamped to [1/4, 4] of the target timespan.

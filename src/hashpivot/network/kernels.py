@@ -18,8 +18,8 @@ closed forms and Refs).
 References
 ----------
 .. [1] Lam, S.K., Pitrou, A. and Seibert, S. (2015), "Numba: a LLVM-based Python JIT
-   compiler", Proc. LLVM-HPC 2015. https://doi.org/10.1145/2833157.2833162 ; research
-   methods.md section 8 (numba prange over paths for path-dependent recursions).
+   compiler", Proc. LLVM-HPC 2015. https://doi.org/10.1145/2833157.2833162 ;
+   ``numba.prange`` over paths for path-dependent recursions, https://numba.readthedocs.io/en/stable/user/parallel.html
 
 """
 

@@ -39,23 +39,25 @@ model's median path, which is what ``scripts/calibrate_network.py`` fits.
 
 References
 ----------
-.. [1] DESIGN §4 and methods.md §1: hashprice = 8.64e19/(D·2^32)·(subsidy + fees)·P;
+.. [1] Hashprice = 8.64e19/(D·2^32)·(subsidy + fees)·P;
    hashcost per PH/day = 24·J/TH·USD/kWh. https://elektronics.dev/docs/hashprice
 .. [2] CBECI methodology: a basket of hardware in which only profitable machines run,
    with a distribution of electricity prices. https://ccaf.io/cbnsi/cbeci/methodology
 .. [3] D. Fantazzini and N. Kolodin (2020), Does the hashrate affect the bitcoin price?
    J. Risk Financial Manag. 13(11):263 (price → hashrate with lags of 1-6 weeks).
    https://www.mdpi.com/1911-8074/13/11/263
-.. [4] methods.md §1 "Model: two speeds": vintages that switch on and off, and new builds
-   after a lag of roughly 6-12 months sized by trailing margin; frontier J/TH improving
-   15-25 %/yr (S9 98 J/TH in 2017 → S21 XP 13.5 in 2025).
+.. [4] Two speeds: vintages that switch on and off, and new builds after a lag of roughly
+   6-12 months sized by trailing margin (assumption); frontier J/TH improving 15-25 %/yr
+   (S9 98 J/TH in 2017, https://studio.glassnode.com/charts/btc-asic-fleet-count?a=BTC ,
+   → S21 XP 13.5 in 2025,
+   https://staging.reportify.cn/tags/industry?page=10&tagValue=Bitcoin+Mining ).
 .. [5] J. D. Sterman (2000), *Business Dynamics*, McGraw-Hill, ch. 11 (material delays:
    an n-th order delay is an Erlang-n lag) and ch. 17 (stock management with a supply
    line: orders that ignore what is already on order overshoot).
 .. [6] J. Prat and B. Walter (2021), An equilibrium model of the market for Bitcoin
    mining, J. Political Economy 129(8):2415-2452 (difficulty adjustment shares the
    block reward among the hashrate; free entry). CESifo WP 6865 (2018).
-.. [7] methods.md §1: "hashrate fills cost tiers up to the point where marginal cost
+.. [7] "Hashrate fills cost tiers up to the point where marginal cost
    equals hashprice". https://htlc.io/hash-rate-equilibrium-math
 
 """
@@ -87,7 +89,7 @@ ShockArray = npt.NDArray[np.floating[Any]]
 
 TIER_WIDTH_MONTHS = (12.0, 12.0, 12.0, 24.0)
 """Mean residence of capacity in the age tiers 0-1, 1-2, 2-3 and 3-5 years before it
-moves on to the oldest tier (assumption: ASIC lives of 3-5 years, methods.md §1) [months]."""
+moves on to the oldest tier (assumption: ASIC lives of 3-5 years) [months]."""
 HASHPRICE_USD_FACTOR = bitcoin.SECONDS_PER_DAY * 1e15 / bitcoin.HASHES_PER_DIFFICULTY
 """8.64e19/2^32: hashprice [USD/PH/day] = this / D × reward [BTC] × price [USD/BTC]."""
 HOURS_PER_DAY = 24.0

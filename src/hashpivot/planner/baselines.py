@@ -14,8 +14,7 @@ training paths with the planner's own objective.
 References
 ----------
 .. [1] Zhao, S., Haskell, W. B. and Cardin, M.-A. (2019), "Decision rule-based method in
-   solving multi-stage stochastic capacity expansion problems", arXiv:1905.05328
-   (methods.md section 5).
+   solving multi-stage stochastic capacity expansion problems", arXiv:1905.05328.
 
 """
 
