@@ -75,6 +75,20 @@ def test_no_package_file_cites_the_private_notes(path: Path) -> None:
     assert _hits(path.read_text(encoding="utf-8")) == []
 
 
+REPO = Path(__file__).resolve().parents[1]
+DOC_FILES = sorted([*(REPO / "docs").rglob("*.md"), REPO / "README.md"])
+
+
+def test_the_docs_are_there_to_be_checked() -> None:
+    names = {p.relative_to(REPO).as_posix() for p in DOC_FILES}
+    assert {"README.md", "docs/nomenclature.md", "docs/model/valuation.md"} <= names
+
+
+@pytest.mark.parametrize("path", DOC_FILES, ids=lambda p: p.relative_to(REPO).as_posix())
+def test_no_doc_page_cites_the_private_notes(path: Path) -> None:
+    assert _hits(path.read_text(encoding="utf-8")) == []
+
+
 def _models() -> list[type[BaseModel]]:
     found: dict[str, type[BaseModel]] = {}
     for info in pkgutil.walk_packages(hashpivot.__path__, "hashpivot."):
