@@ -32,7 +32,11 @@ from hashpivot.errors import SpecError, UnknownNameError
 from hashpivot.hardware import get_asic, get_gpu
 from hashpivot.markets.spec import MarketModelSpec
 from hashpivot.network.spec import NetworkModelSpec
-from hashpivot.planner.spec import PlannerSpec
+from hashpivot.planner.spec import (  # Cipher-AWS and Hut 8 leases, cited below
+    CIPHER_AWS_LEASE_URL,
+    HUT8_FLUIDSTACK_LEASE_URL,
+    PlannerSpec,
+)
 from hashpivot.specbase import (
     Spec as Spec,  # re-exported: specs import it from here
 )
@@ -149,13 +153,6 @@ class EnergisationPhaseSpec(Spec):
 
 
 # Public sources cited in the field descriptions below.
-CIPHER_AWS_LEASE_URL = (
-    "https://www.mexc.fm/ms-MY/news/cipher-mining-cifr-stock-company-signs-5-5-billion-"
-    "amazon-web-services-lease-agreement/152384"
-)
-"""Cipher-AWS lease: 300 MW, 5.5B USD over 15 years, signed Nov. 2025, rent from Aug. 2026."""
-HUT8_FLUIDSTACK_LEASE_URL = "https://dcpulse.com/news/hut-fluidstack-ai-data-center-deal-river-bend"
-"""Hut 8-Fluidstack lease: 245 IT MW (about 330 utility MW), 7.0B USD over 15 years, 3 %."""
 CORZ_COREWEAVE_OPTION_URL = (
     "https://www.sec.gov/Archives/edgar/data/1839341/000162828024043341/"
     "corescientifichpcoption3re.htm"
@@ -706,7 +703,8 @@ BLOCKS_PER_DAY_RANGE = (36.0, 576.0)
 clamp of one retarget (Bitcoin Core ``pow.cpp``, ``CalculateNextWorkRequired``) [blocks/day]."""
 HASHPRICE_USD_PER_PH_DAY_MAX = 1e8
 """Highest starting hashprice accepted: history's peak was about 7e6 USD/PH/day in 2011
-(difficulty ~1.5e6, 50 BTC, ~10 USD; hashprice identity of DESIGN.md §4) [USD/PH/day]."""
+(difficulty ~1.5e6, 50 BTC, ~10 USD; hashprice identity,
+https://elektronics.dev/docs/hashprice ) [USD/PH/day]."""
 
 
 def check_network_state(

@@ -51,7 +51,8 @@ IntArray = npt.NDArray[np.int64]
 
 DEFAULT_LEASE_RATE_USD_PER_KW_MONTH = 130.0
 """Rent when the scenario has no lease: middle of the 100-160 USD/kW-month that announced
-miner deals imply (DESIGN.md §4) [USD/kW/month]."""
+miner deals imply (derived; sources in the ``lease_rate_usd_per_kw_month`` description of
+:class:`~hashpivot.planner.spec.PlannerSpec`) [USD/kW/month]."""
 DEFAULT_LEASE_TERM_YEARS = 10.0
 """Term when the scenario has no lease: Cipher and TeraWulf initial terms [years]."""
 DEFAULT_LEAD_TIME_MONTHS = 12

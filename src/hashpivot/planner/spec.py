@@ -33,6 +33,14 @@ from pydantic import Field, ValidationError, model_validator
 from hashpivot.errors import SpecError
 from hashpivot.specbase import Spec, format_errors
 
+CIPHER_AWS_LEASE_URL = (
+    "https://www.mexc.fm/ms-MY/news/cipher-mining-cifr-stock-company-signs-5-5-billion-"
+    "amazon-web-services-lease-agreement/152384"
+)
+"""Cipher-AWS lease: 300 MW, 5.5B USD over 15 years (about 102 USD/kW-month, derived)."""
+HUT8_FLUIDSTACK_LEASE_URL = "https://dcpulse.com/news/hut-fluidstack-ai-data-center-deal-river-bend"
+"""Hut 8-Fluidstack lease: 245 IT MW, 7.0B USD over 15 years (about 159, derived)."""
+
 
 class PlannerSpec(Spec):
     """Settings of the conversion planner: horizon, risk appetite, resource limits, terms."""
@@ -161,8 +169,12 @@ class PlannerSpec(Spec):
         gt=0.0,
         le=2000.0,
         description="Starting rent of new leases; None takes the scenario's first lease, else "
-        "130 (middle of the 100-160 that miner deals imply, DESIGN.md section 4). "
-        "[USD/kW/month]",
+        "130 (middle of the 100-160 that miner deals imply, derived: value / term / IT MW; "
+        "Cipher-AWS 102, "
+        + CIPHER_AWS_LEASE_URL
+        + "; Hut 8-Fluidstack 159, "
+        + HUT8_FLUIDSTACK_LEASE_URL
+        + "). [USD/kW/month]",
     )
     lease_term_years: float | None = Field(
         default=None,
