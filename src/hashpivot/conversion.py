@@ -18,7 +18,7 @@ References
    https://blockworks.co/news/cipher-mining-inks-3b-ai-hosting-deal-with-fluidstack
    https://fintool.com/app/research/companies/HUT/earnings/Q2%202025
 .. [3] Lead times 9–24 months (signing to first energisation), e.g. Cipher–AWS Nov-2025 to
-   Jul-2026,
+   rent from Aug-2026,
    https://www.mexc.fm/ms-MY/news/cipher-mining-cifr-stock-company-signs-5-5-billion-amazon-web-services-lease-agreement/152384
    ; Core Scientific Oct-2024 to 2H-2026,
    https://www.sec.gov/Archives/edgar/data/1839341/000162828024043341/corescientifichpcoption3re.htm

@@ -215,7 +215,7 @@ JLL_CAP_RATES_URL = (
 )
 """JLL Q1 2026 as cited: 5.5-6.5 % hyperscale, 7-8 % powered shell."""
 LEAD_TIME_SOURCES = (
-    "Cipher-AWS Nov. 2025 to Jul. 2026, " + CIPHER_AWS_LEASE_URL + "; Core Scientific "
+    "Cipher-AWS Nov. 2025 to rent from Aug. 2026, " + CIPHER_AWS_LEASE_URL + "; Core Scientific "
     "Oct. 2024 to 2H 2026, " + CORZ_COREWEAVE_OPTION_URL
 )
 """Signing-to-energisation examples spanning the 9-24 months observed."""

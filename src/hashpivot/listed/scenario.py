@@ -46,7 +46,7 @@ https://blockspace.media/insight/hyperscalers-at-risk-of-energy-agreements-const
 [USD/MWh]."""
 DEFAULT_LEAD_TIME_MONTHS = 12
 """Signing to first rent when a contract states no energisation date (assumption; 9-24
-months observed, e.g. Cipher-AWS Nov-25 to Jul-26:
+months observed, e.g. Cipher-AWS Nov-25 to rent from Aug-26:
 https://www.mexc.fm/ms-MY/news/cipher-mining-cifr-stock-company-signs-5-5-billion-amazon-web-services-lease-agreement/152384
 and Core Scientific Oct-24 to 2H-26:
 https://www.sec.gov/Archives/edgar/data/1839341/000162828024043341/corescientifichpcoption3re.htm)
